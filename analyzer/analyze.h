@@ -1,0 +1,33 @@
+// analyze.h — the analyzer's entry point: traces in, a symbolized Report out.
+//
+// What: runs every detector over each trace (lock-order cycles for now; later issues add rwlock
+// rules, waits, leaks, misuse, contention), symbolizes the evidence with libdw and names the locks.
+// Traces from different processes are analyzed independently (lock ids are per process).
+// Failure semantics: never throws on bad trace content; what is missing is said in
+// TraceSummary::warnings.
+// Thread-safety: not thread-safe; one call at a time per Symbolizer.
+
+#ifndef LOCKSCOPE_ANALYZER_ANALYZE_H_
+#define LOCKSCOPE_ANALYZER_ANALYZE_H_
+
+#include <string>
+#include <vector>
+
+#include "findings.h"
+#include "trace_model.h"
+
+namespace lockscope {
+namespace analysis {
+
+struct AnalyzeOptions {
+  std::string sysroot;           // prefix for module paths when symbolizing (like heaptrack)
+  std::vector<std::string> debug_paths;  // extra debuginfo directories
+  bool symbolize = true;         // false: frames keep only pc/module/offset (tests, speed)
+};
+
+Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options);
+
+}  // namespace analysis
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_ANALYZE_H_

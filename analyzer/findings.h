@@ -1,0 +1,137 @@
+// findings.h — the only type viz/ consumes: what the analyzer found, with its evidence, already
+// symbolized and named. viz/ renders a Report to bytes and never looks at a Trace.
+//
+// Vocabulary (lockdep): a *lock* here is an instance (one object at one address and generation);
+// an *edge* A -> B means "B was acquired while A was held"; a *cycle* is a closed path of edges
+// taken by at least two threads, a potential deadlock even when the run did not hang.
+//
+// Every Finding carries its evidence: the locks by name, one EdgeEvidence per edge with the thread
+// and both stacks (where the second lock was taken while holding the first, and where the first
+// was taken). A candidate the analyzer chose not to report goes to Report::suppressed with the
+// reason, so "why did lockscope stay silent?" always has an answer.
+// Plain data, copyable, no invariants beyond the index ranges documented per field.
+
+#ifndef LOCKSCOPE_ANALYZER_FINDINGS_H_
+#define LOCKSCOPE_ANALYZER_FINDINGS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lockscope {
+namespace analysis {
+
+// The finding kinds shared by every issue; the strings are the JSON/SARIF rule ids.
+enum class FindingKind {
+  kLockOrderCycle,       // "lock-order-cycle"
+  kActualDeadlock,       // "actual-deadlock"
+  kRwlockUpgrade,        // "rwlock-upgrade"
+  kRecursiveReadHazard,  // "recursive-read-hazard"
+  kCommDeadlock,         // "comm-deadlock"
+  kLostWakeup,           // "lost-wakeup"
+  kLeakedThread,         // "leaked-thread"
+  kApiMisuse,            // "api-misuse"
+  kDataRace,             // "data-race"
+  kContention,           // "contention"
+};
+const char* FindingKindName(FindingKind kind);
+
+// One symbolized frame. Fields that could not be resolved are empty / 0.
+struct Frame {
+  uint64_t pc = 0;         // return address as recorded (runtime address)
+  std::string module;      // path of the ELF object, "" if the pc is in no known module
+  uint64_t module_offset = 0;
+  std::string function;    // demangled; "" if unknown
+  std::string file;        // source file, "" if no debug info
+  int line = 0;
+  int column = 0;
+};
+using Stack = std::vector<Frame>;  // innermost first
+
+struct LockRef {
+  uint32_t lock_id = 0;        // runtime id (unique within one trace)
+  int32_t pid = 0;             // process the lock lives in
+  uint64_t address = 0;
+  std::string kind;            // "mutex", "rwlock", "spin", "semaphore", "annotated", "unknown"
+  std::string name;            // human name: "g_accounts_mu", "Bank::mu_ (0x55..)", or
+                               // "mutex 0x7ffd.. first locked at Transfer bank.cc:42"
+  bool name_from_symbol = false;  // true when `name` came from ELF/DWARF (a global or static)
+  Stack first_stack;           // where it was created or first locked
+};
+
+struct ThreadRef {
+  uint32_t tid = 0;
+  std::string name;      // "T1 (main)", or the pthread name if set; stable per report
+  uint32_t parent_tid = 0;
+  Stack create_stack;    // where pthread_create was called; empty for main
+};
+
+// One edge of a cycle (or the single dependency behind an upgrade/recursive-read finding).
+struct EdgeEvidence {
+  int from = 0;               // index into Finding::locks: the lock held
+  int to = 0;                 // index into Finding::locks: the lock acquired
+  std::string from_mode;      // "exclusive" | "shared"
+  std::string to_mode;
+  uint32_t tid = 0;           // thread that created the edge
+  uint64_t count = 1;         // how many distinct records support it
+  bool try_acquire = false;
+  Stack acquire_stack;        // where `to` was acquired while holding `from`
+  Stack held_stack;           // where `from` had been acquired
+  std::vector<int> also_held; // other locks held at that moment (indices into Finding::locks)
+};
+
+// One row of a lockdep "possible unsafe locking scenario" table.
+struct ScenarioStep {
+  uint32_t tid = 0;
+  std::string action;  // "lock(A)", "rlock(A)", "lock(B) <- blocks"
+};
+
+struct Finding {
+  FindingKind kind = FindingKind::kLockOrderCycle;
+  std::string subkind;       // api-misuse etc.: "unlock-not-held", ...
+  std::string severity;      // "error" | "warning" | "note"
+  std::string summary;       // one line: "potential deadlock: lock-order cycle M1 => M2 => M1"
+  std::string story;         // a few sentences a person can act on
+  std::vector<LockRef> locks;
+  std::vector<EdgeEvidence> edges;  // for cycles: in cycle order, edges[i].to == edges[i+1].from
+  std::vector<ThreadRef> threads;
+  std::vector<ScenarioStep> scenario;
+  std::vector<Stack> extra_stacks;  // kind-specific (e.g. misuse site)
+  std::vector<std::string> extra_stack_titles;
+  bool hung = false;         // the process was observed blocked in this state
+  int32_t pid = 0;
+  std::string trace_path;
+};
+
+// A candidate that a filter removed; rendered in JSON always, in text with --verbose.
+struct SuppressedCandidate {
+  FindingKind kind = FindingKind::kLockOrderCycle;
+  std::string reason_id;  // "single-thread", "gate-lock", "happens-before", "try-lock", ...
+  std::string reason;     // human sentence naming the evidence
+  std::vector<LockRef> locks;
+  std::vector<uint32_t> tids;
+};
+
+struct TraceSummary {
+  std::string path;
+  int32_t pid = 0;
+  std::string exe;
+  std::string cmdline;
+  bool clean_exit = false;
+  uint64_t threads = 0;
+  uint64_t locks = 0;
+  uint64_t records = 0;
+  std::vector<std::string> warnings;  // partial read, dropped records, missing debug info, ...
+};
+
+struct Report {
+  std::string tool_version;
+  std::vector<TraceSummary> traces;
+  std::vector<Finding> findings;             // most important first (shortest cycles first)
+  std::vector<SuppressedCandidate> suppressed;
+};
+
+}  // namespace analysis
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_FINDINGS_H_

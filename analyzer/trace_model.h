@@ -1,0 +1,181 @@
+// trace_model.h — one decoded trace, as the analyzer works with it.
+//
+// What: the owning, in-memory form of a trace file written by liblockscope.so (one process). It is
+// produced by ReadTrace() (trace_reader.h) and consumed by the detectors and by `lockscope dump`.
+// Identity: lock ids, stack ids and tids are those the runtime assigned; they are unique within one
+// Trace only. Every cross-reference (Acquire::lock_id -> locks, *_stack_id -> stacks) may dangle in a
+// damaged trace: look-ups return nullptr and callers must cope.
+// Thread-safety: a Trace is immutable after ReadTrace(); concurrent readers are fine.
+// Complexity: memory is O(records); the runtime's default mode writes each distinct dependency once,
+// so this is O(distinct behaviour), not O(lock operations).
+
+#ifndef LOCKSCOPE_ANALYZER_TRACE_MODEL_H_
+#define LOCKSCOPE_ANALYZER_TRACE_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lockscope/trace_format.h"
+
+namespace lockscope {
+namespace analysis {
+
+using trace::LockKind;
+using trace::LockMode;
+
+struct ModuleInfo {
+  uint64_t load_bias = 0;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  std::string path;
+};
+
+struct LockInfo {
+  uint32_t id = 0;
+  uint64_t address = 0;
+  uint32_t generation = 0;
+  uint32_t stack_id = 0;  // init site or first-use site
+  uint16_t attrs = 0;     // trace::LockAttr bits
+  LockKind kind = LockKind::kUnknown;
+  bool destroyed = false;
+};
+
+struct HeldLock {
+  uint32_t lock_id = 0;
+  uint32_t stack_id = 0;
+  LockMode mode = LockMode::kExclusive;
+  uint32_t count = 1;
+};
+
+// One kAcquire record: "thread `tid`, holding `held`, acquired (or tried) `lock_id` at `stack_id`".
+struct AcquireEvent {
+  uint32_t tid = 0;
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  uint32_t lock_id = 0;
+  uint32_t stack_id = 0;
+  uint32_t epoch = 0;
+  LockMode mode = LockMode::kExclusive;
+  uint8_t flags = 0;  // trace::AcquireFlag bits
+  std::vector<HeldLock> held;  // outermost first
+};
+
+struct ThreadInfo {
+  uint32_t tid = 0;
+  uint32_t parent_tid = 0;       // 0 for the main thread or when unknown
+  uint32_t create_stack_id = 0;
+  uint32_t parent_epoch = 0;     // creator's epoch before pthread_create
+  uint64_t pthread_self = 0;
+  uint64_t start_routine = 0;
+  uint64_t start_seq = 0;
+  uint64_t start_time_ns = 0;
+  bool started = false;          // a ThreadStart record was seen
+  bool exited = false;
+  bool via_pthread_exit = false;
+  uint64_t exit_seq = 0;
+  uint64_t exit_time_ns = 0;
+  uint32_t held_at_exit = 0;
+  bool detached = false;
+  bool joined = false;
+  uint32_t joiner_tid = 0;
+  uint64_t join_seq = 0;
+  uint32_t joiner_epoch_after = 0;
+  std::string name;
+};
+
+struct JoinEvent {
+  uint32_t joiner_tid = 0;
+  uint32_t joined_tid = 0;
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  uint32_t stack_id = 0;
+  uint32_t epoch_after = 0;
+  bool failed = false;
+};
+
+struct MisuseEvent {
+  uint32_t tid = 0;
+  trace::MisuseKind kind = trace::MisuseKind::kUnlockNotHeld;
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  uint64_t object = 0;
+  uint32_t lock_id = 0;
+  uint32_t stack_id = 0;
+  uint32_t other_tid = 0;
+  uint32_t other_id = 0;
+};
+
+// The live state of one thread at the end of the trace (clean exit, or the moment of SIGKILL).
+struct SlotSnapshot {
+  uint32_t tid = 0;
+  trace::ThreadState state = trace::ThreadState::kFree;
+  uint64_t pthread_self = 0;
+  trace::WaitKind wait_kind = trace::WaitKind::kNone;
+  LockMode wait_mode = LockMode::kExclusive;
+  uint32_t wait_lock_id = 0;
+  uint64_t wait_object = 0;
+  uint64_t wait_since_ns = 0;
+  uint32_t wait_stack_id = 0;
+  bool held_overflow = false;
+  std::vector<HeldLock> held;
+};
+
+// How complete the read was. Everything readable is kept; `warnings` says what was not.
+struct ReadStats {
+  uint64_t file_bytes = 0;
+  uint64_t chunks = 0;
+  uint64_t records = 0;
+  uint64_t unknown_records = 0;   // kinds this reader does not know (skipped by size)
+  uint64_t bad_chunks = 0;        // chunks with a broken header or record (read up to the damage)
+  uint64_t dropped_records = 0;   // the runtime said it could not store these
+  uint64_t seq_gaps = 0;          // missing per-thread chunk sequence numbers
+  bool clean_exit = false;        // kStatusCleanExit
+  bool runtime_disabled = false;
+  bool truncated = false;         // the file ends before its last claimed chunk
+  std::vector<std::string> warnings;  // one line each, for the report
+};
+
+struct Trace {
+  std::string path;
+  uint32_t version = 0;
+  int32_t pid = 0;
+  int32_t ppid = 0;
+  uint64_t start_monotonic_ns = 0;
+  uint64_t start_realtime_ns = 0;
+  uint64_t end_monotonic_ns = 0;
+  uint32_t stack_depth = 0;
+  uint32_t status_flags = 0;
+  std::string exe_path;
+  std::string cmdline;
+
+  std::vector<ModuleInfo> modules;
+  std::map<uint32_t, std::vector<uint64_t>> stacks;  // stack_id -> return addresses, innermost first
+  std::map<uint32_t, LockInfo> locks;                // lock_id -> info
+  std::map<uint32_t, ThreadInfo> threads;            // tid -> info
+  std::vector<AcquireEvent> acquires;                // sorted by seq
+  std::vector<JoinEvent> joins;                      // sorted by seq
+  std::vector<MisuseEvent> misuses;                  // sorted by seq
+  std::vector<int32_t> forked_children;
+  std::vector<SlotSnapshot> slots;                   // non-free slots only
+  ReadStats stats;
+
+  const LockInfo* FindLock(uint32_t id) const {
+    auto it = locks.find(id);
+    return it == locks.end() ? nullptr : &it->second;
+  }
+  const std::vector<uint64_t>* FindStack(uint32_t id) const {
+    auto it = stacks.find(id);
+    return it == stacks.end() ? nullptr : &it->second;
+  }
+  const ThreadInfo* FindThread(uint32_t tid) const {
+    auto it = threads.find(tid);
+    return it == threads.end() ? nullptr : &it->second;
+  }
+};
+
+}  // namespace analysis
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_TRACE_MODEL_H_

@@ -1,0 +1,438 @@
+// trace_format.h — THE contract between liblockscope.so (producer) and the lockscope CLI
+// (consumer). Every change to the on-disk trace touches exactly this file, the version in the
+// top-level CMakeLists.txt, and tests/unit/trace_format_test.cpp.
+//
+// Dependency-free on purpose (only <cstdint>, <cstddef>, <type_traits>): the runtime is built
+// without exceptions/RTTI and must not pull in anything that allocates.
+//
+// File layout (all little-endian, offsets in bytes):
+//
+//   [0, kHeaderBytes)                 FileHeader, padded; written once at open, then only the
+//                                     `status_flags`, `end_*` and `dropped_records` fields change.
+//   [slots_offset, +slot_count*kSlotBytes)
+//                                     ThreadSlot table: the *live* state of every thread (what it
+//                                     holds, what it waits for). Updated in place on every lock
+//                                     operation, so a process killed with SIGKILL leaves the exact
+//                                     picture of who held and waited for what at the moment of death.
+//   [chunks_offset, ...)              a sequence of chunks (ChunkHeader, then records back to
+//                                     back), each starting at a 4096-aligned offset.
+//
+// Why a shared file mapping rather than write(2) from a writer thread: the runtime maps the file
+// MAP_SHARED, so every record is in the kernel's page cache the moment it is stored. Nothing is
+// lost when the program hangs and is SIGKILLed (issue #2: "the trace must survive the program"),
+// and there is no writer thread to deadlock or starve. Disk blocks are reserved with fallocate()
+// before a region is used, so a full disk is an error we see at reservation time, never a SIGBUS.
+//
+// Durability protocol for a chunk: the owning thread writes a record's bytes first, then
+// publishes it by storing the new `ChunkHeader::used_bytes` with release ordering. A reader trusts
+// only [sizeof(ChunkHeader), used_bytes). A record cut by SIGKILL is therefore never visible.
+//
+// Records: every record starts with a RecordHeader {kind, flags, size}. `size` is the total
+// record size in bytes including trailing arrays and is a multiple of 8. The fixed part of each
+// kind has a static_assert'ed size; kinds with a trailing array say how its length is encoded.
+// A reader skips kinds it does not know (forward-compatible within a version) by `size`.
+
+#ifndef LOCKSCOPE_TRACE_FORMAT_H_
+#define LOCKSCOPE_TRACE_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#ifndef LOCKSCOPE_TRACE_FORMAT_VERSION
+#error "LOCKSCOPE_TRACE_FORMAT_VERSION must be injected by CMake (target lockscope::trace_format)"
+#endif
+
+namespace lockscope {
+namespace trace {
+
+// Version history:
+//   v1: initial — header + thread slots + chunked records (dependency records, lifecycle,
+//       lock/stack/module definitions, misuse).
+// Bump the version when an existing record's layout or meaning changes. Adding a new record kind
+// does not need a bump (readers skip unknown kinds by size), but add it to the history.
+inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
+inline constexpr uint32_t kMinReadableVersion = 1;
+
+inline constexpr char kMagic[8] = {'L', 'K', 'S', 'C', 'O', 'P', 'E', '\0'};
+inline constexpr uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
+inline constexpr uint32_t kEndianTag = 0x01020304;   // reads as 0x04030201 on a foreign endianness
+
+inline constexpr uint32_t kHeaderBytes = 4096;
+inline constexpr uint32_t kMaxPathBytes = 1024;
+inline constexpr uint32_t kSlotHeld = 56;       // held locks mirrored per thread slot
+inline constexpr uint32_t kSlotBytes = 1024;
+inline constexpr uint32_t kMaxStackDepth = 64;  // runtime option stack_depth is clamped to this
+
+// ---------------------------------------------------------------------------------------------
+// Small enums. All stored as uint8_t.
+
+enum class LockKind : uint8_t {
+  kUnknown = 0,
+  kMutex = 1,      // pthread_mutex_t (std::mutex, std::recursive_mutex, std::timed_mutex)
+  kRwLock = 2,     // pthread_rwlock_t (std::shared_mutex)
+  kSpin = 3,       // pthread_spinlock_t
+  kSemaphore = 4,  // sem_t used as a lock (wait … post in one thread)
+  kAnnotated = 5,  // declared through lockscope/annotations.h
+};
+
+enum class LockMode : uint8_t {
+  kExclusive = 0,
+  kShared = 1,
+};
+
+// LockDef::attrs bits.
+enum LockAttr : uint16_t {
+  kAttrRecursive = 1u << 0,         // PTHREAD_MUTEX_RECURSIVE
+  kAttrErrorCheck = 1u << 1,        // PTHREAD_MUTEX_ERRORCHECK
+  kAttrPreferWriter = 1u << 2,      // PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
+  kAttrInitCalled = 1u << 3,        // registered by *_init (else: first seen in lock/unlock)
+  kAttrStaticInitializer = 1u << 4, // first seen without init (PTHREAD_MUTEX_INITIALIZER, std::mutex)
+};
+
+// Acquire::flags bits (RecordHeader::flags of an Acquire record).
+enum AcquireFlag : uint8_t {
+  kAcqTry = 1u << 0,        // trylock: never blocks, so never creates a blocking order edge
+  kAcqTimed = 1u << 1,      // timedlock/clocklock: bounded wait
+  kAcqFailed = 1u << 2,     // the try/timed attempt did not get the lock
+  kAcqContended = 1u << 3,  // a trylock probe failed first: the thread actually waited
+  kAcqReentrant = 1u << 4,  // the thread already held this lock (recursive mutex or re-read)
+};
+
+enum class ThreadState : uint32_t {
+  kFree = 0,     // slot unused
+  kRunning = 1,
+  kBlocked = 2,  // see ThreadSlot::wait_*
+  kExited = 3,
+};
+
+enum class WaitKind : uint8_t {
+  kNone = 0,
+  kLock = 1,     // mutex/rwlock/spin acquire; wait_lock_id/wait_mode valid
+  kCond = 2,     // pthread_cond_*wait; wait_object = condvar address, wait_lock_id = its mutex
+  kSem = 3,      // sem_wait; wait_object = sem address
+  kBarrier = 4,  // pthread_barrier_wait; wait_object = barrier address
+  kJoin = 5,     // pthread_join; wait_object = joined thread's tid
+  kFd = 6,       // blocking read/write on a pipe-like fd (reserved for the waits issue)
+};
+
+enum class MisuseKind : uint8_t {
+  kUnlockNotHeld = 1,         // unlock of a lock this thread does not hold
+  kUnlockNotOwner = 2,        // unlock of a lock held by another thread
+  kDestroyHeld = 3,           // destroy of a lock that is held
+  kRelockNonRecursive = 4,    // owner relocks a non-recursive mutex (self-deadlock)
+  kExitHoldingLock = 5,       // thread exit while holding locks
+  kCondTwoMutexes = 6,        // one condvar waited on with two different mutexes
+};
+
+enum class DisableReason : uint8_t {
+  kTraceFull = 1,    // could not reserve more trace space (disk full, RLIMIT_FSIZE, max_trace_mb)
+  kOutOfSlots = 2,   // internal table capacity exhausted
+  kInternal = 3,     // an internal invariant broke
+};
+
+// FileHeader::status_flags bits.
+enum StatusFlag : uint32_t {
+  kStatusCleanExit = 1u << 0,   // the atexit/destructor path ran: the trace is complete
+  kStatusDisabled = 1u << 1,    // the runtime gave up part way (see Disabled record)
+  kStatusTruncated = 1u << 2,   // some chunks could not be reserved: records were dropped
+  kStatusForkChild = 1u << 3,   // this process is a fork child of header.ppid
+};
+
+// ---------------------------------------------------------------------------------------------
+// File header. Written by the runtime's TraceWriter at open.
+
+struct FileHeader {
+  char magic[8];                 // kMagic
+  uint32_t version;              // kTraceFormatVersion of the writer
+  uint32_t min_reader_version;   // oldest reader version that can read this file
+  uint32_t header_size;          // == kHeaderBytes
+  uint32_t endian_tag;           // kEndianTag as written by the producer
+  uint8_t pointer_size;          // sizeof(void*) of the producer, must be 8
+  uint8_t reserved0[7];
+  uint64_t feature_bits;         // reserved for optional sections, 0 in v1
+  int32_t pid;                   // getpid() at open (after fork: the child's)
+  int32_t ppid;                  // getppid() at open
+  uint64_t start_monotonic_ns;   // CLOCK_MONOTONIC at open; record timestamps use this clock
+  uint64_t start_realtime_ns;    // CLOCK_REALTIME at open (for humans)
+  uint32_t max_chunk_bytes;      // upper bound of ChunkHeader::capacity_bytes (multiple of 4096)
+  uint32_t slot_count;           // number of ThreadSlot entries
+  uint64_t slots_offset;         // file offset of the ThreadSlot table (multiple of 4096)
+  uint64_t chunks_offset;        // file offset of the first chunk (multiple of 4096)
+  uint32_t stack_depth;          // max frames per stack the runtime captures (<= kMaxStackDepth)
+  uint32_t status_flags;         // StatusFlag bits; updated in place
+  uint64_t end_monotonic_ns;     // CLOCK_MONOTONIC at clean exit, 0 otherwise
+  uint64_t dropped_records;      // records the runtime could not store (all threads)
+  uint64_t reserved1[8];
+  char exe_path[kMaxPathBytes];  // /proc/self/exe, NUL-terminated (truncated if longer)
+  char cmdline[kMaxPathBytes];   // argv joined with spaces, NUL-terminated (truncated)
+};
+static_assert(sizeof(FileHeader) == 2224, "FileHeader layout changed: bump the version");
+static_assert(sizeof(FileHeader) <= kHeaderBytes);
+static_assert(std::is_trivially_copyable_v<FileHeader>);
+
+// ---------------------------------------------------------------------------------------------
+// Thread slots: live state mirrored into the file. Written only by the owning thread (and by the
+// runtime's exit path for the whole table). Readers must tolerate torn values: a slot is a
+// snapshot, not a transaction.
+
+struct HeldEntry {
+  uint32_t lock_id;   // LockDef::lock_id
+  uint32_t stack_id;  // where it was acquired (StackDef::stack_id), 0 = unknown
+  uint8_t mode;       // LockMode
+  uint8_t reserved[3];
+  uint32_t count;     // recursion count (>= 1)
+};
+static_assert(sizeof(HeldEntry) == 16);
+static_assert(std::is_trivially_copyable_v<HeldEntry>);
+
+struct ThreadSlot {
+  uint32_t tid;             // gettid() of the owner; 0 when kFree
+  uint32_t state;           // ThreadState
+  uint64_t pthread_self;    // pthread_self() of the owner (to match pthread_join targets)
+  uint64_t wait_object;     // address of the condvar/sem/barrier, or joined tid (see WaitKind)
+  uint64_t wait_since_ns;   // CLOCK_MONOTONIC when the current wait began
+  uint32_t wait_lock_id;    // lock waited for (kLock) or condvar's mutex (kCond); 0 = none
+  uint32_t wait_stack_id;   // where the wait began; 0 = unknown
+  uint8_t wait_kind;        // WaitKind
+  uint8_t wait_mode;        // LockMode for kLock
+  uint8_t held_overflow;    // 1 when the thread holds more than kSlotHeld locks
+  uint8_t reserved0;
+  uint32_t n_held;          // valid entries in held[] (<= kSlotHeld)
+  uint64_t reserved1[2];
+  HeldEntry held[kSlotHeld];
+  uint8_t reserved2[kSlotBytes - 64 - kSlotHeld * sizeof(HeldEntry)];
+};
+static_assert(sizeof(ThreadSlot) == kSlotBytes);
+static_assert(std::is_trivially_copyable_v<ThreadSlot>);
+
+// ---------------------------------------------------------------------------------------------
+// Chunks.
+
+// Chunks start at 4096-byte aligned offsets and have their own capacity (a thread's first chunk is
+// small, later ones grow up to FileHeader::max_chunk_bytes), so 10 000 short-lived threads do not
+// cost 10 000 large chunks. A reader walks chunk after chunk by `capacity_bytes`; where it finds
+// no valid magic (a claim cut by SIGKILL, or damage) it scans forward in 4096-byte steps.
+struct ChunkHeader {
+  uint32_t magic;           // kChunkMagic once the chunk is claimed; 0 for an unclaimed chunk
+  uint32_t tid;             // owning thread (every record in the chunk is from this thread)
+  uint32_t seq;             // per-thread chunk sequence number, starting at 0 (gaps = lost chunks)
+  uint32_t used_bytes;      // published size: header + complete records. Stored with release order.
+  uint32_t capacity_bytes;  // whole chunk incl. header; multiple of 4096, <= max_chunk_bytes
+  uint32_t reserved;
+  uint64_t dropped;         // records this thread dropped before this chunk (cumulative)
+};
+inline constexpr uint32_t kChunkAlign = 4096;
+static_assert(sizeof(ChunkHeader) == 32);
+static_assert(std::is_trivially_copyable_v<ChunkHeader>);
+
+// ---------------------------------------------------------------------------------------------
+// Records.
+
+enum class RecordKind : uint8_t {
+  kInvalid = 0,       // zero-filled space: never a valid record
+  kModule = 1,        // a loaded ELF object (for offline symbolization)
+  kStackDef = 2,      // a deduplicated call stack
+  kLockDef = 3,       // a lock seen for the first time (address + generation -> lock_id)
+  kLockDestroy = 4,   // *_destroy of a lock
+  kAcquire = 5,       // a dependency: acquire (or attempt) of a lock with the held set
+  kRelease = 6,       // full-event mode only
+  kThreadStart = 7,   // a thread began running (first record of every thread)
+  kThreadExit = 8,
+  kThreadJoin = 9,    // join of another thread (happens-before edge)
+  kThreadDetach = 10,
+  kMisuse = 11,       // API misuse detected by the runtime
+  kFork = 12,         // this process forked a child
+  kDisabled = 13,     // the runtime gave up recording (fail-soft), see DisableReason
+  kThreadName = 14,   // pthread_setname_np
+};
+
+struct RecordHeader {
+  uint8_t kind;   // RecordKind
+  uint8_t flags;  // kind-specific (AcquireFlag for kAcquire)
+  uint16_t reserved;
+  uint32_t size;  // total bytes including trailing arrays, multiple of 8, >= sizeof(fixed part)
+};
+static_assert(sizeof(RecordHeader) == 8);
+
+// Every record that can order events across threads carries `seq`: a process-wide counter
+// (one atomic fetch_add; only rare records pay it). Records within a chunk are in program order.
+
+// kModule. Trailing: `path_len` bytes of path (no NUL), padded to 8.
+struct Module {
+  RecordHeader h;
+  uint64_t load_bias;  // dlpi_addr: runtime address = file vaddr + load_bias
+  uint64_t start;      // lowest mapped address of its PT_LOAD segments
+  uint64_t end;        // one past the highest mapped address
+  uint32_t path_len;
+  uint32_t reserved;
+};
+static_assert(sizeof(Module) == 40);
+static_assert(std::is_trivially_copyable_v<Module>);
+
+// kStackDef. Trailing: `depth` uint64_t return addresses, innermost first. The runtime's own
+// frames are already removed.
+struct StackDef {
+  RecordHeader h;
+  uint32_t stack_id;  // > 0, process-unique
+  uint32_t depth;     // <= kMaxStackDepth
+};
+static_assert(sizeof(StackDef) == 16);
+static_assert(std::is_trivially_copyable_v<StackDef>);
+
+// kLockDef.
+struct LockDef {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t address;   // the lock object's address
+  uint32_t lock_id;   // > 0, process-unique; a new lock at a reused address gets a new id
+  uint32_t generation;// how many locks lived at `address` before this one
+  uint32_t stack_id;  // where it was created (init) or first used
+  uint16_t attrs;     // LockAttr bits
+  uint8_t lock_kind;  // LockKind
+  uint8_t reserved;
+};
+static_assert(sizeof(LockDef) == 40);
+static_assert(std::is_trivially_copyable_v<LockDef>);
+
+// kLockDestroy.
+struct LockDestroy {
+  RecordHeader h;
+  uint64_t seq;
+  uint32_t lock_id;
+  uint32_t stack_id;
+};
+static_assert(sizeof(LockDestroy) == 24);
+static_assert(std::is_trivially_copyable_v<LockDestroy>);
+
+// kAcquire: "while holding held[0..n_held), this thread acquired (or tried to acquire) lock_id".
+// Written *before* a blocking acquire blocks (so a hang still leaves the edge), with
+// h.flags = AcquireFlag bits; for try/timed attempts it is written after the outcome is known.
+// In the default mode a thread writes each distinct (epoch, held set, lock, mode, site) once and
+// counts repeats in memory; in full-event mode it writes every acquisition.
+// Trailing: `n_held` HeldEntry, outermost first.
+struct Acquire {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;   // CLOCK_MONOTONIC
+  uint32_t lock_id;
+  uint32_t stack_id;  // acquisition site
+  uint32_t epoch;     // per-thread count of create/join operations performed so far
+  uint32_t n_held;
+  uint8_t mode;       // LockMode requested
+  uint8_t reserved[7];
+};
+static_assert(sizeof(Acquire) == 48);
+static_assert(std::is_trivially_copyable_v<Acquire>);
+
+// kRelease (full-event mode only).
+struct Release {
+  RecordHeader h;
+  uint64_t time_ns;
+  uint32_t lock_id;
+  uint32_t reserved;
+};
+static_assert(sizeof(Release) == 24);
+static_assert(std::is_trivially_copyable_v<Release>);
+
+// kThreadStart: first record of every thread, main thread included (parent_tid = 0).
+struct ThreadStart {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;
+  uint64_t pthread_self;
+  uint64_t start_routine;    // address of the start routine (0 for the main thread)
+  uint32_t parent_tid;       // creating thread, 0 for main
+  uint32_t create_stack_id;  // where pthread_create was called, 0 for main
+  uint32_t parent_epoch;     // creator's epoch *before* the create (its events up to it happen-before)
+  uint32_t reserved;
+};
+static_assert(sizeof(ThreadStart) == 56);
+static_assert(std::is_trivially_copyable_v<ThreadStart>);
+
+// kThreadExit.
+struct ThreadExit {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;
+  uint32_t n_held;       // locks still held at exit
+  uint32_t via_pthread_exit;
+};
+static_assert(sizeof(ThreadExit) == 32);
+static_assert(std::is_trivially_copyable_v<ThreadExit>);
+
+// kThreadJoin: written by the joiner after a successful join (h.flags bit0 = 1 on failure/timeout).
+struct ThreadJoin {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;
+  uint32_t joined_tid;  // 0 if the target was not known to the runtime
+  uint32_t stack_id;
+  uint32_t epoch_after; // joiner's epoch after the join
+  uint32_t reserved;
+};
+static_assert(sizeof(ThreadJoin) == 40);
+static_assert(std::is_trivially_copyable_v<ThreadJoin>);
+
+// kThreadDetach.
+struct ThreadDetach {
+  RecordHeader h;
+  uint64_t seq;
+  uint32_t detached_tid;
+  uint32_t stack_id;
+};
+static_assert(sizeof(ThreadDetach) == 24);
+static_assert(std::is_trivially_copyable_v<ThreadDetach>);
+
+// kMisuse.
+struct Misuse {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;
+  uint64_t object;      // address of the lock/condvar involved
+  uint32_t lock_id;     // 0 if the object was never seen as a lock
+  uint32_t stack_id;
+  uint32_t other_tid;   // owner for kUnlockNotOwner, 0 otherwise
+  uint32_t other_id;    // second mutex's lock_id for kCondTwoMutexes, else 0
+  uint8_t misuse_kind;  // MisuseKind
+  uint8_t reserved[7];
+};
+static_assert(sizeof(Misuse) == 56);
+static_assert(std::is_trivially_copyable_v<Misuse>);
+
+// kFork.
+struct Fork {
+  RecordHeader h;
+  uint64_t seq;
+  int32_t child_pid;
+  uint32_t stack_id;
+};
+static_assert(sizeof(Fork) == 24);
+static_assert(std::is_trivially_copyable_v<Fork>);
+
+// kDisabled.
+struct Disabled {
+  RecordHeader h;
+  uint64_t seq;
+  uint8_t reason;  // DisableReason
+  uint8_t reserved[7];
+};
+static_assert(sizeof(Disabled) == 24);
+static_assert(std::is_trivially_copyable_v<Disabled>);
+
+// kThreadName. Trailing: `len` bytes (no NUL), padded to 8.
+struct ThreadName {
+  RecordHeader h;
+  uint32_t tid;
+  uint32_t len;
+};
+static_assert(sizeof(ThreadName) == 16);
+static_assert(std::is_trivially_copyable_v<ThreadName>);
+
+// Round a byte count up to the record alignment.
+constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
+
+}  // namespace trace
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_TRACE_FORMAT_H_
