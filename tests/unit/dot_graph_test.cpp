@@ -1,0 +1,121 @@
+#include "dot_graph.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lockscope {
+namespace viz {
+namespace {
+
+using analysis::EdgeEvidence;
+using analysis::Finding;
+using analysis::FindingKind;
+using analysis::Frame;
+using analysis::LockRef;
+using analysis::Report;
+
+LockRef Lock(uint32_t id, const std::string& name) {
+  LockRef l;
+  l.lock_id = id;
+  l.pid = 7;
+  l.name = name;
+  l.kind = "mutex";
+  return l;
+}
+
+EdgeEvidence Edge(int from, int to, uint32_t tid, const std::string& fn, int line) {
+  EdgeEvidence e;
+  e.from = from;
+  e.to = to;
+  e.tid = tid;
+  e.from_mode = e.to_mode = "exclusive";
+  Frame f;
+  f.function = fn;
+  f.file = "/src/bank.cc";
+  f.line = line;
+  e.acquire_stack = {f};
+  e.held_stack = {f};
+  return e;
+}
+
+Report AbbaReport(const std::string& name_a, const std::string& name_b) {
+  Report r;
+  r.traces.emplace_back();
+  Finding f;
+  f.kind = FindingKind::kLockOrderCycle;
+  f.locks = {Lock(1, name_a), Lock(2, name_b)};
+  f.edges = {Edge(0, 1, 11, "Transfer", 31), Edge(1, 0, 12, "Audit", 38)};
+  f.threads.resize(2);
+  f.threads[0].tid = 11;
+  f.threads[0].name = "T1";
+  f.threads[1].tid = 12;
+  f.threads[1].name = "T2";
+  r.findings.push_back(f);
+  analysis::SuppressedCandidate s;
+  s.reason_id = "gate-lock";
+  s.reason = "every edge was taken while holding g_gate";
+  s.locks = {Lock(3, "g_c"), Lock(4, "g_d")};
+  r.suppressed.push_back(s);
+  return r;
+}
+
+TEST(DotGraphTest, CycleEdgesAreRedAndNumberedInOrder) {
+  std::string dot = RenderDot(AbbaReport("g_accounts_mu", "g_audit_mu"));
+  EXPECT_NE(dot.find("L0 -> L1 [label=\"#1 1/2  T1 lock\\nTransfer bank.cc:31\""),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("L1 -> L0 [label=\"#1 2/2  T2 lock\\nAudit bank.cc:38\""), std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("color=\"#d62728\""), std::string::npos);
+}
+
+TEST(DotGraphTest, SuppressedCandidatesAreDashedWithReason) {
+  std::string dot = RenderDot(AbbaReport("a", "b"));
+  EXPECT_NE(dot.find("style=dashed, color=\"#9a9a9a\", fontcolor=\"#7a7a7a\", "
+                     "label=\"suppressed: gate-lock\""),
+            std::string::npos)
+      << dot;
+}
+
+TEST(DotGraphTest, RendersSvgWithTooltips) {
+  std::string svg, error;
+  ASSERT_TRUE(RenderSvg(RenderDot(AbbaReport("g_accounts_mu", "g_audit_mu")), &svg, &error))
+      << error;
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("g_accounts_mu"), std::string::npos);
+  EXPECT_NE(svg.find("acquired while holding"), std::string::npos);
+}
+
+TEST(DotGraphTest, HostileNamesAreEscaped) {
+  std::string hostile = "<script>alert(\"x\")</script> & \\ \n \xff\xfe";
+  std::string dot = RenderDot(AbbaReport(hostile, "b\"]; evil -> x; //"));
+  std::string svg, error;
+  ASSERT_TRUE(RenderSvg(dot, &svg, &error)) << error << "\n" << dot;
+  EXPECT_EQ(svg.find("<script>"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;script&gt;"), std::string::npos);
+  // The injected `evil -> x` must stay inside a label, never become a node of its own.
+  EXPECT_EQ(svg.find("<title>evil</title>"), std::string::npos);
+  EXPECT_EQ(svg.find("<title>x</title>"), std::string::npos);
+}
+
+TEST(DotGraphTest, EscapeDotReplacesInvalidUtf8AndControls) {
+  EXPECT_EQ(EscapeDot("a\"b"), "a\\\"b");
+  EXPECT_EQ(EscapeDot("\xff"), "\xEF\xBF\xBD");
+  EXPECT_EQ(EscapeDot("x\x01y"), "x\xEF\xBF\xBDy");
+  EXPECT_EQ(EscapeDot("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(EscapeDot("\xC3"), "\xEF\xBF\xBD");  // truncated sequence
+}
+
+TEST(DotGraphTest, MalformedEdgeIndicesAreSkipped) {
+  Report r = AbbaReport("a", "b");
+  r.findings[0].edges[1].to = 9;
+  std::string dot = RenderDot(r);
+  EXPECT_EQ(dot.find("L1 -> L0"), std::string::npos);
+  std::string svg, error;
+  EXPECT_TRUE(RenderSvg(dot, &svg, &error)) << error;
+}
+
+}  // namespace
+}  // namespace viz
+}  // namespace lockscope
