@@ -1,0 +1,232 @@
+// Unit tests for viz/text_report: the TSan/lockdep shape on hand-built Reports (no trace, no
+// analyzer), so a wording change is a deliberate test change.
+
+#include "text_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lockscope {
+namespace viz {
+namespace {
+
+using analysis::EdgeEvidence;
+using analysis::Finding;
+using analysis::FindingKind;
+using analysis::Frame;
+using analysis::LockRef;
+using analysis::Report;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Frame SourceFrame(const std::string& function, const std::string& file, int line) {
+  Frame f;
+  f.pc = 0x401000 + line;
+  f.module = "/work/samples/abba_mutex";
+  f.module_offset = 0x1000 + line;
+  f.function = function;
+  f.file = file;
+  f.line = line;
+  return f;
+}
+
+LockRef Lock(uint32_t id, const std::string& name) {
+  LockRef l;
+  l.lock_id = id;
+  l.pid = 1234;
+  l.address = 0x5000 + id * 0x40;
+  l.kind = "mutex";
+  l.name = name;
+  l.name_from_symbol = true;
+  return l;
+}
+
+EdgeEvidence Edge(int from, int to, uint32_t tid, int acquire_line, int held_line) {
+  EdgeEvidence e;
+  e.from = from;
+  e.to = to;
+  e.from_mode = "exclusive";
+  e.to_mode = "exclusive";
+  e.tid = tid;
+  e.acquire_stack = {SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp",
+                                 acquire_line),
+                     SourceFrame("main", "samples/abba_mutex.cpp", 50)};
+  e.held_stack = {SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp",
+                              held_line)};
+  return e;
+}
+
+Report AbbaReport() {
+  Report r;
+  r.tool_version = "0.1.0";
+  analysis::TraceSummary t;
+  t.path = "/tmp/trace/abba_mutex.1234.lstrace";
+  t.pid = 1234;
+  r.traces.push_back(t);
+  Finding f;
+  f.kind = FindingKind::kLockOrderCycle;
+  f.severity = "error";
+  f.summary = "potential deadlock: lock-order cycle M0 => M1 => M0";
+  f.story = "Two threads take g_mu_a and g_mu_b in opposite orders.";
+  f.pid = 1234;
+  f.locks = {Lock(1, "g_mu_a"), Lock(2, "g_mu_b")};
+  f.edges = {Edge(0, 1, 11, 31, 30), Edge(1, 0, 12, 41, 40)};
+  analysis::ThreadRef t0{10, "T0 (main)", 0, {}};
+  analysis::ThreadRef t1{11, "T1", 10, {SourceFrame("main", "samples/abba_mutex.cpp", 50)}};
+  analysis::ThreadRef t2{12, "T2", 10, {SourceFrame("main", "samples/abba_mutex.cpp", 51)}};
+  f.threads = {t0, t1, t2};
+  r.findings.push_back(f);
+  analysis::SuppressedCandidate s;
+  s.kind = FindingKind::kLockOrderCycle;
+  s.reason_id = "single-thread";
+  s.reason = "every edge of the cycle comes from thread 11";
+  s.locks = {Lock(3, "g_log_mu"), Lock(4, "g_cfg_mu")};
+  s.tids = {11};
+  r.suppressed = {s, s};
+  return r;
+}
+
+TEST(TextReportTest, AbbaHasTsanAndLockdepShape) {
+  std::string out = RenderText(AbbaReport(), TextOptions{});
+  EXPECT_THAT(out, HasSubstr("==================\nWARNING: lockscope: lock-order-inversion "
+                             "(potential deadlock) (pid=1234)\n"));
+  EXPECT_THAT(out, HasSubstr("Cycle in lock order graph: M0 (g_mu_a) => M1 (g_mu_b) => M0\n"));
+  EXPECT_THAT(out, HasSubstr("M1 (g_mu_b) acquired here while holding M0 (g_mu_a) in thread T1:\n"
+                             "    #0 Transfer(Account&, Account&) samples/abba_mutex.cpp:31\n"
+                             "    #1 main samples/abba_mutex.cpp:50\n"));
+  EXPECT_THAT(out, HasSubstr("M0 (g_mu_a) previously acquired by the same thread here:\n"
+                             "    #0 Transfer(Account&, Account&) samples/abba_mutex.cpp:30\n"));
+  EXPECT_THAT(out, HasSubstr("M0 (g_mu_a) acquired here while holding M1 (g_mu_b) in thread T2:"));
+  EXPECT_THAT(out, HasSubstr("T1 (tid 11) created by T0 (main) at:\n"
+                             "      #0 main samples/abba_mutex.cpp:50\n"));
+  EXPECT_THAT(out, HasSubstr("Possible unsafe locking scenario:"));
+  EXPECT_THAT(out, HasSubstr("*** DEADLOCK ***"));
+  EXPECT_THAT(out, HasSubstr("SUMMARY: lockscope: 1 lock-order-inversion, 0 other findings in 1 "
+                             "process (2 suppressed candidates; --verbose lists them)\n"));
+  EXPECT_THAT(out, Not(HasSubstr("\033[")));
+  EXPECT_THAT(out, Not(HasSubstr("single-thread")));
+}
+
+// lockdep's order: T1 lock(a); T2 lock(b); T1 lock(b); T2 lock(a), in two columns.
+TEST(TextReportTest, ScenarioIsTwoColumnsInLockdepOrder) {
+  std::string out = RenderText(AbbaReport(), TextOptions{});
+  size_t table = out.find("Possible unsafe locking scenario:");
+  ASSERT_NE(table, std::string::npos);
+  size_t a1 = out.find("lock(g_mu_a);", table);
+  size_t b2 = out.find("lock(g_mu_b);", a1);
+  size_t b1 = out.find("lock(g_mu_b);", b2 + 1);
+  size_t a2 = out.find("lock(g_mu_a);", b1);
+  ASSERT_NE(a2, std::string::npos);
+  // T2's column is to the right of T1's.
+  size_t line_a1 = out.rfind('\n', a1), line_b2 = out.rfind('\n', b2);
+  EXPECT_GT(b2 - line_b2, a1 - line_a1);
+  EXPECT_THAT(out, HasSubstr("T1"));
+}
+
+TEST(TextReportTest, SharedHoldsPrintRlock) {
+  Report r = AbbaReport();
+  r.findings[0].locks[0].kind = "rwlock";
+  r.findings[0].edges[0].from_mode = "shared";
+  r.findings[0].edges[1].to_mode = "shared";
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("rlock(g_mu_a);"));
+  EXPECT_THAT(out, HasSubstr("M0 (g_mu_a) read-acquired here while holding M1 (g_mu_b)"));
+}
+
+TEST(TextReportTest, AnalyzerScenarioIsUsedVerbatim) {
+  Report r = AbbaReport();
+  r.findings[0].scenario = {{11, "lock(A)"}, {12, "lock(B)"}, {11, "lock(B) <- blocks"}};
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("lock(B) <- blocks\n"));
+  EXPECT_THAT(out, HasSubstr("lock(A);\n"));
+}
+
+TEST(TextReportTest, NoFindingsIsJustTheSummary) {
+  Report r;
+  r.traces.resize(1);
+  r.traces[0].path = "t.lstrace";
+  EXPECT_EQ(RenderText(r, TextOptions{}), "SUMMARY: lockscope: no findings in 1 process\n");
+}
+
+TEST(TextReportTest, TraceWarningsAreNotes) {
+  Report r;
+  r.traces.resize(2);
+  r.traces[0].path = "a.lstrace";
+  r.traces[0].warnings = {"truncated: the file ends inside chunk 3"};
+  r.traces[1].path = "b.lstrace";
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("lockscope: note: a.lstrace: truncated: the file ends inside chunk 3\n"));
+  EXPECT_THAT(out, HasSubstr("SUMMARY: lockscope: no findings in 2 processes\n"));
+}
+
+TEST(TextReportTest, VerboseListsSuppressedReasons) {
+  std::string out = RenderText(AbbaReport(), TextOptions{false, true});
+  EXPECT_THAT(out, HasSubstr("[single-thread] lock-order-cycle on g_log_mu, g_cfg_mu (threads 11): "
+                             "every edge of the cycle comes from thread 11\n"));
+  EXPECT_THAT(out, HasSubstr("(2 suppressed candidates listed above)"));
+  EXPECT_THAT(out, HasSubstr("M0 (g_mu_a): mutex at 0x5040"));
+}
+
+TEST(TextReportTest, UnsymbolizedFramesShowModuleAndOffset) {
+  Report r = AbbaReport();
+  analysis::Frame raw;
+  raw.pc = 0x7f0000001234;
+  raw.module = "/usr/lib/x86_64-linux-gnu/libfoo.so.1";
+  raw.module_offset = 0x1234;
+  analysis::Frame nowhere;
+  nowhere.pc = 0xdead;
+  analysis::Frame no_file = raw;
+  no_file.function = "Foo()";
+  r.findings[0].edges[0].acquire_stack = {raw, nowhere, no_file};
+  r.findings[0].edges[0].held_stack.clear();
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("    #0 libfoo.so.1+0x1234\n    #1 0xdead\n"
+                             "    #2 Foo() (libfoo.so.1+0x1234)\n"));
+  EXPECT_THAT(out, HasSubstr("    <no stack recorded>\n"));
+}
+
+TEST(TextReportTest, OtherKindsShowKindSubkindStoryAndStacks) {
+  Report r;
+  r.traces.resize(1);
+  Finding f;
+  f.kind = FindingKind::kApiMisuse;
+  f.subkind = "relock-non-recursive";
+  f.pid = 77;
+  f.summary = "thread T1 relocks g_registry_mu, which it already holds";
+  f.story = "A default mutex is not recursive.\nThe second lock blocks forever.";
+  f.locks = {Lock(1, "g_registry_mu")};
+  f.extra_stacks = {{SourceFrame("AddClient()", "samples/aa_self_deadlock.cpp", 21)}};
+  f.extra_stack_titles = {"Relocked here"};
+  f.hung = true;
+  r.findings.push_back(f);
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("WARNING: lockscope: api-misuse (relock-non-recursive)"));
+  EXPECT_THAT(out, HasSubstr("(pid=77)"));
+  EXPECT_THAT(out, HasSubstr("  thread T1 relocks g_registry_mu, which it already holds\n"));
+  EXPECT_THAT(out, HasSubstr("  A default mutex is not recursive.\n  The second lock blocks"));
+  EXPECT_THAT(out, HasSubstr("  Relocked here:\n    #0 AddClient() samples/aa_self_deadlock.cpp:21\n"));
+  EXPECT_THAT(out, HasSubstr("M0 (g_registry_mu): mutex at 0x5040"));
+  EXPECT_THAT(out, HasSubstr("SUMMARY: lockscope: 0 lock-order-inversions, 1 other finding in 1 process"));
+  EXPECT_THAT(out, Not(HasSubstr("DEADLOCK")));
+}
+
+TEST(TextReportTest, ColorOnlyWhenAsked) {
+  std::string out = RenderText(AbbaReport(), TextOptions{true, false});
+  EXPECT_THAT(out, HasSubstr("\033[1m\033[31mWARNING:\033[0m"));
+  EXPECT_THAT(out, HasSubstr("\033[1mM0 (g_mu_a)\033[0m"));
+}
+
+TEST(TextReportTest, DanglingIndicesDoNotCrash) {
+  Report r = AbbaReport();
+  r.findings[0].edges[0].from = 7;
+  r.findings[0].edges[1].to = -1;
+  r.findings[0].edges[0].also_held = {42};
+  std::string out = RenderText(r, TextOptions{true, true});
+  EXPECT_THAT(out, HasSubstr("M?"));
+}
+
+}  // namespace
+}  // namespace viz
+}  // namespace lockscope

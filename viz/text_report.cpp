@@ -1,0 +1,372 @@
+// text_report.cpp — see text_report.h. Wording follows tsan_report.cpp (WARNING/SUMMARY, "acquired
+// here while holding") and lockdep's print_circular_lock_scenario ("Possible unsafe locking
+// scenario", lock(/rlock(, *** DEADLOCK ***), because people already know how to read those.
+
+#include "text_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lockscope {
+namespace viz {
+namespace {
+
+using analysis::EdgeEvidence;
+using analysis::Finding;
+using analysis::FindingKind;
+using analysis::Frame;
+using analysis::LockRef;
+using analysis::Report;
+using analysis::Stack;
+using analysis::SuppressedCandidate;
+
+constexpr const char* kRule = "==================";
+constexpr size_t kMaxScenarioName = 24;  // longer names fall back to the M<i> label
+
+// Colour is a property of one rendering; a small helper keeps the escapes in one place.
+class Painter {
+ public:
+  explicit Painter(bool color) : color_(color) {}
+  std::string Red(const std::string& s) const { return Wrap("\033[1m\033[31m", s); }
+  std::string Bold(const std::string& s) const { return Wrap("\033[1m", s); }
+  std::string Dim(const std::string& s) const { return Wrap("\033[2m", s); }
+
+ private:
+  std::string Wrap(const char* code, const std::string& s) const {
+    return color_ ? std::string(code) + s + "\033[0m" : s;
+  }
+  bool color_;
+};
+
+std::string Hex(uint64_t v) { return fmt::format("0x{:x}", v); }
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// `#3 Transfer(Account&, Account&) samples/abba.cpp:31`, or `#3 libfoo.so+0x1234` unsymbolized.
+std::string FormatFrame(size_t index, const Frame& f) {
+  std::string out = fmt::format("#{} ", index);
+  std::string where;
+  if (!f.module.empty()) {
+    where = fmt::format("{}+{}", Basename(f.module), Hex(f.module_offset));
+  } else {
+    where = Hex(f.pc);
+  }
+  if (f.function.empty() && f.file.empty()) return out + where;
+  out += f.function.empty() ? std::string("<unknown>") : f.function;
+  if (!f.file.empty()) {
+    out += " " + f.file;
+    if (f.line > 0) out += fmt::format(":{}", f.line);
+  } else {
+    out += " (" + where + ")";
+  }
+  return out;
+}
+
+void AppendStack(std::string* out, const Stack& stack, const char* indent) {
+  if (stack.empty()) {
+    *out += fmt::format("{}<no stack recorded>\n", indent);
+    return;
+  }
+  for (size_t i = 0; i < stack.size(); ++i) {
+    *out += fmt::format("{}{}\n", indent, FormatFrame(i, stack[i]));
+  }
+}
+
+// Renders one finding; holds the finding so label helpers stay one-argument.
+class FindingPrinter {
+ public:
+  FindingPrinter(const Finding& f, const TextOptions& options)
+      : f_(f), options_(options), paint_(options.color) {}
+
+  std::string Render() const;
+
+ private:
+  bool ValidLock(int i) const { return i >= 0 && static_cast<size_t>(i) < f_.locks.size(); }
+  std::string Id(int i) const { return ValidLock(i) ? fmt::format("M{}", i) : "M?"; }
+  std::string Label(int i) const;
+  std::string ThreadName(uint32_t tid) const;
+  std::string ScenarioName(int i) const;
+  std::string Title() const;
+  void AppendCycleLine(std::string* out) const;
+  void AppendEdge(std::string* out, const EdgeEvidence& e) const;
+  void AppendLocks(std::string* out) const;
+  void AppendThreads(std::string* out) const;
+  void AppendExtraStacks(std::string* out) const;
+  void AppendStory(std::string* out) const;
+  std::vector<analysis::ScenarioStep> ScenarioSteps() const;
+  void AppendScenario(std::string* out) const;
+
+  const Finding& f_;
+  const TextOptions& options_;
+  Painter paint_;
+};
+
+std::string FindingPrinter::Label(int i) const {
+  if (!ValidLock(i)) return "M?";
+  const LockRef& lock = f_.locks[i];
+  std::string name = lock.name.empty() ? Hex(lock.address) : lock.name;
+  return paint_.Bold(fmt::format("{} ({})", Id(i), name));
+}
+
+std::string FindingPrinter::ThreadName(uint32_t tid) const {
+  for (const auto& t : f_.threads) {
+    if (t.tid == tid && !t.name.empty()) return t.name;
+  }
+  return fmt::format("thread {}", tid);
+}
+
+// Short names keep the scenario table readable; long generated names use the M<i> label.
+std::string FindingPrinter::ScenarioName(int i) const {
+  if (!ValidLock(i)) return "M?";
+  const std::string& name = f_.locks[i].name;
+  return (name.empty() || name.size() > kMaxScenarioName) ? Id(i) : name;
+}
+
+std::string FindingPrinter::Title() const {
+  switch (f_.kind) {
+    case FindingKind::kLockOrderCycle:
+      return f_.hung ? "lock-order-inversion (deadlock: the program hung here)"
+                     : "lock-order-inversion (potential deadlock)";
+    case FindingKind::kActualDeadlock:
+      return "deadlock (threads blocked in a lock cycle)";
+    default: {
+      std::string title = analysis::FindingKindName(f_.kind);
+      if (!f_.subkind.empty()) title += " (" + f_.subkind + ")";
+      if (f_.hung) title += " (the program hung here)";
+      return title;
+    }
+  }
+}
+
+void FindingPrinter::AppendCycleLine(std::string* out) const {
+  if (f_.edges.empty()) return;
+  std::string line = "  Cycle in lock order graph: " + Label(f_.edges[0].from);
+  // The closing lock is the first one again: its bare id, as in the TSan report.
+  for (size_t i = 0; i < f_.edges.size(); ++i) {
+    int to = f_.edges[i].to;
+    line += " => " + (i + 1 == f_.edges.size() && to == f_.edges[0].from ? Id(to) : Label(to));
+  }
+  *out += line + "\n\n";
+}
+
+void FindingPrinter::AppendEdge(std::string* out, const EdgeEvidence& e) const {
+  std::string how = e.to_mode == "shared" ? "read-acquired" : "acquired";
+  if (e.try_acquire) how += " (try-lock)";
+  std::string holding = e.from_mode == "shared" ? "while read-holding" : "while holding";
+  std::string count = e.count > 1 ? fmt::format(" (seen {} times)", e.count) : "";
+  *out += fmt::format("  {} {} here {} {} in thread {}{}:\n", Label(e.to), how, holding,
+                      Label(e.from), ThreadName(e.tid), count);
+  AppendStack(out, e.acquire_stack, "    ");
+  if (!e.also_held.empty()) {
+    std::string also;
+    for (int i : e.also_held) also += (also.empty() ? "" : ", ") + Label(i);
+    *out += fmt::format("    (also holding {})\n", also);
+  }
+  *out += fmt::format("  {} previously acquired by the same thread here:\n", Label(e.from));
+  AppendStack(out, e.held_stack, "    ");
+  *out += "\n";
+}
+
+void FindingPrinter::AppendLocks(std::string* out) const {
+  if (f_.locks.empty()) return;
+  *out += "  Locks:\n";
+  for (size_t i = 0; i < f_.locks.size(); ++i) {
+    const LockRef& lock = f_.locks[i];
+    std::string kind = lock.kind.empty() ? "lock" : lock.kind;
+    bool stack = options_.verbose && !lock.first_stack.empty();
+    *out += fmt::format("    {}: {} at {}{}\n", Label(static_cast<int>(i)), kind,
+                        Hex(lock.address), stack ? ", created or first locked at:" : "");
+    if (stack) AppendStack(out, lock.first_stack, "      ");
+  }
+  *out += "\n";
+}
+
+void FindingPrinter::AppendThreads(std::string* out) const {
+  if (f_.threads.empty()) return;
+  *out += "  Threads:\n";
+  for (const auto& t : f_.threads) {
+    std::string name = t.name.empty() ? fmt::format("thread {}", t.tid) : t.name;
+    if (t.create_stack.empty() && t.parent_tid == 0) {
+      *out += fmt::format("    {} is the main thread (tid {})\n", name, t.tid);
+      continue;
+    }
+    *out += fmt::format("    {} (tid {}) created by {} at:\n", name, t.tid,
+                        ThreadName(t.parent_tid));
+    AppendStack(out, t.create_stack, "      ");
+  }
+  *out += "\n";
+}
+
+void FindingPrinter::AppendExtraStacks(std::string* out) const {
+  for (size_t i = 0; i < f_.extra_stacks.size(); ++i) {
+    std::string title = i < f_.extra_stack_titles.size() && !f_.extra_stack_titles[i].empty()
+                            ? f_.extra_stack_titles[i]
+                            : "Stack";
+    *out += fmt::format("  {}:\n", title);
+    AppendStack(out, f_.extra_stacks[i], "    ");
+    *out += "\n";
+  }
+}
+
+void FindingPrinter::AppendStory(std::string* out) const {
+  if (f_.story.empty()) return;
+  size_t start = 0;
+  while (start <= f_.story.size()) {
+    size_t nl = f_.story.find('\n', start);
+    if (nl == std::string::npos) nl = f_.story.size();
+    *out += "  " + f_.story.substr(start, nl - start) + "\n";
+    start = nl + 1;
+  }
+  *out += "\n";
+}
+
+// The analyzer's steps when it gave them; for a cycle without steps, lockdep's classic order:
+// every thread takes the lock it holds, then every thread tries the next one.
+std::vector<analysis::ScenarioStep> FindingPrinter::ScenarioSteps() const {
+  if (!f_.scenario.empty()) return f_.scenario;
+  std::vector<analysis::ScenarioStep> steps;
+  bool cycle = f_.kind == FindingKind::kLockOrderCycle || f_.kind == FindingKind::kActualDeadlock;
+  if (!cycle || f_.edges.size() < 2) return steps;
+  for (const auto& e : f_.edges) {
+    std::string verb = e.from_mode == "shared" ? "rlock" : "lock";
+    steps.push_back({e.tid, fmt::format("{}({})", verb, ScenarioName(e.from))});
+  }
+  for (const auto& e : f_.edges) {
+    std::string verb = e.to_mode == "shared" ? "rlock" : "lock";
+    steps.push_back({e.tid, fmt::format("{}({})", verb, ScenarioName(e.to))});
+  }
+  return steps;
+}
+
+void FindingPrinter::AppendScenario(std::string* out) const {
+  std::vector<analysis::ScenarioStep> steps = ScenarioSteps();
+  if (steps.empty()) return;
+  std::vector<uint32_t> columns;  // tids in order of first appearance
+  for (const auto& s : steps) {
+    if (std::find(columns.begin(), columns.end(), s.tid) == columns.end()) columns.push_back(s.tid);
+  }
+  size_t width = 4;
+  for (const auto& s : steps) width = std::max(width, s.action.size() + 1);
+  for (uint32_t tid : columns) width = std::max(width, ThreadName(tid).size());
+  width += 6;
+  std::string header, rule;
+  for (uint32_t tid : columns) {
+    header += fmt::format("{:<{}}", ThreadName(tid), width);
+    rule += fmt::format("{:<{}}", "----", width);
+  }
+  *out += "  Possible unsafe locking scenario:\n\n";
+  *out += "        " + header + "\n        " + rule + "\n";
+  for (const auto& s : steps) {
+    size_t col = std::find(columns.begin(), columns.end(), s.tid) - columns.begin();
+    bool needs_semicolon = !s.action.empty() && s.action.back() == ')';
+    std::string action = s.action + (needs_semicolon ? ";" : "");
+    *out += fmt::format("   {:<{}}{}\n", "", col * width, action);
+  }
+  *out += "\n   *** DEADLOCK ***\n\n";
+}
+
+std::string FindingPrinter::Render() const {
+  std::string out = std::string(kRule) + "\n";
+  std::string where = f_.pid != 0 ? fmt::format(" (pid={})", f_.pid) : "";
+  out += fmt::format("{} lockscope: {}{}\n", paint_.Red("WARNING:"), Title(), where);
+  bool cycle = f_.kind == FindingKind::kLockOrderCycle || f_.kind == FindingKind::kActualDeadlock;
+  if (cycle && !f_.edges.empty()) {
+    AppendCycleLine(&out);
+  } else {
+    if (!f_.summary.empty()) out += "  " + f_.summary + "\n";
+    out += "\n";
+    AppendStory(&out);
+  }
+  for (const auto& e : f_.edges) AppendEdge(&out, e);
+  if (!cycle || options_.verbose) AppendLocks(&out);
+  AppendExtraStacks(&out);
+  AppendThreads(&out);
+  AppendScenario(&out);
+  if (cycle && !f_.edges.empty()) AppendStory(&out);
+  // Trim the blank line before the closing rule.
+  while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {
+    out.pop_back();
+  }
+  return out + kRule + "\n";
+}
+
+std::string Plural(size_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+void AppendNotes(std::string* out, const Report& report, bool verbose) {
+  for (const auto& t : report.traces) {
+    if (verbose) {
+      *out += fmt::format(
+          "lockscope: note: {}: pid {} ({}), {}, {}, {} records, {}\n", t.path, t.pid,
+          t.exe.empty() ? "?" : t.exe, Plural(t.threads, "thread", "threads"),
+          Plural(t.locks, "lock", "locks"), t.records,
+          t.clean_exit ? "clean exit" : "no clean exit (killed, hung or crashed)");
+    }
+    for (const auto& w : t.warnings) *out += fmt::format("lockscope: note: {}: {}\n", t.path, w);
+  }
+}
+
+void AppendSuppressed(std::string* out, const Report& report) {
+  if (report.suppressed.empty()) return;
+  *out += fmt::format("lockscope: {} not reported:\n",
+                      Plural(report.suppressed.size(), "candidate was", "candidates were"));
+  for (const SuppressedCandidate& s : report.suppressed) {
+    std::string locks, tids;
+    for (const auto& l : s.locks) {
+      locks += (locks.empty() ? "" : ", ") + (l.name.empty() ? Hex(l.address) : l.name);
+    }
+    for (uint32_t tid : s.tids) tids += (tids.empty() ? "" : ", ") + std::to_string(tid);
+    *out += fmt::format("  [{}] {}", s.reason_id, analysis::FindingKindName(s.kind));
+    if (!locks.empty()) *out += " on " + locks;
+    if (!tids.empty()) *out += " (threads " + tids + ")";
+    *out += ": " + (s.reason.empty() ? std::string("no reason given") : s.reason) + "\n";
+  }
+}
+
+std::string SummaryLine(const Report& report, bool verbose) {
+  size_t processes = report.traces.size();
+  std::string in = " in " + Plural(processes, "process", "processes");
+  std::string line = "SUMMARY: lockscope: ";
+  if (report.findings.empty()) {
+    line += "no findings" + in;
+  } else {
+    size_t cycles = 0;
+    for (const auto& f : report.findings) {
+      if (f.kind == FindingKind::kLockOrderCycle) ++cycles;
+    }
+    line += fmt::format("{}, {}{}", Plural(cycles, "lock-order-inversion", "lock-order-inversions"),
+                        Plural(report.findings.size() - cycles, "other finding", "other findings"),
+                        in);
+  }
+  if (!report.suppressed.empty()) {
+    line += fmt::format(" ({}{})",
+                        Plural(report.suppressed.size(), "suppressed candidate",
+                               "suppressed candidates"),
+                        verbose ? " listed above" : "; --verbose lists them");
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+std::string RenderText(const Report& report, const TextOptions& options) {
+  std::string out;
+  AppendNotes(&out, report, options.verbose);
+  for (const Finding& f : report.findings) out += FindingPrinter(f, options).Render();
+  if (options.verbose) AppendSuppressed(&out, report);
+  out += SummaryLine(report, options.verbose);
+  return out;
+}
+
+}  // namespace viz
+}  // namespace lockscope
