@@ -263,13 +263,16 @@ void FindingPrinter::AppendScenario(std::string* out) const {
     header += fmt::format("{:<{}}", ThreadName(tid), width);
     rule += fmt::format("{:<{}}", "----", width);
   }
+  auto trim = [](std::string s) { return s.erase(s.find_last_not_of(' ') + 1); };
   *out += "  Possible unsafe locking scenario:\n\n";
-  *out += "        " + header + "\n        " + rule + "\n";
+  *out += "        " + trim(header) + "\n        " + trim(rule) + "\n";
+  // lockdep's layout: the first column's actions start left of its header, the others under it.
   for (const auto& s : steps) {
     size_t col = std::find(columns.begin(), columns.end(), s.tid) - columns.begin();
     bool needs_semicolon = !s.action.empty() && s.action.back() == ')';
     std::string action = s.action + (needs_semicolon ? ";" : "");
-    *out += fmt::format("   {:<{}}{}\n", "", col * width, action);
+    size_t indent = col == 0 ? 3 : 8 + col * width;
+    *out += fmt::format("{:<{}}{}\n", "", indent, action);
   }
   *out += "\n   *** DEADLOCK ***\n\n";
 }
