@@ -93,6 +93,9 @@ struct Finding {
   std::string summary;       // one line: "potential deadlock: lock-order cycle M1 => M2 => M1"
   std::string story;         // a few sentences a person can act on
   std::vector<LockRef> locks;
+  // kLockOrderCycle: locks[0, cycle_locks) are the cycle, in cycle order (edges[i].from == i);
+  // later entries are other locks held at the time, referenced only by EdgeEvidence::also_held.
+  int cycle_locks = 0;
   std::vector<EdgeEvidence> edges;  // for cycles: in cycle order, edges[i].to == edges[i+1].from
   std::vector<ThreadRef> threads;
   std::vector<ScenarioStep> scenario;

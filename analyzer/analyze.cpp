@@ -1,0 +1,290 @@
+// analyze.cpp — Analyze() (analyze.h): per trace, lock-order cycles that can deadlock, api misuse,
+// and a TraceSummary; everything symbolized through one Symbolizer per trace.
+
+#include "analyze.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cycle_feasibility.h"
+#include "cycle_finder.h"
+#include "finding_context.h"
+#include "happens_before.h"
+#include "lock_graph.h"
+#include "misuse_findings.h"
+#include "symbolizer.h"
+
+#ifndef LOCKSCOPE_VERSION
+#define LOCKSCOPE_VERSION "unknown"
+#endif
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+namespace tf = ::lockscope::trace;
+
+const char* ModeName(LockMode mode) { return mode == LockMode::kShared ? "shared" : "exclusive"; }
+
+std::string LockAction(LockMode mode, const std::string& name) {
+  return fmt::format("{}({})", mode == LockMode::kShared ? "rlock" : "lock", name);
+}
+
+// Index of `lock_id` in f->locks, appending a reference when it is not there yet.
+int LockIndex(FindingContext& ctx, Finding* f, uint32_t lock_id) {
+  for (size_t i = 0; i < f->locks.size(); ++i) {
+    if (f->locks[i].lock_id == lock_id) return static_cast<int>(i);
+  }
+  f->locks.push_back(ctx.MakeLockRef(lock_id));
+  return static_cast<int>(f->locks.size()) - 1;
+}
+
+// The cycle was observed live: every edge's thread is blocked on `to` while holding `from`.
+bool CycleHung(const Trace& trace, const std::vector<uint32_t>& cycle) {
+  for (size_t i = 0; i < cycle.size(); ++i) {
+    uint32_t from = cycle[i];
+    uint32_t to = cycle[(i + 1) % cycle.size()];
+    bool found = std::any_of(trace.slots.begin(), trace.slots.end(), [&](const SlotSnapshot& s) {
+      return s.state == tf::ThreadState::kBlocked && s.wait_kind == tf::WaitKind::kLock &&
+             s.wait_lock_id == to &&
+             std::any_of(s.held.begin(), s.held.end(),
+                         [&](const HeldLock& h) { return h.lock_id == from; });
+    });
+    if (!found) return false;
+  }
+  return true;
+}
+
+EdgeEvidence MakeEdge(FindingContext& ctx, Finding* f, const LockEdge& edge, const Witness& w,
+                      int from, int to) {
+  EdgeEvidence e;
+  e.from = from;
+  e.to = to;
+  e.from_mode = ModeName(w.from_mode);
+  e.to_mode = ModeName(w.to_mode);
+  e.tid = w.tid;
+  e.count = edge.TotalCount();
+  e.try_acquire = w.try_acquire;
+  e.acquire_stack = ctx.StackOf(w.acquire_stack_id);
+  e.held_stack = ctx.StackOf(w.held_stack_id);
+  for (const HeldLock& h : w.also_held) e.also_held.push_back(LockIndex(ctx, f, h.lock_id));
+  return e;
+}
+
+// lockdep's "possible unsafe locking scenario": each thread takes its first lock, then each asks
+// for the next one; the last request closes the circle.
+void AddScenario(FindingContext& ctx, Finding* f) {
+  std::vector<std::string> names;
+  for (int i = 0; i < f->cycle_locks; ++i) names.push_back(FindingContext::ShortLockName(f->locks[i]));
+  for (const EdgeEvidence& e : f->edges) {
+    LockMode mode = e.from_mode == "shared" ? LockMode::kShared : LockMode::kExclusive;
+    f->scenario.push_back({e.tid, LockAction(mode, names[e.from])});
+  }
+  for (size_t i = 0; i < f->edges.size(); ++i) {
+    const EdgeEvidence& e = f->edges[i];
+    LockMode mode = e.to_mode == "shared" ? LockMode::kShared : LockMode::kExclusive;
+    bool last = i + 1 == f->edges.size();
+    f->scenario.push_back({e.tid, LockAction(mode, names[e.to]) + (last ? " <- deadlock" : " <- waits")});
+  }
+  (void)ctx;
+}
+
+std::string CycleStory(FindingContext& ctx, const Finding& f) {
+  std::string story;
+  for (const EdgeEvidence& e : f.edges) {
+    std::string at = FindingContext::Where(e.acquire_stack);
+    std::string held_at = FindingContext::Where(e.held_stack);
+    story += fmt::format("Thread {} acquired {}{} while holding {}{}. ", ctx.ThreadLabel(e.tid),
+                         FindingContext::ShortLockName(f.locks[e.to]), at.empty() ? "" : " at " + at,
+                         FindingContext::ShortLockName(f.locks[e.from]),
+                         held_at.empty() ? "" : " (taken at " + held_at + ")");
+  }
+  story += "If these threads run at the same time, each can wait for a lock another one holds, "
+           "and none of them ever proceeds. Take these locks in one global order everywhere "
+           "(for example always ";
+  story += FindingContext::ShortLockName(f.locks[0]) + " first).";
+  if (f.hung) story += " The process was observed hung in exactly this state.";
+  return story;
+}
+
+Finding MakeCycleFinding(FindingContext& ctx, const LockGraph& graph,
+                         const std::vector<uint32_t>& cycle, const Feasibility& feasible) {
+  Finding f;
+  f.kind = FindingKind::kLockOrderCycle;
+  f.severity = "error";
+  f.pid = ctx.trace().pid;
+  f.trace_path = ctx.trace().path;
+  for (uint32_t id : cycle) f.locks.push_back(ctx.MakeLockRef(id));
+  f.cycle_locks = static_cast<int>(cycle.size());
+  std::set<uint32_t> tids;
+  std::vector<uint32_t> tid_order;
+  for (size_t i = 0; i < cycle.size(); ++i) {
+    int next = static_cast<int>((i + 1) % cycle.size());
+    const LockEdge* edge = graph.FindEdge(cycle[i], cycle[next]);
+    const Witness& w = *feasible.witnesses[i];
+    f.edges.push_back(MakeEdge(ctx, &f, *edge, w, static_cast<int>(i), next));
+    if (tids.insert(w.tid).second) tid_order.push_back(w.tid);
+  }
+  for (uint32_t tid : tid_order) f.threads.push_back(ctx.MakeThreadRef(tid));
+  std::string path;
+  for (int i = 0; i <= f.cycle_locks; ++i) {
+    path += (i ? " => " : "") + FindingContext::ShortLockName(f.locks[i % f.cycle_locks]);
+  }
+  f.summary = fmt::format("potential deadlock: lock-order cycle between {} locks ({})",
+                          cycle.size(), path);
+  f.hung = CycleHung(ctx.trace(), cycle);
+  AddScenario(ctx, &f);
+  f.story = CycleStory(ctx, f);
+  return f;
+}
+
+std::string SuppressionReason(FindingContext& ctx, const LockGraph& graph,
+                              const std::vector<uint32_t>& cycle, const Feasibility& result) {
+  auto name = [&](uint32_t id) { return FindingContext::ShortLockName(ctx.MakeLockRef(id)); };
+  if (result.reason_id == "try-lock") {
+    uint32_t from = cycle[result.try_edge];
+    uint32_t to = cycle[(result.try_edge + 1) % cycle.size()];
+    return fmt::format("{} is only try-locked or timed-locked while {} is held; such an attempt "
+                       "gives up instead of waiting, so this cycle cannot block",
+                       name(to), name(from));
+  }
+  if (result.reason_id == "single-thread") {
+    return fmt::format("only thread {} takes these locks in both orders; one thread cannot "
+                       "deadlock with itself on this cycle",
+                       ctx.ThreadLabel(result.single_tid));
+  }
+  if (result.reason_id == "gate-lock") {
+    return fmt::format("every acquisition in the cycle happens while holding {}, which "
+                       "serializes them",
+                       name(result.gate_lock));
+  }
+  if (result.reason_id == "happens-before") {
+    return fmt::format("thread {}'s acquisitions happen before thread {}'s (ordered by thread "
+                       "create/join), so they never overlap",
+                       ctx.ThreadLabel(result.ordered_tid_a), ctx.ThreadLabel(result.ordered_tid_b));
+  }
+  (void)graph;
+  return "an edge of the cycle is missing from the lock graph (damaged trace)";
+}
+
+SuppressedCandidate MakeSuppressed(FindingContext& ctx, const LockGraph& graph,
+                                   const std::vector<uint32_t>& cycle, const Feasibility& result) {
+  SuppressedCandidate s;
+  s.kind = FindingKind::kLockOrderCycle;
+  s.reason_id = result.reason_id;
+  s.reason = SuppressionReason(ctx, graph, cycle, result);
+  std::set<uint32_t> tids;
+  for (size_t i = 0; i < cycle.size(); ++i) {
+    s.locks.push_back(ctx.MakeLockRef(cycle[i]));
+    const LockEdge* edge = graph.FindEdge(cycle[i], cycle[(i + 1) % cycle.size()]);
+    if (edge == nullptr) continue;
+    for (const Witness& w : edge->witnesses) {
+      if (tids.insert(w.tid).second) s.tids.push_back(w.tid);
+    }
+  }
+  return s;
+}
+
+void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::string>* warnings) {
+  const Trace& trace = ctx.trace();
+  LockGraph graph(trace);
+  HappensBeforeGraph happens_before(trace);
+  std::vector<std::vector<int>> adjacency(graph.nodes().size());
+  for (size_t v = 0; v < adjacency.size(); ++v) {
+    for (int e : graph.OutEdges(static_cast<int>(v))) {
+      adjacency[v].push_back(graph.NodeIndex(graph.edges()[e].to));
+    }
+  }
+  CycleResult cycles = FindCycles(adjacency);
+  if (cycles.truncated) {
+    warnings->push_back(fmt::format("the lock graph has too many cycles: only the {} shortest were "
+                                    "examined",
+                                    cycles.cycles.size()));
+  }
+  std::set<std::vector<uint32_t>> reported;    // lock sets with a finding
+  std::set<std::vector<uint32_t>> suppressed;  // lock sets with a suppressed candidate
+  for (const std::vector<int>& nodes : cycles.cycles) {
+    std::vector<uint32_t> cycle;
+    for (int n : nodes) cycle.push_back(graph.nodes()[n]);
+    std::vector<uint32_t> lock_set = cycle;
+    std::sort(lock_set.begin(), lock_set.end());
+    if (reported.count(lock_set) != 0) continue;
+    Feasibility result = CheckCycleFeasibility(graph, cycle, happens_before);
+    if (result.feasible) {
+      reported.insert(lock_set);
+      report->findings.push_back(MakeCycleFinding(ctx, graph, cycle, result));
+    } else if (suppressed.insert(lock_set).second) {
+      report->suppressed.push_back(MakeSuppressed(ctx, graph, cycle, result));
+    }
+  }
+}
+
+TraceSummary MakeSummary(const Trace& trace) {
+  TraceSummary s;
+  s.path = trace.path;
+  s.pid = trace.pid;
+  s.exe = trace.exe_path;
+  s.cmdline = trace.cmdline;
+  s.clean_exit = trace.stats.clean_exit;
+  s.threads = trace.threads.size();
+  s.locks = trace.locks.size();
+  s.records = trace.stats.records;
+  s.warnings = trace.stats.warnings;
+  return s;
+}
+
+void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* report) {
+  // dl_iterate_phdr reports the main program with an empty name: it is the traced executable.
+  std::vector<ModuleInfo> modules = trace.modules;
+  for (ModuleInfo& m : modules) {
+    if (m.path.empty()) m.path = trace.exe_path;
+  }
+  SymbolizerOptions symbolizer_options{options.sysroot, options.debug_paths, options.symbolize};
+  Symbolizer symbolizer(modules, symbolizer_options);
+  FindingContext ctx(trace, &symbolizer);
+  TraceSummary summary = MakeSummary(trace);
+  AddCycleFindings(ctx, report, &summary.warnings);
+  AddMisuseFindings(ctx, &report->findings);
+  for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
+  report->traces.push_back(std::move(summary));
+}
+
+// Cycles first, shortest first; then the other kinds in the order they were found.
+bool FindingBefore(const Finding& a, const Finding& b) {
+  bool a_cycle = a.kind == FindingKind::kLockOrderCycle;
+  bool b_cycle = b.kind == FindingKind::kLockOrderCycle;
+  if (a_cycle != b_cycle) return a_cycle;
+  if (a_cycle) return a.cycle_locks < b.cycle_locks;
+  return false;
+}
+
+}  // namespace
+
+const char* FindingKindName(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kLockOrderCycle: return "lock-order-cycle";
+    case FindingKind::kActualDeadlock: return "actual-deadlock";
+    case FindingKind::kRwlockUpgrade: return "rwlock-upgrade";
+    case FindingKind::kRecursiveReadHazard: return "recursive-read-hazard";
+    case FindingKind::kCommDeadlock: return "comm-deadlock";
+    case FindingKind::kLostWakeup: return "lost-wakeup";
+    case FindingKind::kLeakedThread: return "leaked-thread";
+    case FindingKind::kApiMisuse: return "api-misuse";
+    case FindingKind::kDataRace: return "data-race";
+    case FindingKind::kContention: return "contention";
+  }
+  return "unknown";
+}
+
+Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options) {
+  Report report;
+  report.tool_version = LOCKSCOPE_VERSION;
+  for (const Trace& trace : traces) AnalyzeTrace(trace, options, &report);
+  std::stable_sort(report.findings.begin(), report.findings.end(), FindingBefore);
+  return report;
+}
+
+}  // namespace analysis
+}  // namespace lockscope

@@ -1,0 +1,175 @@
+// cycle_feasibility.cpp — see cycle_feasibility.h.
+
+#include "cycle_feasibility.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+// How far an assignment got through the checks of the header, in order.
+enum Stage { kSingleThread = 0, kGateLock = 1, kHappensBefore = 2, kFeasible = 3 };
+
+// Blocking witnesses of `edge`, one per class: witnesses with the same thread, epoch and other held
+// locks are interchangeable for feasibility (they differ only in stacks), keep the earliest.
+std::vector<const Witness*> WitnessClasses(const LockEdge& edge) {
+  std::vector<const Witness*> out;
+  std::set<std::tuple<uint32_t, uint32_t, std::vector<std::pair<uint32_t, int>>>> seen;
+  for (const Witness& w : edge.witnesses) {
+    if (w.try_acquire) continue;
+    std::vector<std::pair<uint32_t, int>> held;
+    for (const HeldLock& h : w.also_held) held.emplace_back(h.lock_id, static_cast<int>(h.mode));
+    std::sort(held.begin(), held.end());
+    if (seen.emplace(w.tid, w.epoch, std::move(held)).second) out.push_back(&w);
+  }
+  return out;
+}
+
+class Search {
+ public:
+  Search(const std::vector<std::vector<const Witness*>>& classes, const HappensBeforeGraph& hb,
+         uint64_t max_assignments)
+      : classes_(classes), hb_(hb), budget_(max_assignments), chosen_(classes.size()) {}
+
+  Feasibility Run() {
+    Recurse(0);
+    Feasibility result = miss_;
+    if (best_score_ > 0) {
+      result = Feasibility{};
+      result.feasible = true;
+      result.witnesses = best_;
+    }
+    return result;
+  }
+
+ private:
+  // Returns false to stop (budget exhausted or a perfect assignment found).
+  bool Recurse(size_t edge) {
+    if (edge == classes_.size()) return Evaluate();
+    for (const Witness* w : classes_[edge]) {
+      chosen_[edge] = w;
+      if (!Recurse(edge + 1)) return false;
+    }
+    return true;
+  }
+
+  bool Evaluate() {
+    if (budget_ == 0) return false;
+    --budget_;
+    Feasibility attempt;
+    attempt.witnesses = chosen_;
+    Stage stage = Check(&attempt);
+    if (stage == kFeasible) {
+      std::set<uint32_t> tids;
+      for (const Witness* w : chosen_) tids.insert(w->tid);
+      int score = static_cast<int>(tids.size());
+      if (score > best_score_) {
+        best_score_ = score;
+        best_ = chosen_;
+      }
+      return tids.size() < chosen_.size();  // every edge on its own thread: cannot do better
+    }
+    if (static_cast<int>(stage) > miss_stage_) {
+      miss_stage_ = stage;
+      miss_ = attempt;
+    }
+    return true;
+  }
+
+  Stage Check(Feasibility* attempt) const {
+    std::set<uint32_t> tids;
+    for (const Witness* w : chosen_) tids.insert(w->tid);
+    if (tids.size() < 2) {
+      attempt->reason_id = "single-thread";
+      attempt->single_tid = *tids.begin();
+      return kSingleThread;
+    }
+    if (uint32_t gate = GateLock(); gate != 0) {
+      attempt->reason_id = "gate-lock";
+      attempt->gate_lock = gate;
+      return kGateLock;
+    }
+    const Witness* first_a = nullptr;
+    const Witness* first_b = nullptr;
+    for (size_t i = 0; i < chosen_.size(); ++i) {
+      for (size_t j = i + 1; j < chosen_.size(); ++j) {
+        const Witness* a = chosen_[i];
+        const Witness* b = chosen_[j];
+        if (a->tid == b->tid) continue;
+        if (!hb_.Ordered(a->tid, a->epoch, b->tid, b->epoch)) return kFeasible;
+        if (first_a == nullptr) {
+          bool a_first = hb_.HappensBefore(a->tid, a->epoch, b->tid, b->epoch);
+          first_a = a_first ? a : b;
+          first_b = a_first ? b : a;
+        }
+      }
+    }
+    attempt->reason_id = "happens-before";
+    attempt->ordered_tid_a = first_a->tid;
+    attempt->ordered_tid_b = first_b->tid;
+    return kHappensBefore;
+  }
+
+  // A lock held by every chosen witness, by at most one of them in shared mode (two readers do
+  // not exclude each other); 0 when there is none.
+  uint32_t GateLock() const {
+    for (const HeldLock& candidate : chosen_[0]->also_held) {
+      int shared = 0;
+      bool everywhere = true;
+      for (const Witness* w : chosen_) {
+        auto it = std::find_if(w->also_held.begin(), w->also_held.end(),
+                               [&](const HeldLock& h) { return h.lock_id == candidate.lock_id; });
+        if (it == w->also_held.end()) {
+          everywhere = false;
+          break;
+        }
+        if (it->mode == LockMode::kShared) ++shared;
+      }
+      if (everywhere && shared <= 1) return candidate.lock_id;
+    }
+    return 0;
+  }
+
+  const std::vector<std::vector<const Witness*>>& classes_;
+  const HappensBeforeGraph& hb_;
+  uint64_t budget_;
+  std::vector<const Witness*> chosen_;
+  std::vector<const Witness*> best_;
+  int best_score_ = 0;
+  Feasibility miss_;
+  int miss_stage_ = -1;
+};
+
+}  // namespace
+
+Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint32_t>& cycle,
+                                  const HappensBeforeGraph& happens_before,
+                                  uint64_t max_assignments) {
+  Feasibility result;
+  std::vector<std::vector<const Witness*>> classes;
+  for (size_t i = 0; i < cycle.size(); ++i) {
+    const LockEdge* edge = graph.FindEdge(cycle[i], cycle[(i + 1) % cycle.size()]);
+    if (edge == nullptr) {
+      result.reason_id = "missing-edge";
+      return result;
+    }
+    classes.push_back(WitnessClasses(*edge));
+    if (classes.back().empty()) {
+      result.reason_id = "try-lock";
+      result.try_edge = static_cast<int>(i);
+      return result;
+    }
+  }
+  if (cycle.size() < 2) {
+    result.reason_id = "missing-edge";
+    return result;
+  }
+  return Search(classes, happens_before, max_assignments).Run();
+}
+
+}  // namespace analysis
+}  // namespace lockscope

@@ -1,0 +1,153 @@
+// finding_context.cpp — see finding_context.h.
+
+#include "finding_context.h"
+
+#include <algorithm>
+#include <limits>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Frames of the C++ standard library / libc wrappers (std::mutex::lock inlined at -O0, ...) are
+// not where the user locked: skip them when naming a site.
+bool IsLibraryFrame(const Frame& f) {
+  return StartsWith(f.function, "std::") || StartsWith(f.function, "__gthread") ||
+         StartsWith(f.function, "__gnu_cxx::") || StartsWith(f.file, "/usr/include/") ||
+         StartsWith(f.function, "pthread_");
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string FrameLabel(const Frame& f) {
+  std::string fn = f.function;
+  if (fn.empty()) {
+    fn = f.module.empty() ? fmt::format("{:#x}", f.pc)
+                          : fmt::format("{}+{:#x}", Basename(f.module), f.module_offset);
+  }
+  if (f.file.empty()) return fn;
+  return fmt::format("{} {}:{}", fn, Basename(f.file), f.line);
+}
+
+}  // namespace
+
+const char* LockKindName(LockKind kind) {
+  switch (kind) {
+    case LockKind::kMutex: return "mutex";
+    case LockKind::kRwLock: return "rwlock";
+    case LockKind::kSpin: return "spin";
+    case LockKind::kSemaphore: return "semaphore";
+    case LockKind::kAnnotated: return "annotated";
+    case LockKind::kUnknown: break;
+  }
+  return "unknown";
+}
+
+FindingContext::FindingContext(const Trace& trace, Symbolizer* symbolizer)
+    : trace_(trace), symbolizer_(symbolizer) {
+  // Main thread first (tid == pid, or the started thread without a parent), then start order.
+  std::vector<std::tuple<int, uint64_t, uint32_t>> order;
+  for (const auto& [tid, info] : trace.threads) {
+    bool main = tid == static_cast<uint32_t>(trace.pid) || (info.started && info.parent_tid == 0);
+    uint64_t start = info.started ? info.start_seq : std::numeric_limits<uint64_t>::max();
+    order.emplace_back(main ? 0 : 1, start, tid);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& entry : order) {
+    uint32_t tid = std::get<2>(entry);
+    thread_numbers_.emplace(tid, static_cast<int>(thread_numbers_.size()));
+  }
+}
+
+Stack FindingContext::StackOf(uint32_t stack_id) {
+  const std::vector<uint64_t>* pcs = trace_.FindStack(stack_id);
+  return pcs == nullptr ? Stack{} : symbolizer_->SymbolizeStack(*pcs);
+}
+
+std::string FindingContext::Where(const Stack& stack) {
+  if (stack.empty()) return "";
+  auto user = std::find_if(stack.begin(), stack.end(),
+                           [](const Frame& f) { return !IsLibraryFrame(f); });
+  return FrameLabel(user != stack.end() ? *user : stack.front());
+}
+
+LockRef FindingContext::MakeLockRef(uint32_t lock_id) {
+  if (auto it = lock_cache_.find(lock_id); it != lock_cache_.end()) return it->second;
+  LockRef ref;
+  ref.lock_id = lock_id;
+  ref.pid = trace_.pid;
+  const LockInfo* info = trace_.FindLock(lock_id);
+  if (info == nullptr) {
+    ref.kind = "unknown";
+    ref.name = fmt::format("lock #{} (not defined in the trace)", lock_id);
+  } else {
+    ref.address = info->address;
+    ref.kind = LockKindName(info->kind);
+    ref.first_stack = StackOf(info->stack_id);
+    if (auto symbol = symbolizer_->DataSymbol(info->address)) {
+      ref.name = *symbol;
+      ref.name_from_symbol = true;
+    } else {
+      ref.name = fmt::format("{} {:#x}", ref.kind, ref.address);
+      std::string where = Where(ref.first_stack);
+      if (!where.empty()) {
+        bool created = (info->attrs & trace::kAttrInitCalled) != 0;
+        ref.name += fmt::format(" {} at {}", created ? "created" : "first locked", where);
+      }
+    }
+  }
+  lock_cache_.emplace(lock_id, ref);
+  return ref;
+}
+
+LockRef FindingContext::MakeObjectRef(uint64_t address, const std::string& kind) {
+  LockRef ref;
+  ref.pid = trace_.pid;
+  ref.address = address;
+  ref.kind = kind;
+  if (auto symbol = symbolizer_->DataSymbol(address)) {
+    ref.name = *symbol;
+    ref.name_from_symbol = true;
+  } else {
+    ref.name = fmt::format("{} {:#x}", kind, address);
+  }
+  return ref;
+}
+
+std::string FindingContext::ThreadLabel(uint32_t tid) const {
+  auto it = thread_numbers_.find(tid);
+  std::string label = it == thread_numbers_.end() ? fmt::format("tid {}", tid)
+                                                  : fmt::format("T{}", it->second);
+  const ThreadInfo* info = trace_.FindThread(tid);
+  if (info != nullptr && !info->name.empty()) label += fmt::format(" ({})", info->name);
+  return label;
+}
+
+ThreadRef FindingContext::MakeThreadRef(uint32_t tid) {
+  ThreadRef ref;
+  ref.tid = tid;
+  ref.name = ThreadLabel(tid);
+  if (const ThreadInfo* info = trace_.FindThread(tid)) {
+    ref.parent_tid = info->parent_tid;
+    ref.create_stack = StackOf(info->create_stack_id);
+  }
+  return ref;
+}
+
+std::string FindingContext::ShortLockName(const LockRef& lock) {
+  if (lock.name_from_symbol) return lock.name;
+  if (lock.address == 0) return lock.name;
+  return fmt::format("{} {:#x}", lock.kind, lock.address);
+}
+
+}  // namespace analysis
+}  // namespace lockscope

@@ -1,0 +1,200 @@
+// symbolizer.cpp — see symbolizer.h. libdw usage follows elfutils' own eu-addr2line (src/addr2line.c).
+
+#include "symbolizer.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace lockscope {
+namespace analysis {
+
+struct Symbolizer::Session {
+  Dwfl_Callbacks callbacks{};
+  std::string debuginfo_path;     // Dwfl_Callbacks::debuginfo_path points at debuginfo_path_ptr
+  char* debuginfo_path_ptr = nullptr;
+  Dwfl* dwfl = nullptr;
+  ~Session() {
+    if (dwfl != nullptr) dwfl_end(dwfl);
+  }
+};
+
+namespace {
+
+std::string DieLinkageOrName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, at, &attr) != nullptr) {
+      if (const char* s = dwarf_formstring(&attr)) return Demangle(s);
+    }
+  }
+  const char* name = dwarf_diename(die);  // follows DW_AT_abstract_origin for inlined scopes
+  return name != nullptr ? name : "";
+}
+
+// Name of the innermost *inlined* function at `addr`, "" when the pc is not in an inlined scope
+// (then the ELF symbol is the better name: it is what the non-inlined function is called).
+std::string InnermostInlinedName(Dwfl_Module* module, uint64_t addr) {
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(module, addr, &bias);
+  if (cu == nullptr) return "";
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes(cu, addr - bias, &scopes);
+  std::string name;
+  for (int i = 0; i < n; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine) name = DieLinkageOrName(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) break;
+  }
+  free(scopes);
+  return name;
+}
+
+}  // namespace
+
+std::string Demangle(const char* name) {
+  if (name == nullptr) return "";
+  if (std::strncmp(name, "_Z", 2) != 0) return name;
+  int status = 0;
+  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string result = (status == 0 && out != nullptr) ? out : name;
+  free(out);
+  return result;
+}
+
+Symbolizer::Symbolizer(const std::vector<ModuleInfo>& modules, const SymbolizerOptions& options)
+    : options_(options), modules_(modules) {
+  std::sort(modules_.begin(), modules_.end(),
+            [](const ModuleInfo& a, const ModuleInfo& b) { return a.start < b.start; });
+  if (!options_.enabled) return;
+  session_ = std::make_unique<Session>();
+  Session& s = *session_;
+  s.debuginfo_path = "-:.debug:/usr/lib/debug";
+  if (!options_.sysroot.empty()) s.debuginfo_path += ":" + options_.sysroot + "/usr/lib/debug";
+  for (const std::string& p : options_.debug_paths) s.debuginfo_path += ":" + p;
+  s.debuginfo_path_ptr = s.debuginfo_path.data();
+  s.callbacks.find_elf = dwfl_build_id_find_elf;
+  s.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  s.callbacks.section_address = dwfl_offline_section_address;
+  s.callbacks.debuginfo_path = &s.debuginfo_path_ptr;
+  s.dwfl = dwfl_begin(&s.callbacks);
+  if (s.dwfl == nullptr) {
+    warnings_.push_back(fmt::format("cannot start libdw ({}): frames show addresses",
+                                    dwfl_errmsg(-1)));
+    session_.reset();
+    return;
+  }
+  dwfl_report_begin(s.dwfl);
+  for (const ModuleInfo& m : modules_) {
+    // "linux-vdso.so.1" and the like have no file; their frames keep pc/module/offset.
+    if (m.path.empty() || m.path[0] != '/') continue;
+    std::string file = options_.sysroot + m.path;
+    const char* base = std::strrchr(m.path.c_str(), '/') + 1;
+    if (dwfl_report_elf(s.dwfl, base, file.c_str(), -1, m.load_bias, false) == nullptr) {
+      Warn(m.path, fmt::format("cannot open {} ({})", file, dwfl_errmsg(-1)));
+    }
+  }
+  dwfl_report_end(s.dwfl, nullptr, nullptr);
+}
+
+Symbolizer::~Symbolizer() = default;
+
+void Symbolizer::Warn(const std::string& path, const std::string& what) {
+  if (!warned_modules_.insert(path).second) return;
+  warnings_.push_back(fmt::format("no debug info for {}: frames show {}", path, what));
+}
+
+const ModuleInfo* Symbolizer::FindModule(uint64_t address) const {
+  // A process has tens of modules and results are cached per pc: a linear scan is enough.
+  auto it = std::find_if(modules_.begin(), modules_.end(), [&](const ModuleInfo& m) {
+    return address >= m.start && address < m.end;
+  });
+  return it == modules_.end() ? nullptr : &*it;
+}
+
+Dwfl_Module* Symbolizer::DwflModule(uint64_t address) {
+  if (!session_) return nullptr;
+  return dwfl_addrmodule(session_->dwfl, address);
+}
+
+void Symbolizer::NoteModuleQuality(Dwfl_Module* module, const std::string& path) {
+  if (!checked_modules_.insert(path).second) return;
+  Dwarf_Addr bias = 0;
+  if (dwfl_module_getdwarf(module, &bias) != nullptr) return;
+  if (dwfl_module_getsymtab(module) > 0) {
+    Warn(path, "function names only (no file:line)");
+  } else {
+    Warn(path, "addresses");
+  }
+}
+
+Frame Symbolizer::Symbolize(uint64_t pc, bool is_return_address) {
+  auto key = std::make_pair(pc, is_return_address);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  Frame f;
+  f.pc = pc;
+  if (const ModuleInfo* m = FindModule(pc)) {
+    f.module = m->path;
+    f.module_offset = pc - m->load_bias;
+  }
+  if (Dwfl_Module* module = DwflModule(pc)) {
+    if (f.module.empty()) {
+      Dwarf_Addr low = 0;
+      const char* name = dwfl_module_info(module, nullptr, &low, nullptr, nullptr, nullptr,
+                                          nullptr, nullptr);
+      if (name != nullptr) f.module = name;
+    }
+    NoteModuleQuality(module, f.module);
+    // A return address points after the call; pc - 1 is inside the call instruction.
+    uint64_t lookup = (is_return_address && pc > 0) ? pc - 1 : pc;
+    GElf_Off offset = 0;
+    GElf_Sym sym;
+    const char* name =
+        dwfl_module_addrinfo(module, lookup, &offset, &sym, nullptr, nullptr, nullptr);
+    if (name != nullptr) f.function = Demangle(name);
+    std::string inlined = InnermostInlinedName(module, lookup);
+    if (!inlined.empty()) f.function = inlined;
+    if (Dwfl_Line* line = dwfl_module_getsrc(module, lookup)) {
+      int lineno = 0;
+      int column = 0;
+      const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
+      if (file != nullptr) f.file = file;
+      f.line = lineno;
+      f.column = column;
+    }
+  }
+  cache_.emplace(key, f);
+  return f;
+}
+
+Stack Symbolizer::SymbolizeStack(const std::vector<uint64_t>& pcs) {
+  Stack stack;
+  stack.reserve(pcs.size());
+  for (uint64_t pc : pcs) stack.push_back(Symbolize(pc, true));
+  return stack;
+}
+
+std::optional<std::string> Symbolizer::DataSymbol(uint64_t address) {
+  Dwfl_Module* module = DwflModule(address);
+  if (module == nullptr) return std::nullopt;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* name =
+      dwfl_module_addrinfo(module, address, &offset, &sym, nullptr, nullptr, nullptr);
+  if (name == nullptr || GELF_ST_TYPE(sym.st_info) != STT_OBJECT) return std::nullopt;
+  if (sym.st_size > 0 && offset >= sym.st_size) return std::nullopt;  // past its end
+  std::string result = Demangle(name);
+  if (offset != 0) result += fmt::format("+{:#x}", offset);
+  return result;
+}
+
+}  // namespace analysis
+}  // namespace lockscope
