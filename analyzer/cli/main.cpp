@@ -1,0 +1,69 @@
+// main.cpp — `lockscope`: dispatch only. Builds one CLI11 subcommand per registered Command,
+// parses, runs the chosen one, and maps every way out to the documented exit codes:
+// parse errors -> 2 with one line (never CLI11's own codes or its multi-line dump),
+// exceptions -> 3 ("lockscope: internal error: ...").
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "command.h"
+
+namespace lockscope {
+namespace cli {
+namespace {
+
+constexpr const char* kMainHelp =
+    "lockscope records the lock order of an unmodified program (LD_PRELOAD=liblockscope.so) and\n"
+    "reports potential deadlocks (lock-order cycles, even when the run did not hang) and lock API\n"
+    "misuse, with lock names and stacks.\n"
+    "\n"
+    "  lockscope run -- ./prog args      trace a program, then print the report\n"
+    "  lockscope analyze TRACE_OR_DIR    report on existing traces\n"
+    "  lockscope dump TRACE              print every decoded item of a trace\n"
+    "  lockscope help CMD                the options of one command\n";
+
+int Dispatch(int argc, char** argv) {
+  CLI::App app(kMainHelp, "lockscope");
+  app.set_version_flag("--version", VersionString());
+  app.require_subcommand(1);
+  app.footer(kExitCodesHelp);
+  for (Command* command : Command::All()) {
+    command->Setup(app.add_subcommand(command->name(), command->summary()));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string where = app.get_subcommands().empty()
+                            ? std::string("lockscope --help")
+                            : "lockscope help " + app.get_subcommands().front()->get_name();
+    PrintError(std::string(e.what()) + " (see '" + where + "')");
+    return kExitUsage;
+  }
+  for (Command* command : Command::All()) {
+    if (app.got_subcommand(command->name())) return command->Run();
+  }
+  PrintError("no command given (see 'lockscope --help')");
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace lockscope
+
+int main(int argc, char** argv) {
+  try {
+    return lockscope::cli::Dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "lockscope: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "lockscope: internal error: unknown exception\n");
+  }
+  return lockscope::cli::kExitInternal;
+}

@@ -1,0 +1,175 @@
+// report_pipeline.cpp — see report_pipeline.h.
+
+#include "report_pipeline.h"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "analyze.h"
+#include "command.h"
+#include "dot_graph.h"
+#include "json_report.h"
+#include "text_report.h"
+#include "trace_reader.h"
+
+namespace lockscope {
+namespace cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsTraceName(const std::string& name) { return name.find(".lstrace") != std::string::npos; }
+
+// Writes `bytes` to `path` in one go; one error line on failure.
+bool WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    PrintError(path + ": cannot write: " + std::strerror(errno));
+    return false;
+  }
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.flush();
+  if (!out) {
+    PrintError(path + ": write failed: " + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+bool UseColor(const std::string& mode, const std::string& out_path, std::FILE* stream) {
+  if (mode == "always") return true;
+  if (mode == "never" || !out_path.empty()) return false;
+  const char* no_color = std::getenv("NO_COLOR");  // https://no-color.org
+  if (no_color != nullptr && *no_color != '\0') return false;
+  return isatty(fileno(stream)) == 1;
+}
+
+bool WriteGraphs(const analysis::Report& report, const ReportOptions& options) {
+  if (options.dot_path.empty() && options.svg_path.empty()) return true;
+  std::string dot = viz::RenderDot(report);
+  bool ok = true;
+  if (!options.dot_path.empty()) ok = WriteFile(options.dot_path, dot) && ok;
+  if (!options.svg_path.empty()) {
+    std::string svg, error;
+    if (!viz::RenderSvg(dot, &svg, &error)) {
+      PrintError(options.svg_path + ": " + error);
+      return false;
+    }
+    ok = WriteFile(options.svg_path, svg) && ok;
+  }
+  return ok;
+}
+
+}  // namespace
+
+void AddReportOptions(CLI::App* app, ReportOptions* options) {
+  app->add_option("--format", options->format, "report format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
+  app->add_option("--color", options->color, "colour the text report (auto: when a terminal)")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->default_str("auto");
+  app->add_flag("-v,--verbose", options->verbose,
+                "also list suppressed candidates with their reasons, and per-trace notes");
+  app->add_option("--sysroot", options->sysroot,
+                  "look for the traced program's modules under DIR (traces from another machine)")
+      ->type_name("DIR");
+  app->add_option("--debug-path", options->debug_paths,
+                  "extra directory with separate debug info (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);  // one DIR per occurrence: never swallow the TRACE arguments
+  app->add_option("--dot", options->dot_path, "also write the lock graph as Graphviz DOT")
+      ->type_name("FILE");
+  app->add_option("--svg", options->svg_path, "also write the lock graph as SVG")
+      ->type_name("FILE");
+}
+
+std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args, bool* ok) {
+  std::vector<std::string> files;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    fs::file_status st = fs::status(arg, ec);
+    if (ec || !fs::exists(st)) {
+      PrintError(arg + ": no such file or directory");
+      *ok = false;
+    } else if (fs::is_directory(st)) {
+      std::vector<std::string> found;
+      for (fs::directory_iterator it(arg, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code file_ec;
+        if (IsTraceName(it->path().filename().string()) && it->is_regular_file(file_ec)) {
+          found.push_back(it->path().string());
+        }
+      }
+      if (ec) {
+        PrintError(arg + ": cannot list directory: " + ec.message());
+        *ok = false;
+      } else if (found.empty()) {
+        PrintError(arg + ": directory holds no trace files (*.lstrace*)");
+        *ok = false;
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(arg);  // ReadTrace says what is wrong with it, if anything
+    }
+  }
+  return files;
+}
+
+PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
+                                const ReportOptions& options, const std::string& out_path,
+                                std::FILE* stream) {
+  PipelineResult result;
+  std::vector<analysis::Trace> traces;
+  for (const std::string& path : files) {
+    analysis::Trace trace;
+    std::string error;
+    if (!analysis::ReadTrace(path, &trace, &error)) {
+      PrintError(error.empty() ? path + ": cannot read trace" : error);
+      result.input_error = true;
+      continue;
+    }
+    traces.push_back(std::move(trace));
+  }
+  result.traces_read = traces.size();
+  if (traces.empty()) {
+    result.input_error = true;
+    return result;
+  }
+  analysis::AnalyzeOptions analyze_options;
+  analyze_options.sysroot = options.sysroot;
+  analyze_options.debug_paths = options.debug_paths;
+  analysis::Report report = analysis::Analyze(traces, analyze_options);
+  if (report.tool_version.empty()) report.tool_version = LOCKSCOPE_VERSION;
+  result.findings = report.findings.size();
+
+  std::string bytes;
+  if (options.format == "json") {
+    bytes = viz::RenderJson(report);
+  } else {
+    viz::TextOptions text;
+    text.color = UseColor(options.color, out_path, stream);
+    text.verbose = options.verbose;
+    bytes = viz::RenderText(report, text);
+  }
+  if (!out_path.empty()) {
+    if (!WriteFile(out_path, bytes)) result.input_error = true;
+  } else {
+    std::fflush(stdout);
+    std::fwrite(bytes.data(), 1, bytes.size(), stream);
+    std::fflush(stream);
+  }
+  if (!WriteGraphs(report, options)) result.input_error = true;
+  return result;
+}
+
+}  // namespace cli
+}  // namespace lockscope

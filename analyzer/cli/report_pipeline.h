@@ -1,0 +1,57 @@
+// report_pipeline.h — trace files in, rendered report out: the part `analyze` and `run` share.
+//
+// What: expands TRACE arguments (a file, or a directory = every *.lstrace* file in it, sorted),
+// reads each trace, runs analysis::Analyze over the readable ones, renders text or JSON (plus the
+// optional DOT/SVG lock graph) and writes it to a file or a stream.
+// Failure semantics: every unreadable input or unwritable output is one PrintError() line and
+// makes the result an input error (exit 2); the traces that were readable are still analyzed and
+// reported. Nothing here throws for bad input.
+
+#ifndef LOCKSCOPE_ANALYZER_CLI_REPORT_PIPELINE_H_
+#define LOCKSCOPE_ANALYZER_CLI_REPORT_PIPELINE_H_
+
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace lockscope {
+namespace cli {
+
+// The report options shared by `analyze` and `run` (one definition, one help text).
+struct ReportOptions {
+  std::string format = "text";   // text | json
+  std::string color = "auto";    // auto | always | never (text only)
+  bool verbose = false;
+  std::string sysroot;
+  std::vector<std::string> debug_paths;
+  std::string dot_path;          // also write the lock graph as DOT here
+  std::string svg_path;          // also write the lock graph as SVG here
+};
+
+void AddReportOptions(CLI::App* app, ReportOptions* options);
+
+// Files named by `args`; for a directory, its *.lstrace* regular files in name order. A missing
+// path or a directory without traces is one error line and sets *ok to false.
+std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args, bool* ok);
+
+struct PipelineResult {
+  bool input_error = false;  // some input could not be read or the output could not be written
+  size_t findings = 0;
+  size_t traces_read = 0;
+};
+
+// Reads, analyzes and renders `files`. The report goes to `out_path` when it is not empty, else to
+// `stream` (colour "auto" then means isatty(stream)).
+PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
+                                const ReportOptions& options, const std::string& out_path,
+                                std::FILE* stream);
+
+}  // namespace cli
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_CLI_REPORT_PIPELINE_H_
