@@ -1,0 +1,382 @@
+// analyze_test.cpp — Analyze() on hand-built Trace objects (no files, no symbolization).
+
+#include "analyze.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+namespace tf = ::lockscope::trace;
+
+constexpr uint32_t kMain = 100;
+constexpr uint32_t kA = 1, kB = 2, kC = 3, kG = 9;
+
+class TraceBuilder {
+ public:
+  TraceBuilder() {
+    t_.pid = kMain;
+    t_.path = "hand.lstrace";
+    Thread(kMain, 0, 0);
+    for (uint32_t id : {kA, kB, kC, kG}) {
+      LockInfo l;
+      l.id = id;
+      l.address = 0x1000 * id;
+      l.kind = LockKind::kMutex;
+      t_.locks[id] = l;
+    }
+  }
+  // A thread created by `parent` at the parent's epoch `parent_epoch`.
+  TraceBuilder& Thread(uint32_t tid, uint32_t parent, uint32_t parent_epoch) {
+    ThreadInfo& info = t_.threads[tid];
+    info.tid = tid;
+    info.parent_tid = parent;
+    info.parent_epoch = parent_epoch;
+    info.started = true;
+    info.start_seq = ++seq_;
+    return *this;
+  }
+  // `tid` acquires `lock` while holding `held` (outermost first).
+  TraceBuilder& Lock(uint32_t tid, uint32_t lock, std::vector<uint32_t> held, uint32_t epoch = 0,
+                     uint8_t flags = 0, LockMode held_mode = LockMode::kExclusive) {
+    AcquireEvent a;
+    a.tid = tid;
+    a.seq = ++seq_;
+    a.lock_id = lock;
+    a.stack_id = 10 + lock;
+    a.epoch = epoch;
+    a.flags = flags;
+    for (uint32_t h : held) a.held.push_back({h, 10 + h, held_mode, 1});
+    t_.acquires.push_back(a);
+    return *this;
+  }
+  TraceBuilder& Join(uint32_t joiner, uint32_t joined, uint32_t epoch_after) {
+    JoinEvent j;
+    j.joiner_tid = joiner;
+    j.joined_tid = joined;
+    j.seq = ++seq_;
+    j.epoch_after = epoch_after;
+    t_.joins.push_back(j);
+    return *this;
+  }
+  Trace& trace() { return t_; }
+
+ private:
+  Trace t_;
+  uint64_t seq_ = 0;
+};
+
+Report AnalyzeOne(const Trace& t) {
+  AnalyzeOptions options;
+  options.symbolize = false;
+  return Analyze({t}, options);
+}
+
+std::vector<const Finding*> Cycles(const Report& r) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : r.findings) {
+    if (f.kind == FindingKind::kLockOrderCycle) out.push_back(&f);
+  }
+  return out;
+}
+
+TEST(AnalyzeTest, AbbaAcrossTwoThreadsIsOneFinding) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  const Finding& f = *cycles[0];
+  EXPECT_EQ(f.severity, "error");
+  EXPECT_EQ(f.cycle_locks, 2);
+  ASSERT_GE(f.locks.size(), 2u);
+  EXPECT_EQ(f.locks[0].lock_id, kA);
+  EXPECT_EQ(f.locks[1].lock_id, kB);
+  EXPECT_EQ(f.locks[0].kind, "mutex");
+  EXPECT_FALSE(f.locks[0].name_from_symbol);
+  EXPECT_NE(f.summary.find("between 2 locks"), std::string::npos) << f.summary;
+  EXPECT_NE(f.summary.find("mutex 0x1000 => mutex 0x2000 => mutex 0x1000"), std::string::npos)
+      << f.summary;
+  ASSERT_EQ(f.edges.size(), 2u);
+  EXPECT_EQ(f.edges[0].from, 0);
+  EXPECT_EQ(f.edges[0].to, 1);
+  EXPECT_EQ(f.edges[0].tid, 201u);
+  EXPECT_EQ(f.edges[1].from, 1);
+  EXPECT_EQ(f.edges[1].to, 0);
+  EXPECT_EQ(f.edges[1].tid, 202u);
+  EXPECT_EQ(f.edges[0].from_mode, "exclusive");
+  ASSERT_EQ(f.threads.size(), 2u);
+  EXPECT_EQ(f.threads[0].name, "T1");  // main is T0, threads numbered in start order
+  EXPECT_EQ(f.threads[1].name, "T2");
+  EXPECT_EQ(f.threads[0].parent_tid, kMain);
+  ASSERT_EQ(f.scenario.size(), 4u);
+  EXPECT_EQ(f.scenario[0].tid, 201u);
+  EXPECT_EQ(f.scenario[0].action, "lock(mutex 0x1000)");
+  EXPECT_EQ(f.scenario[1].action, "lock(mutex 0x2000)");
+  EXPECT_EQ(f.scenario[2].action, "lock(mutex 0x2000) <- waits");
+  EXPECT_EQ(f.scenario[3].tid, 202u);
+  EXPECT_EQ(f.scenario[3].action, "lock(mutex 0x1000) <- deadlock");
+  EXPECT_FALSE(f.story.empty());
+  EXPECT_FALSE(f.hung);
+  EXPECT_TRUE(r.suppressed.empty());
+  ASSERT_EQ(r.traces.size(), 1u);
+  EXPECT_EQ(r.traces[0].threads, 3u);
+  EXPECT_EQ(r.traces[0].path, "hand.lstrace");
+}
+
+TEST(AnalyzeTest, PthreadNameIsAppendedToThreadLabel) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.trace().threads[202].name = "worker";
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  auto cycles = Cycles(AnalyzeOne(b.trace()));
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0]->threads[1].name, "T2 (worker)");
+}
+
+TEST(AnalyzeTest, InversionInOneThreadIsSuppressedSingleThread) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0);
+  b.Lock(201, kB, {kA}).Lock(201, kA, {kB});
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "single-thread");
+  EXPECT_NE(r.suppressed[0].reason.find("T1"), std::string::npos) << r.suppressed[0].reason;
+  EXPECT_EQ(r.suppressed[0].locks.size(), 2u);
+}
+
+TEST(AnalyzeTest, GateLockHeldAroundBothIsSuppressed) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kG, kA}).Lock(202, kA, {kG, kB});
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "gate-lock");
+  EXPECT_NE(r.suppressed[0].reason.find("mutex 0x9000"), std::string::npos)
+      << r.suppressed[0].reason;
+}
+
+TEST(AnalyzeTest, GateHeldSharedByBothDoesNotSerialize) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  // Both threads hold G in shared mode: two readers do not exclude each other.
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  for (AcquireEvent& a : b.trace().acquires) {
+    a.held.insert(a.held.begin(), HeldLock{kG, 19, LockMode::kShared, 1});
+  }
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  // The shared G shows up as "also held" evidence, appended after the cycle locks.
+  ASSERT_EQ(cycles[0]->edges[0].also_held.size(), 1u);
+  EXPECT_EQ(cycles[0]->locks[cycles[0]->edges[0].also_held[0]].lock_id, kG);
+}
+
+TEST(AnalyzeTest, TrylockEdgeIsSuppressed) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB}, 0, tf::kAcqTry);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "try-lock");
+  EXPECT_NE(r.suppressed[0].reason.find("try-locked"), std::string::npos);
+}
+
+TEST(AnalyzeTest, FailedTrylockMakesNoEdgeAtAll) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB}, 0, tf::kAcqTry | tf::kAcqFailed);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(r.findings.empty());
+  EXPECT_TRUE(r.suppressed.empty());
+}
+
+TEST(AnalyzeTest, InversionOrderedByCreateIsSuppressedHappensBefore) {
+  TraceBuilder b;
+  // main locks A then B at epoch 0, then creates T1 (parent_epoch 0), which locks B then A.
+  b.Lock(kMain, kB, {kA}, 0);
+  b.Thread(201, kMain, 0);
+  b.Lock(201, kA, {kB}, 0);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "happens-before");
+  EXPECT_NE(r.suppressed[0].reason.find("T0"), std::string::npos) << r.suppressed[0].reason;
+}
+
+TEST(AnalyzeTest, InversionOrderedByJoinIsSuppressedHappensBefore) {
+  TraceBuilder b;
+  // main creates T1 (epoch 0 -> 1), T1 locks B then A, main joins it (epoch -> 2), then A then B.
+  b.Thread(201, kMain, 0);
+  b.Lock(201, kA, {kB}, 0);
+  b.Join(kMain, 201, 2);
+  b.Lock(kMain, kB, {kA}, 2);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "happens-before");
+}
+
+TEST(AnalyzeTest, InversionBetweenCreateAndJoinIsReported) {
+  TraceBuilder b;
+  // Same as above, but main's A-then-B runs at epoch 1: after the create, before the join.
+  b.Thread(201, kMain, 0);
+  b.Lock(201, kA, {kB}, 0);
+  b.Lock(kMain, kB, {kA}, 1);
+  b.Join(kMain, 201, 2);
+  Report r = AnalyzeOne(b.trace());
+  ASSERT_EQ(Cycles(r).size(), 1u);
+  const Finding& f = *Cycles(r)[0];
+  ASSERT_EQ(f.threads.size(), 2u);
+  EXPECT_EQ(f.threads[0].name, "T0");  // edge A -> B comes first, and main took it
+  EXPECT_EQ(f.threads[1].name, "T1");
+}
+
+TEST(AnalyzeTest, HappensBeforeIsTransitive) {
+  TraceBuilder b;
+  // main locks A->B, creates T1, which creates T2; T2 locks B->A. Ordered through T1.
+  b.Lock(kMain, kB, {kA}, 0);
+  b.Thread(201, kMain, 0);
+  b.Thread(202, 201, 0);
+  b.Lock(202, kA, {kB}, 0);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "happens-before");
+}
+
+TEST(AnalyzeTest, ThreeLockCycle) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1).Thread(203, kMain, 2);
+  b.Lock(201, kB, {kA}).Lock(202, kC, {kB}).Lock(203, kA, {kC});
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  const Finding& f = *cycles[0];
+  EXPECT_EQ(f.cycle_locks, 3);
+  ASSERT_EQ(f.edges.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(f.edges[i].from, static_cast<int>(i));
+    EXPECT_EQ(f.edges[i].to, static_cast<int>((i + 1) % 3));
+    EXPECT_EQ(f.locks[i].lock_id, static_cast<uint32_t>(kA + i));
+  }
+  EXPECT_EQ(f.threads.size(), 3u);
+  EXPECT_EQ(f.scenario.size(), 6u);
+  EXPECT_NE(f.summary.find("between 3 locks"), std::string::npos);
+}
+
+TEST(AnalyzeTest, ShortestCycleFirstAndOneFindingPerLockSet) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1).Thread(203, kMain, 2);
+  // 3-cycle A->B->C->A, and a 2-cycle B<->C.
+  b.Lock(201, kB, {kA}).Lock(202, kC, {kB}).Lock(203, kA, {kC}).Lock(203, kB, {kC});
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 2u);
+  EXPECT_EQ(cycles[0]->cycle_locks, 2);
+  EXPECT_EQ(cycles[1]->cycle_locks, 3);
+}
+
+TEST(AnalyzeTest, HungCycleIsMarked) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  for (auto [tid, holds, waits] : {std::tuple{201u, kA, kB}, std::tuple{202u, kB, kA}}) {
+    SlotSnapshot s;
+    s.tid = tid;
+    s.state = tf::ThreadState::kBlocked;
+    s.wait_kind = tf::WaitKind::kLock;
+    s.wait_lock_id = waits;
+    s.held.push_back({holds, 0, LockMode::kExclusive, 1});
+    b.trace().slots.push_back(s);
+  }
+  auto cycles = Cycles(AnalyzeOne(b.trace()));
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_TRUE(cycles[0]->hung);
+}
+
+MisuseEvent Misuse(uint32_t tid, tf::MisuseKind kind, uint32_t lock, uint64_t seq) {
+  MisuseEvent m;
+  m.tid = tid;
+  m.kind = kind;
+  m.lock_id = lock;
+  m.object = 0x1000 * lock;
+  m.stack_id = 50;
+  m.seq = seq;
+  return m;
+}
+
+TEST(AnalyzeTest, MisuseRecordsBecomeApiMisuseFindings) {
+  TraceBuilder b;
+  b.trace().stacks[50] = {0x401000, 0x402000};
+  b.trace().misuses = {Misuse(kMain, tf::MisuseKind::kUnlockNotHeld, kA, 1),
+                       Misuse(kMain, tf::MisuseKind::kUnlockNotHeld, kA, 2),  // same site: once
+                       Misuse(kMain, tf::MisuseKind::kExitHoldingLock, kB, 3)};
+  Report r = AnalyzeOne(b.trace());
+  ASSERT_EQ(r.findings.size(), 2u);
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kApiMisuse);
+  EXPECT_EQ(f.subkind, "unlock-not-held");
+  EXPECT_EQ(f.severity, "error");
+  ASSERT_EQ(f.extra_stacks.size(), 1u);
+  ASSERT_EQ(f.extra_stacks[0].size(), 2u);
+  EXPECT_EQ(f.extra_stacks[0][0].pc, 0x401000u);
+  ASSERT_EQ(f.locks.size(), 1u);
+  EXPECT_EQ(f.locks[0].lock_id, kA);
+  EXPECT_EQ(f.threads[0].name, "T0");
+  EXPECT_FALSE(f.hung);
+  EXPECT_EQ(r.findings[1].subkind, "exit-holding-lock");
+  EXPECT_EQ(r.findings[1].severity, "warning");
+}
+
+TEST(AnalyzeTest, RelockThatHungIsMarked) {
+  TraceBuilder b;
+  b.trace().misuses = {Misuse(kMain, tf::MisuseKind::kRelockNonRecursive, kA, 1)};
+  SlotSnapshot s;
+  s.tid = kMain;
+  s.state = tf::ThreadState::kBlocked;
+  s.wait_kind = tf::WaitKind::kLock;
+  s.wait_lock_id = kA;
+  s.held.push_back({kA, 0, LockMode::kExclusive, 1});
+  b.trace().slots.push_back(s);
+  Report r = AnalyzeOne(b.trace());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].subkind, "relock-non-recursive");
+  EXPECT_TRUE(r.findings[0].hung);
+  // Without the Misuse record the slot alone still yields the (hung) relock finding.
+  b.trace().misuses.clear();
+  Report slot_only = AnalyzeOne(b.trace());
+  ASSERT_EQ(slot_only.findings.size(), 1u);
+  EXPECT_EQ(slot_only.findings[0].subkind, "relock-non-recursive");
+  EXPECT_TRUE(slot_only.findings[0].hung);
+}
+
+TEST(AnalyzeTest, DanglingIdsDoNotCrash) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, 77, {66}).Lock(202, 66, {77});  // locks never defined
+  b.trace().misuses = {Misuse(999, tf::MisuseKind::kUnlockNotOwner, 55, 1)};
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0]->locks[0].kind, "unknown");
+  EXPECT_EQ(r.findings.size(), 2u);
+}
+
+TEST(AnalyzeTest, FindingKindNames) {
+  EXPECT_STREQ(FindingKindName(FindingKind::kLockOrderCycle), "lock-order-cycle");
+  EXPECT_STREQ(FindingKindName(FindingKind::kApiMisuse), "api-misuse");
+  EXPECT_STREQ(FindingKindName(FindingKind::kContention), "contention");
+}
+
+}  // namespace
+}  // namespace analysis
+}  // namespace lockscope
