@@ -1,0 +1,93 @@
+// pthread_cond_*: a wait is modeled as release of the mutex + blocked + reacquire (policy in
+// thread_state.cpp). signal/broadcast pass through to a hook (wake-up recording comes later).
+
+#include <pthread.h>
+
+#include "interception.h"
+#include "scoped_interceptor.h"
+
+using lockscope::rt::CondWaitOp;
+using lockscope::rt::ScopedInterceptor;
+namespace rt = lockscope::rt;
+
+using cond_t = pthread_cond_t;
+using mutex_t = pthread_mutex_t;
+using ts_t = const struct timespec*;
+
+LOCKSCOPE_REAL_DECL(int, pthread_cond_wait, cond_t*, mutex_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_timedwait, cond_t*, mutex_t*, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_clockwait, cond_t*, mutex_t*, clockid_t, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_signal, cond_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_broadcast, cond_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_init, cond_t*, const pthread_condattr_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_cond_destroy, cond_t*)
+
+namespace lockscope {
+namespace rt {
+void ResolveCondInterceptors() {
+  (void)Real_pthread_cond_wait(), (void)Real_pthread_cond_timedwait();
+  (void)Real_pthread_cond_clockwait(), (void)Real_pthread_cond_signal();
+  (void)Real_pthread_cond_broadcast(), (void)Real_pthread_cond_init();
+  (void)Real_pthread_cond_destroy();
+}
+}  // namespace rt
+}  // namespace lockscope
+
+// Note on cancellation: these are cancellation points. The runtime is built without exceptions,
+// so a cancelled wait unwinds past our frame without AfterCondWait: the mutex stays out of the
+// held set, and the cleanup handler's unlock passes through (the re-entry depth stays raised
+// until the thread ends). Both sides agree, and the key destructor records the exit.
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_wait, cond_t* c, mutex_t* m) {
+  ScopedInterceptor si;
+  if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_wait)(c, m);
+  CondWaitOp op;
+  rt::BeforeCondWait(si, si.ts(), &op, c, m);
+  int rc = LOCKSCOPE_REAL(pthread_cond_wait)(c, m);
+  rt::AfterCondWait(si, si.ts(), &op, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_timedwait, cond_t* c, mutex_t* m, ts_t t) {
+  ScopedInterceptor si;
+  if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_timedwait)(c, m, t);
+  CondWaitOp op;
+  rt::BeforeCondWait(si, si.ts(), &op, c, m);
+  int rc = LOCKSCOPE_REAL(pthread_cond_timedwait)(c, m, t);
+  rt::AfterCondWait(si, si.ts(), &op, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_clockwait, cond_t* c, mutex_t* m, clockid_t k, ts_t t) {
+  ScopedInterceptor si;
+  if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_clockwait)(c, m, k, t);
+  CondWaitOp op;
+  rt::BeforeCondWait(si, si.ts(), &op, c, m);
+  int rc = LOCKSCOPE_REAL(pthread_cond_clockwait)(c, m, k, t);
+  rt::AfterCondWait(si, si.ts(), &op, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_signal, cond_t* c) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/false);
+  return LOCKSCOPE_REAL(pthread_cond_signal)(c);
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_broadcast, cond_t* c) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/true);
+  return LOCKSCOPE_REAL(pthread_cond_broadcast)(c);
+}
+
+// init/destroy only reset the condvar -> mutex association (a reused address is a new condvar).
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_init, cond_t* c, const pthread_condattr_t* a) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::OnCondInitOrDestroy(si, c);
+  return LOCKSCOPE_REAL(pthread_cond_init)(c, a);
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_destroy, cond_t* c) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::OnCondInitOrDestroy(si, c);
+  return LOCKSCOPE_REAL(pthread_cond_destroy)(c);
+}

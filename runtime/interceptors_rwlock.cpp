@@ -1,0 +1,140 @@
+// pthread_rwlock_*: thin adapters (policy in thread_state.cpp). Unlock takes its mode from the
+// thread's held entry.
+
+#include <errno.h>
+#include <pthread.h>
+
+#include "interception.h"
+#include "scoped_interceptor.h"
+
+using lockscope::rt::AcquireOp;
+using lockscope::rt::ScopedInterceptor;
+using lockscope::trace::LockKind;
+using lockscope::trace::LockMode;
+namespace rt = lockscope::rt;
+namespace tr = lockscope::trace;
+
+using rwlock_t = pthread_rwlock_t;
+using ts_t = const struct timespec*;
+
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_rdlock, rwlock_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_tryrdlock, rwlock_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_timedrdlock, rwlock_t*, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_clockrdlock, rwlock_t*, clockid_t, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_wrlock, rwlock_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_trywrlock, rwlock_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_timedwrlock, rwlock_t*, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_clockwrlock, rwlock_t*, clockid_t, ts_t)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_unlock, rwlock_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_init, rwlock_t*, const pthread_rwlockattr_t*)
+LOCKSCOPE_REAL_DECL(int, pthread_rwlock_destroy, rwlock_t*)
+
+namespace lockscope {
+namespace rt {
+void ResolveRwlockInterceptors() {
+  (void)Real_pthread_rwlock_rdlock(), (void)Real_pthread_rwlock_tryrdlock();
+  (void)Real_pthread_rwlock_timedrdlock(), (void)Real_pthread_rwlock_clockrdlock();
+  (void)Real_pthread_rwlock_wrlock(), (void)Real_pthread_rwlock_trywrlock();
+  (void)Real_pthread_rwlock_timedwrlock(), (void)Real_pthread_rwlock_clockwrlock();
+  (void)Real_pthread_rwlock_unlock(), (void)Real_pthread_rwlock_init();
+  (void)Real_pthread_rwlock_destroy();
+}
+}  // namespace rt
+}  // namespace lockscope
+
+namespace {
+
+// The two blocking acquires differ only in mode and in which real pair they call.
+int BlockingAcquire(rwlock_t* l, LockMode mode, int (*try_fn)(rwlock_t*),
+                    int (*lock_fn)(rwlock_t*)) {
+  ScopedInterceptor si;
+  if (!si.active()) return lock_fn(l);
+  AcquireOp op;
+  rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
+  int rc = try_fn(l);
+  if (rc == EBUSY) {
+    rt::BeginBlockedAcquire(si, si.ts(), &op);
+    rc = lock_fn(l);
+    rt::EndBlockedAcquire(si, si.ts(), &op);
+  }
+  rt::EndAcquire(si, si.ts(), &op, rc);
+  return rc;
+}
+
+void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8_t flags, int rc) {
+  if (si.active()) rt::OnTryAcquire(si, si.ts(), l, LockKind::kRwLock, mode, flags, rc);
+}
+
+}  // namespace
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_rdlock, rwlock_t* l) noexcept {
+  return BlockingAcquire(l, LockMode::kShared, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
+                         LOCKSCOPE_REAL(pthread_rwlock_rdlock));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_wrlock, rwlock_t* l) noexcept {
+  return BlockingAcquire(l, LockMode::kExclusive, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
+                         LOCKSCOPE_REAL(pthread_rwlock_wrlock));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_tryrdlock, rwlock_t* l) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_tryrdlock)(l);
+  AfterAttempt(si, l, LockMode::kShared, tr::kAcqTry, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_trywrlock, rwlock_t* l) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_trywrlock)(l);
+  AfterAttempt(si, l, LockMode::kExclusive, tr::kAcqTry, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_timedrdlock, rwlock_t* l, ts_t t) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_timedrdlock)(l, t);
+  AfterAttempt(si, l, LockMode::kShared, tr::kAcqTimed, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_timedwrlock, rwlock_t* l, ts_t t) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_timedwrlock)(l, t);
+  AfterAttempt(si, l, LockMode::kExclusive, tr::kAcqTimed, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_clockrdlock, rwlock_t* l, clockid_t c, ts_t t) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_clockrdlock)(l, c, t);
+  AfterAttempt(si, l, LockMode::kShared, tr::kAcqTimed, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_clockwrlock, rwlock_t* l, clockid_t c, ts_t t) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_clockwrlock)(l, c, t);
+  AfterAttempt(si, l, LockMode::kExclusive, tr::kAcqTimed, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_unlock, rwlock_t* l) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::BeforeRelease(si, si.ts(), l, LockKind::kRwLock);
+  return LOCKSCOPE_REAL(pthread_rwlock_unlock)(l);
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_init, rwlock_t* l,
+                      const pthread_rwlockattr_t* a) noexcept {
+  ScopedInterceptor si;
+  int rc = LOCKSCOPE_REAL(pthread_rwlock_init)(l, a);
+  if (rc == 0 && si.active()) rt::AfterLockInit(si, si.ts(), l, LockKind::kRwLock);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_destroy, rwlock_t* l) noexcept {
+  ScopedInterceptor si;
+  if (si.active()) rt::BeforeLockDestroy(si, si.ts(), l, LockKind::kRwLock);
+  return LOCKSCOPE_REAL(pthread_rwlock_destroy)(l);
+}

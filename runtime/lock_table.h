@@ -1,0 +1,70 @@
+// lock_table.h — address -> lock identity, a lock-free open-addressed hash in mmap'd memory.
+//
+// Identity rules: a lock is (address, generation). The first use of an address registers it
+// (new lock_id from a global counter starting at 1, kLockDef written by the registering thread).
+// *_destroy retires the entry; the next use at that address registers a new lock with
+// generation + 1 (kLockDef again). *_init on a live entry retires it first.
+// Concurrency: the key is claimed with a CAS; the entry's `state` is kBusy while one thread
+// registers it, and other threads wait (bounded) for kLive. owner_tid is the exclusive holder
+// (0 = none or shared), maintained by thread_state.cpp.
+// No malloc: the table is one anonymous mapping (MAP_NORESERVE; pages touched on demand).
+// Capacity: when a probe sequence exceeds kMaxProbe the lock is untracked (one warning line).
+
+#ifndef LOCKSCOPE_RUNTIME_LOCK_TABLE_H_
+#define LOCKSCOPE_RUNTIME_LOCK_TABLE_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "event_buffer.h"
+#include "internal/reentry_guard.h"
+#include "lockscope/trace_format.h"
+
+namespace lockscope {
+namespace rt {
+
+struct LockEntry {
+  enum : uint32_t { kBusy = 0, kLive = 1, kRetired = 2 };
+  std::atomic<uint64_t> addr;      // identity: 0 = empty slot
+  std::atomic<uint32_t> state;     // kBusy / kLive / kRetired
+  uint32_t lock_id;                // valid when kLive
+  uint32_t generation;
+  uint16_t attrs;                  // trace::LockAttr
+  uint8_t kind;                    // trace::LockKind
+  uint8_t reserved;
+  std::atomic<uint32_t> owner_tid; // exclusive holder, 0 = none
+  uint32_t reserved2;
+};
+static_assert(sizeof(LockEntry) == 32);
+
+// Condvar -> the mutex it is used with (for kCondTwoMutexes).
+struct CondEntry {
+  std::atomic<uint64_t> cond;
+  std::atomic<uint64_t> mutex_addr;
+  std::atomic<uint32_t> mutex_id;
+  std::atomic<uint32_t> reported;
+};
+
+bool LockTableInit();   // maps the tables; false on failure
+void LockTableReset();  // drop everything (fork child, tests): remap fresh zero pages
+
+// The live entry for `addr`, or null if the runtime never saw it (or it was destroyed).
+LockEntry* FindLock(uintptr_t addr);
+// The live entry for `addr`, registering it (kLockDef into `buf`) if needed. `init_called`
+// forces a new generation when the address is already live. Null when the table is full.
+LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
+                        trace::LockKind kind, uint32_t stack_id, bool init_called);
+// Retires the live entry for `addr`; returns it (still readable) or null.
+LockEntry* RetireLock(uintptr_t addr);
+
+// The condvar entry for `cond` (created on first use), or null when full.
+CondEntry* FindCond(uintptr_t cond, bool create);
+void ForgetCond(uintptr_t cond);
+
+// Attribute bits of a lock from glibc's object layout (mutex kind, rwlock preference).
+uint16_t ReadLockAttrs(trace::LockKind kind, uintptr_t addr);
+
+}  // namespace rt
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_RUNTIME_LOCK_TABLE_H_

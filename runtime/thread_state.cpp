@@ -1,0 +1,412 @@
+#include "thread_state.h"
+
+#include <cerrno>
+
+#include "internal/mmap_alloc.h"
+#include "lock_table.h"
+#include "runtime.h"
+#include "stack_table.h"
+
+namespace lockscope {
+namespace rt {
+
+using trace::LockKind;
+using trace::LockMode;
+
+namespace {
+
+constexpr uint8_t kDedupFlagMask = trace::kAcqTry | trace::kAcqTimed | trace::kAcqFailed;
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 32);
+}
+
+// True when `key` was not in the thread's dedup set (and is now). A full set answers true:
+// writing every acquire is correct, just bigger.
+bool DedupIsNew(ThreadState* ts, uint64_t key) {
+  if (!key) key = 1;
+  const uint32_t mask = ThreadState::kDedupSlots - 1;
+  for (uint32_t i = 0; i < 32; ++i) {
+    uint64_t* s = &ts->dedup[(key + i) & mask];
+    if (*s == key) return false;
+    if (*s == 0) {
+      if (ts->dedup_used >= ThreadState::kDedupSlots * 3 / 4) return true;
+      *s = key;
+      ++ts->dedup_used;
+      return true;
+    }
+  }
+  return true;
+}
+
+// kAcquire with the current held set. In the default mode only when the dependency is new.
+void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint32_t stack_id,
+                  uint8_t mode, uint8_t flags) {
+  if (!g_flags.full_events) {
+    uint64_t key = Mix(Mix(Mix(ts->epoch, lock_id), mode | (flags & kDedupFlagMask) << 8), stack_id);
+    for (uint32_t i = 0; i < ts->n_held; ++i) {
+      key = Mix(key, uint64_t{ts->held[i].lock_id} << 8 | ts->held[i].mode);
+    }
+    if (!DedupIsNew(ts, key)) return;
+    flags &= static_cast<uint8_t>(~trace::kAcqContended);  // not part of the key: not recorded
+  }
+  // Keep the innermost held locks if the set is too large for one chunk (pathological).
+  constexpr uint32_t kMaxHeldInRecord =
+      (64 * 1024 - sizeof(trace::ChunkHeader) - sizeof(trace::Acquire)) / sizeof(trace::HeldEntry);
+  uint32_t first = ts->n_held > kMaxHeldInRecord ? ts->n_held - kMaxHeldInRecord : 0;
+  uint32_t n = ts->n_held - first;
+  uint32_t size = static_cast<uint32_t>(sizeof(trace::Acquire) + n * sizeof(trace::HeldEntry));
+  uint8_t* p = ts->buf.Begin(g, size);
+  if (!p) return;
+  auto r = MakeRecord<trace::Acquire>(trace::RecordKind::kAcquire, flags);
+  r.h.size = size;
+  r.seq = NextSeq();
+  r.time_ns = MonotonicNs();
+  r.lock_id = lock_id;
+  r.stack_id = stack_id;
+  r.epoch = ts->epoch;
+  r.n_held = n;
+  r.mode = mode;
+  memcpy(p, &r, sizeof(r));
+  auto* out = reinterpret_cast<trace::HeldEntry*>(p + sizeof(r));
+  for (uint32_t i = 0; i < n; ++i) {
+    const HeldLock& h = ts->held[first + i];
+    trace::HeldEntry e{};
+    e.lock_id = h.lock_id;
+    e.stack_id = h.stack_id;
+    e.mode = h.mode;
+    e.count = h.count;
+    memcpy(&out[i], &e, sizeof(e));
+  }
+  ts->buf.Commit(size);
+}
+
+int FindHeld(const ThreadState* ts, uintptr_t addr) {
+  for (uint32_t i = ts->n_held; i-- > 0;) {
+    if (ts->held[i].addr == addr) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void RemoveHeldAt(ThreadState* ts, uint32_t i) {
+  for (uint32_t j = i + 1; j < ts->n_held; ++j) ts->held[j - 1] = ts->held[j];
+  --ts->n_held;
+  MirrorHeld(ts, i);
+}
+
+void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t object,
+             uint32_t stack_id, uint8_t mode) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s) return;
+  s->wait_kind = static_cast<uint8_t>(kind);
+  s->wait_lock_id = lock_id;
+  s->wait_object = object;
+  s->wait_stack_id = stack_id;
+  s->wait_mode = mode;
+  s->wait_since_ns = MonotonicNs();
+  __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kBlocked),
+                   __ATOMIC_RELEASE);
+}
+
+void ClearWait(ThreadState* ts) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s) return;
+  __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
+                   __ATOMIC_RELEASE);
+  s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
+  s->wait_lock_id = 0;
+  s->wait_object = 0;
+  s->wait_stack_id = 0;
+}
+
+// Adds a successful acquisition to the held set (or bumps the count of a re-entry).
+void NoteAcquired(ThreadState* ts, AcquireOp* op) {
+  int idx = FindHeld(ts, op->addr);
+  if (idx >= 0 && (op->flags & trace::kAcqReentrant)) {
+    ++ts->held[idx].count;
+    MirrorHeld(ts, static_cast<uint32_t>(idx));
+  } else {
+    HeldLock h{};
+    h.addr = op->addr;
+    h.entry = op->entry;
+    h.lock_id = op->entry->lock_id;
+    h.stack_id = op->stack_id;
+    h.count = 1;
+    h.mode = op->mode;
+    h.kind = op->kind;
+    PushHeld(ts, h);
+  }
+  if (op->mode == static_cast<uint8_t>(LockMode::kExclusive)) {
+    op->entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
+  }
+}
+
+// Looks the lock up (registering it) and classifies a re-entry / self-relock.
+void PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
+               LockKind kind, LockMode mode) {
+  op->addr = reinterpret_cast<uintptr_t>(lock);
+  op->kind = static_cast<uint8_t>(kind);
+  op->mode = static_cast<uint8_t>(mode);
+  op->flags = 0;
+  op->recorded = false;
+  op->stack_id = CaptureStackId(g, &ts->buf);
+  op->entry = RegisterLock(g, &ts->buf, op->addr, kind, op->stack_id, false);
+  if (!op->entry) return;
+  int idx = FindHeld(ts, op->addr);
+  if (idx < 0) return;
+  const HeldLock& h = ts->held[idx];
+  if (kind == LockKind::kMutex && (op->entry->attrs & trace::kAttrRecursive)) {
+    op->flags |= trace::kAcqReentrant;
+  } else if (kind == LockKind::kRwLock && mode == LockMode::kShared &&
+             h.mode == static_cast<uint8_t>(LockMode::kShared)) {
+    op->flags |= trace::kAcqReentrant;
+  }
+}
+
+}  // namespace
+
+void PushHeld(ThreadState* ts, const HeldLock& h) {
+  if (ts->n_held == ts->held_cap) {
+    // Grow by mmap: a thread may legitimately hold thousands of locks.
+    uint32_t cap = ts->held_cap * 2;
+    size_t bytes = (cap * sizeof(HeldLock) + 4095) & ~size_t{4095};
+    auto* grown = static_cast<HeldLock*>(internal::MmapZeroed(bytes));
+    if (!grown) return;  // out of memory: this hold is not tracked
+    memcpy(grown, ts->held, ts->n_held * sizeof(HeldLock));
+    if (ts->held_map_bytes) internal::MunmapSafe(ts->held, ts->held_map_bytes);
+    ts->held = grown;
+    ts->held_cap = static_cast<uint32_t>(bytes / sizeof(HeldLock));
+    ts->held_map_bytes = bytes;
+  }
+  ts->held[ts->n_held++] = h;
+  MirrorHeld(ts, ts->n_held - 1);
+}
+
+// Rewrites slot->held[from..] from the thread's held stack. Entries first, then n_held.
+void MirrorHeld(ThreadState* ts, uint32_t from) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s) return;
+  uint32_t n = ts->n_held < trace::kSlotHeld ? ts->n_held : trace::kSlotHeld;
+  for (uint32_t i = from; i < n; ++i) {
+    const HeldLock& h = ts->held[i];
+    trace::HeldEntry& e = s->held[i];
+    e.lock_id = h.lock_id;
+    e.stack_id = h.stack_id;
+    e.mode = h.mode;
+    e.count = h.count;
+  }
+  s->held_overflow = ts->n_held > trace::kSlotHeld ? 1 : 0;
+  __atomic_store_n(&s->n_held, n, __ATOMIC_RELEASE);
+}
+
+void ClearDedup(ThreadState* ts) {
+  memset(ts->dedup, 0, ThreadState::kDedupSlots * sizeof(uint64_t));
+  ts->dedup_used = 0;
+}
+
+void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind, uintptr_t object,
+                 uint32_t lock_id, uint32_t stack_id, uint32_t other_tid, uint32_t other_id) {
+  auto r = MakeRecord<trace::Misuse>(trace::RecordKind::kMisuse);
+  r.seq = NextSeq();
+  r.time_ns = MonotonicNs();
+  r.object = object;
+  r.lock_id = lock_id;
+  r.stack_id = stack_id;
+  r.other_tid = other_tid;
+  r.other_id = other_id;
+  r.misuse_kind = static_cast<uint8_t>(kind);
+  EmitRecord(g, &ts->buf, r);
+}
+
+void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
+                  LockKind kind, LockMode mode) {
+  ErrnoSaver es;
+  PrepareOp(g, ts, op, lock, kind, mode);
+  if (!op->entry || (op->flags & trace::kAcqReentrant)) return;
+  int idx = FindHeld(ts, op->addr);
+  if (idx >= 0 && (kind == LockKind::kMutex || kind == LockKind::kSpin) &&
+      ts->held[idx].mode == static_cast<uint8_t>(LockMode::kExclusive)) {
+    // Self-deadlock (or EDEADLK for errorcheck). The real call still happens: behaviour unchanged.
+    WriteMisuse(g, ts, trace::MisuseKind::kRelockNonRecursive, op->addr, op->entry->lock_id,
+                op->stack_id, 0, 0);
+  }
+}
+
+void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op) {
+  ErrnoSaver es;
+  if (!op->entry) return;
+  op->flags |= trace::kAcqContended;
+  // Before blocking: a hang must still leave the edge in the trace.
+  WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags);
+  op->recorded = true;
+  SetWait(ts, trace::WaitKind::kLock, op->entry->lock_id, op->addr, op->stack_id, op->mode);
+}
+
+void EndBlockedAcquire(const ReentryGuard&, ThreadState* ts, AcquireOp* op) {
+  ErrnoSaver es;
+  if (op->entry) ClearWait(ts);
+}
+
+void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
+  ErrnoSaver es;
+  if (!op->entry) return;
+  // EOWNERDEAD: a robust mutex whose owner died; the caller now owns it.
+  bool ok = rc == 0 || (rc == EOWNERDEAD && op->kind == static_cast<uint8_t>(LockKind::kMutex));
+  if (!ok) return;
+  if (!op->recorded) WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags);
+  NoteAcquired(ts, op);
+}
+
+void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,
+                  LockMode mode, uint8_t flags, int rc) {
+  ErrnoSaver es;
+  AcquireOp op;
+  PrepareOp(g, ts, &op, lock, kind, mode);
+  if (!op.entry) return;
+  bool ok = rc == 0 || (rc == EOWNERDEAD && kind == LockKind::kMutex);
+  op.flags = static_cast<uint8_t>(op.flags | flags | (ok ? 0 : trace::kAcqFailed));
+  if (!ok) op.flags &= static_cast<uint8_t>(~trace::kAcqReentrant);
+  WriteAcquire(g, ts, op.entry->lock_id, op.stack_id, op.mode, op.flags);
+  if (ok) NoteAcquired(ts, &op);
+}
+
+void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
+  ErrnoSaver es;
+  (void)kind;
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
+  int idx = FindHeld(ts, addr);
+  if (idx < 0) {
+    LockEntry* e = FindLock(addr);
+    if (!e) return;  // never seen (e.g. locked before our constructor): nothing to say
+    uint32_t owner = e->owner_tid.load(std::memory_order_relaxed);
+    if (owner == ts->tid) return;  // inconsistent but harmless; do not accuse the program
+    uint32_t stack_id = CaptureStackId(g, &ts->buf);
+    WriteMisuse(g, ts, owner ? trace::MisuseKind::kUnlockNotOwner : trace::MisuseKind::kUnlockNotHeld,
+                addr, e->lock_id, stack_id, owner, 0);
+    return;
+  }
+  HeldLock& h = ts->held[idx];
+  const uint32_t lock_id = h.lock_id;
+  if (h.count > 1) {
+    --h.count;
+    MirrorHeld(ts, static_cast<uint32_t>(idx));
+  } else {
+    // Before the real unlock: once it runs, another thread may own the lock and set owner_tid.
+    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry) {
+      uint32_t me = ts->tid;
+      h.entry->owner_tid.compare_exchange_strong(me, 0, std::memory_order_relaxed);
+    }
+    RemoveHeldAt(ts, static_cast<uint32_t>(idx));
+  }
+  if (g_flags.full_events) {
+    auto r = MakeRecord<trace::Release>(trace::RecordKind::kRelease);
+    r.time_ns = MonotonicNs();
+    r.lock_id = lock_id;
+    EmitRecord(g, &ts->buf, r);
+  }
+}
+
+void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
+  ErrnoSaver es;
+  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  RegisterLock(g, &ts->buf, reinterpret_cast<uintptr_t>(lock), kind, stack_id, true);
+}
+
+void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
+  ErrnoSaver es;
+  (void)kind;
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
+  LockEntry* e = FindLock(addr);
+  if (!e) return;
+  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  int idx = FindHeld(ts, addr);
+  uint32_t owner = e->owner_tid.load(std::memory_order_relaxed);
+  if (idx >= 0 || owner != 0) {
+    WriteMisuse(g, ts, trace::MisuseKind::kDestroyHeld, addr, e->lock_id, stack_id,
+                owner == ts->tid ? 0 : owner, 0);
+  }
+  auto r = MakeRecord<trace::LockDestroy>(trace::RecordKind::kLockDestroy);
+  r.seq = NextSeq();
+  r.lock_id = e->lock_id;
+  r.stack_id = stack_id;
+  EmitRecord(g, &ts->buf, r);
+  RetireLock(addr);
+  if (idx >= 0) RemoveHeldAt(ts, static_cast<uint32_t>(idx));  // the lock is gone
+}
+
+void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
+                    const void* mutex) {
+  ErrnoSaver es;
+  const uintptr_t maddr = reinterpret_cast<uintptr_t>(mutex);
+  const uintptr_t caddr = reinterpret_cast<uintptr_t>(cond);
+  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  int idx = FindHeld(ts, maddr);
+  op->had = idx >= 0;
+  uint32_t mutex_id = 0;
+  if (op->had) {
+    op->saved = ts->held[idx];
+    op->saved.stack_id = stack_id;  // reacquired at the wait site
+    mutex_id = op->saved.lock_id;
+    if (op->saved.entry) {
+      uint32_t me = ts->tid;
+      op->saved.entry->owner_tid.compare_exchange_strong(me, 0, std::memory_order_relaxed);
+    }
+    RemoveHeldAt(ts, static_cast<uint32_t>(idx));
+  } else if (LockEntry* e = FindLock(maddr)) {
+    mutex_id = e->lock_id;
+  }
+  if (CondEntry* c = FindCond(caddr, true)) {
+    uint64_t expected = 0;
+    if (!c->mutex_addr.compare_exchange_strong(expected, maddr, std::memory_order_acq_rel)) {
+      if (expected != maddr) {
+        uint32_t zero = 0;
+        if (c->reported.compare_exchange_strong(zero, 1, std::memory_order_relaxed)) {
+          WriteMisuse(g, ts, trace::MisuseKind::kCondTwoMutexes, caddr,
+                      c->mutex_id.load(std::memory_order_relaxed), stack_id, 0, mutex_id);
+        }
+      }
+    } else {
+      c->mutex_id.store(mutex_id, std::memory_order_relaxed);
+    }
+  }
+  // The reacquire edge (held set without the mutex -> mutex), written before blocking.
+  if (op->had) {
+    WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
+  }
+  SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0);
+}
+
+void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc) {
+  ErrnoSaver es;
+  (void)rc;  // on timeout the mutex is reacquired too
+  ClearWait(ts);
+  if (!op->had) return;
+  PushHeld(ts, op->saved);
+  if (op->saved.entry) op->saved.entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
+}
+
+void OnCondSignal(const ReentryGuard&, ThreadState*, const void*, bool) {
+  // Hook for the wake-up recording issue: signal/broadcast pass through for now.
+}
+
+void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
+  ErrnoSaver es;
+  ForgetCond(reinterpret_cast<uintptr_t>(cond));
+}
+
+void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
+                     const void* object) {
+  ErrnoSaver es;
+  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0);
+}
+
+void EndObjectWait(const ReentryGuard&, ThreadState* ts) {
+  ErrnoSaver es;
+  ClearWait(ts);
+}
+
+}  // namespace rt
+}  // namespace lockscope

@@ -1,0 +1,164 @@
+// thread_state.h — per-thread runtime state and ALL recording policy (interceptors only adapt).
+//
+// Identity: one ThreadState per thread, mmap'd at thread start (trampoline) or on the thread's
+// first intercepted call; found through the initial-exec TLS pointer t_state.
+// Evidence: the thread's EventBuffer (its chunks in the trace file) and its ThreadSlot (live
+// state mirrored into the file on every change: held locks, current wait).
+// State: epoch, held-lock stack (grows by mmap; 1 000+ locks at once are fine), dedup set.
+// Thread-safety: a ThreadState is touched only by its own thread (fork child: the survivor).
+// No malloc, no stdio, no intercepted lock anywhere below (unit test rt_no_alloc_test.cpp).
+// Every entry point preserves errno, so the program sees the real call's errno unchanged.
+//
+// Ordering rules (why the code is the way it is):
+//  - A blocking acquire writes its kAcquire *before* blocking, so a hang still leaves the edge.
+//  - owner_tid is set after the real lock succeeds and cleared *before* the real unlock, so a
+//    new owner that wins the lock right after our unlock is never overwritten with 0.
+//  - A slot's wait fields are written before state=kBlocked (release), cleared after kRunning.
+
+#ifndef LOCKSCOPE_RUNTIME_THREAD_STATE_H_
+#define LOCKSCOPE_RUNTIME_THREAD_STATE_H_
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "event_buffer.h"
+#include "internal/reentry_guard.h"
+#include "lockscope/trace_format.h"
+
+namespace lockscope {
+namespace rt {
+
+struct LockEntry;
+
+struct HeldLock {
+  uintptr_t addr;
+  LockEntry* entry;
+  uint32_t lock_id;
+  uint32_t stack_id;
+  uint32_t count;
+  uint8_t mode;  // trace::LockMode
+  uint8_t kind;  // trace::LockKind
+};
+
+struct ThreadState {
+  inline static constexpr uint32_t kInlineHeld = 32;
+  inline static constexpr uint32_t kDedupSlots = 4096;
+
+  // --- identity
+  uint32_t tid;
+  uint64_t pthread_self;
+  // --- evidence
+  EventBuffer buf;
+  trace::ThreadSlot* slot;  // null: more threads than slots (traced without live state)
+  // --- state
+  uint32_t epoch;
+  uint32_t n_held;
+  uint32_t held_cap;
+  HeldLock* held;           // held_inline or an mmap'd array
+  size_t held_map_bytes;    // 0 while inline
+  uint64_t* dedup;          // kDedupSlots keys, 0 = empty (lives after this struct)
+  uint32_t dedup_used;
+  bool via_pthread_exit;
+  bool exited;
+  int dtor_rounds;
+  size_t map_bytes;
+  HeldLock held_inline[kInlineHeld];
+};
+
+// Where a thread came from (written in its kThreadStart).
+struct ThreadOrigin {
+  uint32_t parent_tid = 0;
+  uint32_t create_stack_id = 0;
+  uint32_t parent_epoch = 0;
+  uint64_t start_routine = 0;
+};
+
+// --- thread lifecycle (thread_lifecycle.cpp)
+bool ThreadingInit();  // pthread key, thread table, argument pool
+// The calling thread's state; created on first use (kThreadStart with an unknown parent).
+// Null when the thread has already exited or the runtime is off.
+ThreadState* CurrentThreadState(const ReentryGuard& g);
+ThreadState* CreateThreadState(const ReentryGuard& g, const ThreadOrigin& origin);
+// kThreadExit (+ kExitHoldingLock), slot kExited, buffer closed. `release` frees the memory.
+void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release);
+void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t parent_tid);
+void ThreadingResetAfterFork();
+
+struct ThreadArgs;  // trampoline argument block (mmap'd pool)
+// Returns the trampoline's argument block, or null (then call the real pthread_create as is).
+ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*fn)(void*),
+                               void* arg);
+void AfterThreadCreate(const ReentryGuard& g, ThreadState* ts, ThreadArgs* args, int rc);
+void* ThreadTrampoline(void* args);
+// Join: returns the target's tid (0 if unknown); marks the slot blocked when `blocking`.
+uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bool blocking,
+                    uint32_t* stack_id);
+void AfterJoin(const ReentryGuard& g, ThreadState* ts, uint32_t target_tid, uint32_t stack_id,
+               int rc);
+void OnDetach(const ReentryGuard& g, ThreadState* ts, pthread_t target, int rc);
+void OnSetName(const ReentryGuard& g, ThreadState* ts, pthread_t target, const char* name, int rc);
+void OnPthreadExit(const ReentryGuard& g, ThreadState* ts);
+void AfterFork(const ReentryGuard& g, ThreadState* ts, pid_t rc, uint32_t stack_id);
+uint32_t LookupThreadTid(uint64_t pthread_self);
+
+// --- locks (thread_state.cpp)
+struct AcquireOp {
+  uintptr_t addr;
+  LockEntry* entry;  // null: untracked lock, nothing is recorded
+  uint32_t stack_id;
+  uint8_t mode;
+  uint8_t kind;
+  uint8_t flags;     // AcquireFlag bits gathered so far (reentrant, contended)
+  bool recorded;     // the kAcquire was written before blocking
+};
+// Blocking acquire protocol (interceptor): BeginAcquire; rc = real trylock; if rc == EBUSY
+// { BeginBlockedAcquire; rc = real lock; EndBlockedAcquire; } EndAcquire(rc).
+void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
+                  trace::LockKind kind, trace::LockMode mode);
+void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op);
+void EndBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op);
+void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc);
+// try/timed/clock variants, after the real call. `flags`: kAcqTry or kAcqTimed.
+void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind,
+                  trace::LockMode mode, uint8_t flags, int rc);
+// Before the real unlock.
+void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind);
+// After a successful real *_init.
+void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind);
+// Before the real *_destroy.
+void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock,
+                       trace::LockKind kind);
+
+// Condition variables: the wait is release + blocked + reacquire.
+struct CondWaitOp {
+  HeldLock saved;
+  bool had;  // the mutex was in this thread's held set
+};
+void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
+                    const void* mutex);
+void AfterCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, int rc);
+void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool broadcast);
+void OnCondInitOrDestroy(const ReentryGuard& g, const void* cond);
+
+// Waits on other objects (sem, barrier): slot blocked around the real call.
+void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
+                     const void* object);
+void EndObjectWait(const ReentryGuard& g, ThreadState* ts);
+
+// --- helpers shared by the two policy files
+void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind, uintptr_t object,
+                 uint32_t lock_id, uint32_t stack_id, uint32_t other_tid, uint32_t other_id);
+void PushHeld(ThreadState* ts, const HeldLock& h);
+void MirrorHeld(ThreadState* ts, uint32_t from);
+void ClearDedup(ThreadState* ts);
+
+extern __thread ThreadState* t_state __attribute__((tls_model("initial-exec")));
+extern __thread bool t_thread_done __attribute__((tls_model("initial-exec")));
+
+}  // namespace rt
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_RUNTIME_THREAD_STATE_H_
