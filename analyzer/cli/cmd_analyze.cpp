@@ -35,8 +35,8 @@ class AnalyzeCommand : public Command {
     AddReportOptions(app, &options_);
     app->add_option("-o,--output", output_, "write the report to FILE instead of stdout")
         ->type_name("FILE");
-    app->add_option("traces", traces_, "trace files or directories of trace files")
-        ->type_name("TRACE...")
+    app->add_option("TRACE", traces_, "trace files or directories of trace files")
+        ->type_name("")
         ->required();
   }
 

@@ -270,7 +270,7 @@ class DumpCommand : public Command {
   void Setup(CLI::App* app) override {
     app->footer(kDumpHelp);
     app->add_flag("--json", json_, "one JSON object per line (JSON Lines)");
-    app->add_option("trace", path_, "the trace file")->type_name("TRACE")->required();
+    app->add_option("TRACE", path_, "the trace file")->type_name("")->required();
   }
 
   int Run() override {

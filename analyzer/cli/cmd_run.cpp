@@ -174,14 +174,20 @@ void RunCommand::Setup(CLI::App* app) {
                   "stop PROG (SIGKILL) if still running after SECONDS, then analyze what it "
                   "recorded")
       ->type_name("SECONDS")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            char* end = nullptr;
+            double v = std::strtod(text.c_str(), &end);
+            return *end == '\0' && v > 0 ? std::string() : "must be a positive number of seconds";
+          },
+          "SECONDS>0"));
   app->add_option("--error-exitcode", error_exitcode_,
                   "exit with N instead of PROG's status when there are findings")
       ->type_name("N")
       ->check(CLI::Range(0, 255));
   AddRuntimeFlags(app);
-  app->add_option("command", command_, "the program and its arguments (after --)")
-      ->type_name("PROG [ARGS...]")
+  app->add_option("PROG", command_, "the program and its arguments (after --)")
+      ->type_name("")
       ->required();
 }
 

@@ -33,6 +33,15 @@ int Dispatch(int argc, char** argv) {
   for (Command* command : Command::All()) {
     command->Setup(app.add_subcommand(command->name(), command->summary()));
   }
+  // CLI11 would say "A subcommand is required" without naming the word it did not know.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const Command* command : Command::All()) known = known || argv[1] == std::string(command->name());
+    if (!known) {
+      PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
