@@ -1,0 +1,440 @@
+// trace_reader_test.cpp — ReadTrace()/ReadTraceFromBytes() on traces built byte by byte here
+// (a small writer that follows trace_format.h), intact and damaged.
+
+#include "trace_reader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+namespace tf = ::lockscope::trace;
+
+// Builds a trace file image: header page, slot table, then chunks at 4096-aligned offsets.
+class TestTraceWriter {
+ public:
+  explicit TestTraceWriter(uint32_t slot_count = 4) {
+    std::memcpy(header_.magic, tf::kMagic, sizeof(tf::kMagic));
+    header_.version = tf::kTraceFormatVersion;
+    header_.min_reader_version = tf::kMinReadableVersion;
+    header_.header_size = tf::kHeaderBytes;
+    header_.endian_tag = tf::kEndianTag;
+    header_.pointer_size = 8;
+    header_.pid = 100;
+    header_.ppid = 1;
+    header_.max_chunk_bytes = 4 * 4096;
+    header_.slot_count = slot_count;
+    header_.slots_offset = tf::kHeaderBytes;
+    uint64_t slots_bytes = uint64_t{slot_count} * tf::kSlotBytes;
+    header_.chunks_offset = tf::kHeaderBytes + (slots_bytes + 4095) / 4096 * 4096;
+    header_.stack_depth = 16;
+    header_.status_flags = tf::kStatusCleanExit;
+    std::snprintf(header_.exe_path, sizeof(header_.exe_path), "/bin/prog");
+    std::snprintf(header_.cmdline, sizeof(header_.cmdline), "prog --flag");
+    body_.assign(header_.chunks_offset, '\0');
+  }
+
+  tf::FileHeader& header() { return header_; }
+
+  void SetSlot(uint32_t index, const tf::ThreadSlot& slot) {
+    std::memcpy(&body_[header_.slots_offset + index * tf::kSlotBytes], &slot, sizeof(slot));
+  }
+
+  // One record: the fixed part `r` (its h.kind set by the caller) plus a trailing byte string.
+  template <typename T>
+  static std::string Rec(T r, const std::string& trailing = "") {
+    r.h.size = tf::RecordAlign(static_cast<uint32_t>(sizeof(T) + trailing.size()));
+    std::string out(reinterpret_cast<const char*>(&r), sizeof(T));
+    out += trailing;
+    out.resize(r.h.size, '\0');
+    return out;
+  }
+
+  // Appends a chunk; returns its file offset.
+  uint64_t AddChunk(uint32_t tid, uint32_t seq, const std::vector<std::string>& records,
+                    uint32_t capacity = 4096, uint64_t dropped = 0) {
+    std::string payload;
+    for (const std::string& r : records) payload += r;
+    tf::ChunkHeader c{};
+    c.magic = tf::kChunkMagic;
+    c.tid = tid;
+    c.seq = seq;
+    c.used_bytes = static_cast<uint32_t>(sizeof(c) + payload.size());
+    c.capacity_bytes = capacity;
+    c.dropped = dropped;
+    uint64_t offset = body_.size();
+    std::string chunk(reinterpret_cast<const char*>(&c), sizeof(c));
+    chunk += payload;
+    chunk.resize(capacity, '\0');
+    body_ += chunk;
+    return offset;
+  }
+
+  void AddRaw(const std::string& bytes) { body_ += bytes; }
+
+  std::string Bytes() const {
+    std::string out = body_;
+    std::memcpy(&out[0], &header_, sizeof(header_));
+    return out;
+  }
+
+ private:
+  tf::FileHeader header_{};
+  std::string body_;
+};
+
+template <typename T>
+T Make(tf::RecordKind kind) {
+  T r{};
+  r.h.kind = static_cast<uint8_t>(kind);
+  return r;
+}
+
+std::string AcquireRec(uint64_t seq, uint32_t lock, std::vector<uint32_t> held, uint8_t flags = 0) {
+  auto a = Make<tf::Acquire>(tf::RecordKind::kAcquire);
+  a.h.flags = flags;
+  a.seq = seq;
+  a.lock_id = lock;
+  a.stack_id = 7;
+  a.epoch = 1;
+  a.n_held = static_cast<uint32_t>(held.size());
+  std::string trailing;
+  for (uint32_t h : held) {
+    tf::HeldEntry e{};
+    e.lock_id = h;
+    e.stack_id = 8;
+    e.mode = 1;
+    e.count = 1;
+    trailing.append(reinterpret_cast<const char*>(&e), sizeof(e));
+  }
+  return TestTraceWriter::Rec(a, trailing);
+}
+
+std::string LockDefRec(uint32_t id, uint64_t address) {
+  auto l = Make<tf::LockDef>(tf::RecordKind::kLockDef);
+  l.lock_id = id;
+  l.address = address;
+  l.stack_id = 7;
+  l.attrs = tf::kAttrRecursive;
+  l.lock_kind = static_cast<uint8_t>(tf::LockKind::kRwLock);
+  return TestTraceWriter::Rec(l);
+}
+
+std::string StartRec(uint64_t seq, uint32_t parent, uint32_t parent_epoch) {
+  auto s = Make<tf::ThreadStart>(tf::RecordKind::kThreadStart);
+  s.seq = seq;
+  s.parent_tid = parent;
+  s.parent_epoch = parent_epoch;
+  s.create_stack_id = parent ? 7 : 0;
+  s.pthread_self = 0xabc;
+  return TestTraceWriter::Rec(s);
+}
+
+bool Read(const std::string& bytes, Trace* t, std::string* error) {
+  return ReadTraceFromBytes(bytes, "test.lstrace", t, error);
+}
+
+bool HasWarning(const Trace& t, const std::string& needle) {
+  for (const std::string& w : t.stats.warnings) {
+    if (w.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TestTraceWriter FullTrace() {
+  TestTraceWriter w;
+  auto module = Make<tf::Module>(tf::RecordKind::kModule);
+  module.load_bias = 0x5000;
+  module.start = 0x5000;
+  module.end = 0x9000;
+  module.path_len = 9;
+  auto stack = Make<tf::StackDef>(tf::RecordKind::kStackDef);
+  stack.stack_id = 7;
+  stack.depth = 2;
+  uint64_t pcs[2] = {0x5123, 0x5456};
+  auto name = Make<tf::ThreadName>(tf::RecordKind::kThreadName);
+  name.tid = 0;  // 0: the chunk's own thread
+  name.len = 6;
+  auto unknown = Make<tf::Release>(tf::RecordKind::kRelease);
+  unknown.h.kind = 200;
+  auto misuse = Make<tf::Misuse>(tf::RecordKind::kMisuse);
+  misuse.seq = 9;
+  misuse.lock_id = 1;
+  misuse.misuse_kind = static_cast<uint8_t>(tf::MisuseKind::kUnlockNotHeld);
+  w.AddChunk(100, 0,
+             {TestTraceWriter::Rec(module, "/bin/prog"),
+              TestTraceWriter::Rec(stack, std::string(reinterpret_cast<char*>(pcs), 16)),
+              StartRec(1, 0, 0), LockDefRec(1, 0x1000), LockDefRec(2, 0x2000),
+              AcquireRec(5, 2, {1}), TestTraceWriter::Rec(unknown), TestTraceWriter::Rec(misuse)});
+  auto join = Make<tf::ThreadJoin>(tf::RecordKind::kThreadJoin);
+  join.seq = 20;
+  join.joined_tid = 101;
+  join.epoch_after = 2;
+  w.AddChunk(101, 0, {StartRec(2, 100, 0), TestTraceWriter::Rec(name, "worker"),
+                      AcquireRec(4, 1, {2})});
+  w.AddChunk(100, 2, {TestTraceWriter::Rec(join)});  // seq 1 of thread 100 is missing
+  return w;
+}
+
+TEST(TraceReaderTest, RoundTrip) {
+  TestTraceWriter w = FullTrace();
+  tf::ThreadSlot slot{};
+  slot.tid = 101;
+  slot.state = static_cast<uint32_t>(tf::ThreadState::kBlocked);
+  slot.wait_kind = static_cast<uint8_t>(tf::WaitKind::kLock);
+  slot.wait_lock_id = 2;
+  slot.n_held = 1000;  // torn/absurd: clamped to kSlotHeld
+  slot.held[0] = {1, 7, 0, {}, 1};
+  w.SetSlot(1, slot);
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_EQ(t.pid, 100);
+  EXPECT_EQ(t.exe_path, "/bin/prog");
+  EXPECT_EQ(t.cmdline, "prog --flag");
+  ASSERT_EQ(t.modules.size(), 1u);
+  EXPECT_EQ(t.modules[0].path, "/bin/prog");
+  EXPECT_EQ(t.modules[0].load_bias, 0x5000u);
+  ASSERT_NE(t.FindStack(7), nullptr);
+  EXPECT_EQ(*t.FindStack(7), (std::vector<uint64_t>{0x5123, 0x5456}));
+  ASSERT_NE(t.FindLock(2), nullptr);
+  EXPECT_EQ(t.FindLock(2)->address, 0x2000u);
+  EXPECT_EQ(t.FindLock(2)->kind, LockKind::kRwLock);
+  ASSERT_EQ(t.acquires.size(), 2u);
+  EXPECT_EQ(t.acquires[0].seq, 4u);  // sorted by seq across chunks
+  EXPECT_EQ(t.acquires[0].tid, 101u);
+  EXPECT_EQ(t.acquires[1].lock_id, 2u);
+  ASSERT_EQ(t.acquires[1].held.size(), 1u);
+  EXPECT_EQ(t.acquires[1].held[0].lock_id, 1u);
+  EXPECT_EQ(t.acquires[1].held[0].mode, LockMode::kShared);
+  const ThreadInfo* worker = t.FindThread(101);
+  ASSERT_NE(worker, nullptr);
+  EXPECT_TRUE(worker->started);
+  EXPECT_EQ(worker->parent_tid, 100u);
+  EXPECT_EQ(worker->name, "worker");
+  EXPECT_TRUE(worker->joined);
+  EXPECT_EQ(worker->joiner_tid, 100u);
+  EXPECT_EQ(worker->joiner_epoch_after, 2u);
+  ASSERT_EQ(t.joins.size(), 1u);
+  ASSERT_EQ(t.misuses.size(), 1u);
+  EXPECT_EQ(t.misuses[0].kind, tf::MisuseKind::kUnlockNotHeld);
+  EXPECT_EQ(t.stats.unknown_records, 1u);
+  EXPECT_EQ(t.stats.chunks, 3u);
+  EXPECT_EQ(t.stats.records, 12u);
+  EXPECT_EQ(t.stats.seq_gaps, 1u);
+  EXPECT_EQ(t.stats.bad_chunks, 0u);
+  EXPECT_EQ(t.stats.skipped_regions, 0u);
+  EXPECT_TRUE(t.stats.clean_exit);
+  EXPECT_FALSE(HasWarning(t, "did not exit cleanly"));
+  ASSERT_EQ(t.slots.size(), 1u);
+  EXPECT_EQ(t.slots[0].tid, 101u);
+  EXPECT_EQ(t.slots[0].wait_lock_id, 2u);
+  EXPECT_EQ(t.slots[0].held.size(), tf::kSlotHeld);
+}
+
+TEST(TraceReaderTest, ThreadSeenOnlyInAChunkGetsThreadInfoAndUncleanExitWarns) {
+  TestTraceWriter w;
+  w.header().status_flags = 0;
+  w.header().dropped_records = 3;
+  w.AddChunk(555, 0, {AcquireRec(1, 2, {1})});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  ASSERT_NE(t.FindThread(555), nullptr);
+  EXPECT_FALSE(t.FindThread(555)->started);
+  EXPECT_FALSE(t.stats.clean_exit);
+  EXPECT_EQ(t.stats.dropped_records, 3u);
+  EXPECT_TRUE(HasWarning(t, "did not exit cleanly"));
+  EXPECT_TRUE(HasWarning(t, "could not store 3 record"));
+}
+
+TEST(TraceReaderTest, TruncatedInsideAChunkKeepsPublishedRecords) {
+  TestTraceWriter w;
+  uint64_t chunk = w.AddChunk(100, 0, {LockDefRec(1, 0x1000), LockDefRec(2, 0x2000),
+                                       AcquireRec(3, 2, {1}), AcquireRec(4, 1, {2})});
+  std::string bytes = w.Bytes();
+  // Cut in the middle of the first Acquire record (after two 40-byte LockDefs).
+  bytes.resize(chunk + sizeof(tf::ChunkHeader) + 2 * sizeof(tf::LockDef) + 20);
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(bytes, &t, &error)) << error;
+  EXPECT_EQ(t.locks.size(), 2u);
+  EXPECT_TRUE(t.acquires.empty());
+  EXPECT_TRUE(t.stats.truncated);
+  EXPECT_TRUE(HasWarning(t, "trace ends inside a chunk")) << ::testing::PrintToString(t.stats.warnings);
+  EXPECT_TRUE(HasWarning(t, "thread 100"));
+}
+
+TEST(TraceReaderTest, WrongMagic) {
+  TestTraceWriter w;
+  w.header().magic[0] = 'X';
+  Trace t;
+  std::string error;
+  EXPECT_FALSE(Read(w.Bytes(), &t, &error));
+  EXPECT_NE(error.find("test.lstrace"), std::string::npos) << error;
+  EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
+}
+
+TEST(TraceReaderTest, NewerVersionNamesBothVersions) {
+  TestTraceWriter w;
+  w.header().version = tf::kTraceFormatVersion + 1;
+  Trace t;
+  std::string error;
+  EXPECT_FALSE(Read(w.Bytes(), &t, &error));
+  EXPECT_NE(error.find("version " + std::to_string(tf::kTraceFormatVersion + 1) + " is newer"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("(" + std::to_string(tf::kTraceFormatVersion) + ")"), std::string::npos)
+      << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos);
+}
+
+TEST(TraceReaderTest, OlderVersionForeignEndianAndPointerSize) {
+  Trace t;
+  std::string error;
+  TestTraceWriter old_version;
+  old_version.header().version = tf::kMinReadableVersion - 1;
+  EXPECT_FALSE(Read(old_version.Bytes(), &t, &error));
+  EXPECT_NE(error.find("older"), std::string::npos) << error;
+  TestTraceWriter foreign;
+  foreign.header().endian_tag = __builtin_bswap32(tf::kEndianTag);
+  EXPECT_FALSE(Read(foreign.Bytes(), &t, &error));
+  EXPECT_NE(error.find("endianness"), std::string::npos) << error;
+  TestTraceWriter ptr32;
+  ptr32.header().pointer_size = 4;
+  EXPECT_FALSE(Read(ptr32.Bytes(), &t, &error));
+  EXPECT_NE(error.find("pointer size"), std::string::npos) << error;
+}
+
+TEST(TraceReaderTest, EmptyAndShortFiles) {
+  Trace t;
+  std::string error;
+  EXPECT_FALSE(Read("", &t, &error));
+  EXPECT_NE(error.find("empty"), std::string::npos) << error;
+  std::string bytes = TestTraceWriter().Bytes();
+  EXPECT_FALSE(Read(bytes.substr(0, 100), &t, &error));
+  EXPECT_NE(error.find("shorter"), std::string::npos) << error;
+}
+
+std::string TempPath(const std::string& stem) {
+  return ::testing::TempDir() + "/" + stem + std::to_string(getpid());
+}
+
+TEST(TraceReaderTest, DirectoryMissingFileAndRealFile) {
+  Trace t;
+  std::string error;
+  EXPECT_FALSE(ReadTrace(::testing::TempDir(), &t, &error));
+  EXPECT_NE(error.find("directory"), std::string::npos) << error;
+  EXPECT_FALSE(ReadTrace("/nonexistent/x.lstrace", &t, &error));
+  EXPECT_NE(error.find("/nonexistent/x.lstrace"), std::string::npos) << error;
+  std::string empty = TempPath("empty");
+  std::ofstream(empty).close();
+  EXPECT_FALSE(ReadTrace(empty, &t, &error));
+  EXPECT_NE(error.find("empty"), std::string::npos) << error;
+  std::string path = TempPath("full");
+  std::ofstream(path, std::ios::binary) << FullTrace().Bytes();
+  ASSERT_TRUE(ReadTrace(path, &t, &error)) << error;
+  EXPECT_EQ(t.path, path);
+  EXPECT_EQ(t.acquires.size(), 2u);
+  std::remove(path.c_str());
+  std::remove(empty.c_str());
+}
+
+TEST(TraceReaderTest, AbsurdRecordSizeStopsOnlyThatChunk) {
+  TestTraceWriter w;
+  auto bad = Make<tf::LockDef>(tf::RecordKind::kLockDef);
+  std::string bad_rec = TestTraceWriter::Rec(bad);
+  uint32_t huge = 0xFFFFFFF8u;
+  std::memcpy(&bad_rec[4], &huge, 4);
+  w.AddChunk(100, 0, {LockDefRec(1, 0x1000), bad_rec, LockDefRec(2, 0x2000)});
+  w.AddChunk(101, 0, {LockDefRec(3, 0x3000)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_NE(t.FindLock(1), nullptr);
+  EXPECT_EQ(t.FindLock(2), nullptr);  // after the damage
+  EXPECT_NE(t.FindLock(3), nullptr);  // next chunk is fine
+  EXPECT_EQ(t.stats.bad_chunks, 1u);
+  EXPECT_TRUE(HasWarning(t, "damaged record"));
+}
+
+TEST(TraceReaderTest, AbsurdStackDepthIsRejectedWithoutAllocating) {
+  TestTraceWriter w;
+  auto stack = Make<tf::StackDef>(tf::RecordKind::kStackDef);
+  stack.stack_id = 1;
+  stack.depth = 1u << 30;
+  auto acquire = Make<tf::Acquire>(tf::RecordKind::kAcquire);
+  acquire.n_held = 1u << 28;  // inconsistent with its size
+  w.AddChunk(100, 0, {TestTraceWriter::Rec(stack)});
+  w.AddChunk(100, 1, {TestTraceWriter::Rec(acquire)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_TRUE(t.stacks.empty());
+  EXPECT_TRUE(t.acquires.empty());
+  EXPECT_EQ(t.stats.bad_chunks, 2u);
+}
+
+TEST(TraceReaderTest, GarbageBetweenChunksIsSkippedAndScanningResumes) {
+  TestTraceWriter w;
+  w.AddChunk(100, 0, {LockDefRec(1, 0x1000)});
+  w.AddRaw(std::string(4096, '\xab'));
+  w.AddRaw(std::string(4096, '\xcd'));  // one region of two blocks
+  w.AddChunk(100, 1, {LockDefRec(2, 0x2000)});
+  w.AddRaw(std::string(3 * 4096, '\0'));  // unclaimed tail: not damage
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_NE(t.FindLock(1), nullptr);
+  EXPECT_NE(t.FindLock(2), nullptr);
+  EXPECT_EQ(t.stats.skipped_regions, 1u);
+  EXPECT_EQ(t.stats.chunks, 2u);
+  EXPECT_TRUE(HasWarning(t, "skipped 1 damaged region"));
+}
+
+TEST(TraceReaderTest, UsedBytesBeyondCapacityIsClampedWithAWarning) {
+  TestTraceWriter w;
+  uint64_t chunk = w.AddChunk(100, 0, {LockDefRec(1, 0x1000)});
+  std::string bytes = w.Bytes();
+  uint32_t used = 9000;
+  std::memcpy(&bytes[chunk + offsetof(tf::ChunkHeader, used_bytes)], &used, 4);
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(bytes, &t, &error)) << error;
+  EXPECT_NE(t.FindLock(1), nullptr);
+  EXPECT_TRUE(HasWarning(t, "used bytes"));
+}
+
+TEST(TraceReaderTest, RandomCorruptionNeverCrashes) {
+  std::string good = FullTrace().Bytes();
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes = good;
+    int flips = 1 + static_cast<int>(rng() % 16);
+    for (int i = 0; i < flips; ++i) {
+      // Mostly hit the chunks, sometimes the header.
+      size_t at = (rng() % 4 == 0) ? rng() % sizeof(tf::FileHeader)
+                                   : tf::kHeaderBytes + rng() % (bytes.size() - tf::kHeaderBytes);
+      bytes[at] = static_cast<char>(rng());
+    }
+    if (rng() % 3 == 0) bytes.resize(rng() % bytes.size());
+    Trace t;
+    std::string error;
+    if (!Read(bytes, &t, &error)) {
+      EXPECT_FALSE(error.empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace analysis
+}  // namespace lockscope
