@@ -28,6 +28,7 @@ using analysis::SuppressedCandidate;
 
 constexpr const char* kRule = "==================";
 constexpr size_t kMaxScenarioName = 24;  // longer names fall back to the M<i> label
+constexpr size_t kMaxInlineName = 40;    // longer names are spelled out only in the cycle line
 
 // Colour is a property of one rendering; a small helper keeps the escapes in one place.
 class Painter {
@@ -92,6 +93,7 @@ class FindingPrinter {
  private:
   bool ValidLock(int i) const { return i >= 0 && static_cast<size_t>(i) < f_.locks.size(); }
   std::string Id(int i) const { return ValidLock(i) ? fmt::format("M{}", i) : "M?"; }
+  std::string FullLabel(int i) const;
   std::string Label(int i) const;
   std::string ThreadName(uint32_t tid) const;
   std::string ScenarioName(int i) const;
@@ -110,11 +112,18 @@ class FindingPrinter {
   Painter paint_;
 };
 
-std::string FindingPrinter::Label(int i) const {
+std::string FindingPrinter::FullLabel(int i) const {
   if (!ValidLock(i)) return "M?";
   const LockRef& lock = f_.locks[i];
   std::string name = lock.name.empty() ? Hex(lock.address) : lock.name;
   return paint_.Bold(fmt::format("{} ({})", Id(i), name));
+}
+
+// Generated names ("mutex 0x7ffd.. first locked at Transfer bank.cc:42") are long; repeating them
+// on every line buries the stacks, so after the cycle line (and the lock list) they are M<i> only.
+std::string FindingPrinter::Label(int i) const {
+  if (ValidLock(i) && f_.locks[i].name.size() > kMaxInlineName) return paint_.Bold(Id(i));
+  return FullLabel(i);
 }
 
 std::string FindingPrinter::ThreadName(uint32_t tid) const {
@@ -149,11 +158,11 @@ std::string FindingPrinter::Title() const {
 
 void FindingPrinter::AppendCycleLine(std::string* out) const {
   if (f_.edges.empty()) return;
-  std::string line = "  Cycle in lock order graph: " + Label(f_.edges[0].from);
+  std::string line = "  Cycle in lock order graph: " + FullLabel(f_.edges[0].from);
   // The closing lock is the first one again: its bare id, as in the TSan report.
   for (size_t i = 0; i < f_.edges.size(); ++i) {
     int to = f_.edges[i].to;
-    line += " => " + (i + 1 == f_.edges.size() && to == f_.edges[0].from ? Id(to) : Label(to));
+    line += " => " + (i + 1 == f_.edges.size() && to == f_.edges[0].from ? Id(to) : FullLabel(to));
   }
   *out += line + "\n\n";
 }
@@ -183,7 +192,7 @@ void FindingPrinter::AppendLocks(std::string* out) const {
     const LockRef& lock = f_.locks[i];
     std::string kind = lock.kind.empty() ? "lock" : lock.kind;
     bool stack = options_.verbose && !lock.first_stack.empty();
-    *out += fmt::format("    {}: {} at {}{}\n", Label(static_cast<int>(i)), kind,
+    *out += fmt::format("    {}: {} at {}{}\n", FullLabel(static_cast<int>(i)), kind,
                         Hex(lock.address), stack ? ", created or first locked at:" : "");
     if (stack) AppendStack(out, lock.first_stack, "      ");
   }

@@ -212,6 +212,16 @@ TEST(TextReportTest, OtherKindsShowKindSubkindStoryAndStacks) {
   EXPECT_THAT(out, Not(HasSubstr("DEADLOCK")));
 }
 
+TEST(TextReportTest, LongGeneratedNamesAreSpelledOutOnlyInTheCycleLine) {
+  Report r = AbbaReport();
+  r.findings[0].locks[1].name = "mutex 0x7ffd0040 first locked at Transfer(Account&) bank.cc:42";
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("=> M1 (mutex 0x7ffd0040 first locked at Transfer(Account&) bank.cc:42)"
+                             " => M0\n"));
+  EXPECT_THAT(out, HasSubstr("  M1 acquired here while holding M0 (g_mu_a) in thread T1:"));
+  EXPECT_THAT(out, HasSubstr("   lock(M1);"));
+}
+
 TEST(TextReportTest, ColorOnlyWhenAsked) {
   std::string out = RenderText(AbbaReport(), TextOptions{true, false});
   EXPECT_THAT(out, HasSubstr("\033[1m\033[31mWARNING:\033[0m"));
