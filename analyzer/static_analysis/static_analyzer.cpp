@@ -1,0 +1,512 @@
+#include "static_analyzer.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "cycle_finder.h"
+
+namespace lockscope {
+namespace static_analysis {
+namespace {
+
+using analysis::EdgeEvidence;
+using analysis::Finding;
+using analysis::FindingKind;
+using analysis::Frame;
+using analysis::LockRef;
+using analysis::Report;
+using analysis::Stack;
+
+// How a lock is reached from a function: the sites, innermost (the acquisition) first, then each
+// call site outward.
+struct Chain {
+  std::vector<SourceLoc> sites;
+  bool on_this = true;  // every link stays on the same object
+};
+
+struct MayAcquire {
+  std::string lock;
+  bool shared = false;
+  Chain chain;
+};
+
+// "`to` is acquired (through `chain`) while `from` is held (taken at `held_loc`)".
+struct StaticEdge {
+  std::string from, to;
+  bool from_shared = false, to_shared = false;
+  SourceLoc held_loc;
+  Chain chain;
+  std::set<std::string> also_held;
+};
+
+Frame ToFrame(const SourceLoc& loc) {
+  Frame f;
+  f.function = loc.function;
+  f.file = loc.file;
+  f.line = loc.line;
+  f.column = loc.column;
+  return f;
+}
+
+Stack ToStack(const std::vector<SourceLoc>& sites) {
+  Stack s;
+  for (const SourceLoc& loc : sites) s.push_back(ToFrame(loc));
+  return s;
+}
+
+std::string Where(const SourceLoc& loc) {
+  std::string file = loc.file.substr(loc.file.rfind('/') + 1);
+  return loc.function + " (" + file + ":" + std::to_string(loc.line) + ")";
+}
+
+class StaticAnalysis {
+ public:
+  explicit StaticAnalysis(const ProgramFacts& facts) : facts_(facts) {}
+
+  Report Run() {
+    BuildCallGraph();
+    ComputeMayAcquire();
+    ComputeEntryHeld();
+    CollectEdges();
+    ReportCycles();
+    ReportSelfEdges();
+    ReportRaces();
+    ReportEscapes();
+    analysis::TraceSummary summary;
+    summary.path = "static analysis of " + std::to_string(facts_.parsed_files.size()) + " file(s)";
+    summary.warnings = facts_.failed_files;
+    summary.locks = facts_.lock_kinds.size();
+    report_.traces.push_back(summary);
+    return std::move(report_);
+  }
+
+ private:
+  void BuildCallGraph();
+  std::vector<const FunctionFacts*> Callees(const CallFact& call) const;
+  void ComputeMayAcquire();
+  void ComputeEntryHeld();
+  void AddEdge(const StaticEdge& e);
+  void CollectEdges();
+  void ReportCycles();
+  void ReportSelfEdges();
+  void ReportRaces();
+  void ReportEscapes();
+  LockRef Lock(const std::string& id) const;
+  Finding EdgeFinding(FindingKind kind, const std::vector<StaticEdge>& edges) const;
+
+  const ProgramFacts& facts_;
+  Report report_;
+  std::map<std::string, std::vector<std::string>> overriders_;  // base USR -> overriding USRs
+  // callee USR -> (caller, call site)
+  std::map<std::string, std::vector<std::pair<const FunctionFacts*, const CallFact*>>> callers_;
+  std::map<std::string, std::map<std::pair<std::string, bool>, MayAcquire>> may_;
+  std::map<std::string, std::set<std::string>> entry_held_;
+  std::map<std::tuple<std::string, std::string, bool, bool>, StaticEdge> edges_;
+  std::map<std::string, SourceLoc> first_site_;  // lock -> first acquisition seen
+  std::set<std::string> exclusively_taken_;
+};
+
+void StaticAnalysis::BuildCallGraph() {
+  for (const auto& [usr, f] : facts_.functions) {
+    for (const std::string& base : f.overrides) overriders_[base].push_back(usr);
+    for (const AcquireFact& a : f.acquires) {
+      first_site_.emplace(a.lock, a.loc);
+      if (!a.shared) exclusively_taken_.insert(a.lock);
+    }
+  }
+  for (const auto& [usr, f] : facts_.functions) {
+    for (const CallFact& c : f.calls) {
+      for (const FunctionFacts* g : Callees(c)) callers_[g->usr].emplace_back(&f, &c);
+    }
+  }
+}
+
+std::vector<const FunctionFacts*> StaticAnalysis::Callees(const CallFact& call) const {
+  std::vector<const FunctionFacts*> out;
+  auto add = [&](const std::string& usr) {
+    auto it = facts_.functions.find(usr);
+    if (it != facts_.functions.end()) out.push_back(&it->second);
+  };
+  add(call.callee_usr);
+  if (call.is_virtual) {
+    auto it = overriders_.find(call.callee_usr);
+    if (it != overriders_.end()) {
+      for (const std::string& usr : it->second) add(usr);
+    }
+  }
+  return out;
+}
+
+void StaticAnalysis::ComputeMayAcquire() {
+  for (const auto& [usr, f] : facts_.functions) {
+    auto& mine = may_[usr];
+    for (const AcquireFact& a : f.acquires) {
+      if (a.try_lock) continue;  // a try cannot block: it orders nothing
+      mine.emplace(std::make_pair(a.lock, a.shared),
+                   MayAcquire{a.lock, a.shared, Chain{{a.loc}, a.on_this}});
+    }
+  }
+  // Relaxation in rounds: a lock found in round k has a chain of k calls, so chains are shortest.
+  for (int round = 0; round < 64; ++round) {
+    std::vector<std::pair<std::string, MayAcquire>> found;
+    for (const auto& [usr, f] : facts_.functions) {
+      const auto& mine = may_[usr];
+      for (const CallFact& c : f.calls) {
+        for (const FunctionFacts* g : Callees(c)) {
+          for (const auto& [key, m] : may_[g->usr]) {
+            if (mine.count(key)) continue;
+            MayAcquire copy = m;
+            copy.chain.sites.push_back(c.loc);
+            copy.chain.on_this = m.chain.on_this && c.on_this;
+            found.emplace_back(usr, copy);
+          }
+        }
+      }
+    }
+    bool changed = false;
+    for (auto& [usr, m] : found) {
+      changed |= may_[usr].emplace(std::make_pair(m.lock, m.shared), m).second;
+    }
+    if (!changed) break;
+  }
+}
+
+void StaticAnalysis::ComputeEntryHeld() {
+  // nullopt = "not known yet" (the top of the lattice) for functions that have callers.
+  std::map<std::string, std::optional<std::set<std::string>>> entry;
+  for (const auto& [usr, f] : facts_.functions) {
+    if (callers_.count(usr)) {
+      entry[usr] = std::nullopt;
+    } else {
+      entry[usr] = std::set<std::string>();
+    }
+  }
+  for (int round = 0; round < 64; ++round) {
+    bool changed = false;
+    for (const auto& [usr, sites] : callers_) {
+      std::optional<std::set<std::string>> meet;
+      for (const auto& [caller, call] : sites) {
+        const auto& caller_entry = entry[caller->usr];
+        if (!caller_entry) continue;  // unknown yet: does not constrain
+        std::set<std::string> held = *caller_entry;
+        for (const HeldLock& h : call->held) held.insert(h.lock);
+        if (!meet) {
+          meet = held;
+        } else {
+          std::set<std::string> both;
+          std::set_intersection(meet->begin(), meet->end(), held.begin(), held.end(),
+                                std::inserter(both, both.begin()));
+          meet = both;
+        }
+      }
+      if (meet && entry[usr] != meet) {
+        entry[usr] = meet;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  for (auto& [usr, e] : entry) entry_held_[usr] = e ? *e : std::set<std::string>();
+}
+
+void StaticAnalysis::AddEdge(const StaticEdge& e) {
+  auto key = std::make_tuple(e.from, e.to, e.from_shared, e.to_shared);
+  auto it = edges_.find(key);
+  if (it == edges_.end() || e.chain.sites.size() < it->second.chain.sites.size()) {
+    edges_[key] = e;
+  }
+}
+
+void StaticAnalysis::CollectEdges() {
+  for (const auto& [usr, f] : facts_.functions) {
+    auto edges_from = [&](const std::vector<HeldLock>& held, const std::string& lock,
+                          bool shared, const Chain& chain) {
+      for (const HeldLock& h : held) {
+        StaticEdge e{h.lock, lock, h.shared, shared, h.loc, chain, {}};
+        for (const HeldLock& other : held) {
+          if (other.lock != h.lock) e.also_held.insert(other.lock);
+        }
+        for (const std::string& g : entry_held_[usr]) e.also_held.insert(g);
+        AddEdge(e);
+      }
+    };
+    for (const AcquireFact& a : f.acquires) {
+      if (!a.try_lock) edges_from(a.held, a.lock, a.shared, Chain{{a.loc}, a.on_this});
+    }
+    for (const CallFact& c : f.calls) {
+      if (c.held.empty()) continue;
+      for (const FunctionFacts* g : Callees(c)) {
+        for (const auto& [key, m] : may_[g->usr]) {
+          Chain chain = m.chain;
+          chain.sites.push_back(c.loc);
+          chain.on_this = m.chain.on_this && c.on_this;
+          edges_from(c.held, m.lock, m.shared, chain);
+        }
+      }
+    }
+  }
+}
+
+LockRef StaticAnalysis::Lock(const std::string& id) const {
+  LockRef l;
+  l.name = id;
+  l.name_from_symbol = true;
+  auto kind = facts_.lock_kinds.find(id);
+  l.kind = kind == facts_.lock_kinds.end() ? "unknown" : kind->second;
+  auto site = first_site_.find(id);
+  if (site != first_site_.end()) l.first_stack = {ToFrame(site->second)};
+  l.lock_id = static_cast<uint32_t>(std::distance(facts_.lock_kinds.begin(),
+                                                   facts_.lock_kinds.find(id)) + 1);
+  return l;
+}
+
+Finding StaticAnalysis::EdgeFinding(FindingKind kind, const std::vector<StaticEdge>& edges) const {
+  Finding f;
+  f.kind = kind;
+  std::map<std::string, int> index;
+  auto lock_index = [&](const std::string& id) {
+    auto it = index.find(id);
+    if (it != index.end()) return it->second;
+    int i = static_cast<int>(f.locks.size());
+    f.locks.push_back(Lock(id));
+    index[id] = i;
+    return i;
+  };
+  for (const StaticEdge& e : edges) {
+    EdgeEvidence ev;
+    ev.from = lock_index(e.from);
+    ev.to = lock_index(e.to);
+    ev.from_mode = e.from_shared ? "shared" : "exclusive";
+    ev.to_mode = e.to_shared ? "shared" : "exclusive";
+    ev.acquire_stack = ToStack(e.chain.sites);
+    ev.held_stack = {ToFrame(e.held_loc)};
+    for (const std::string& g : e.also_held) ev.also_held.push_back(lock_index(g));
+    f.edges.push_back(ev);
+  }
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const StaticEdge& e = edges[i];
+    uint32_t path = static_cast<uint32_t>(i + 1);
+    f.scenario.push_back({path, std::string(e.from_shared ? "rlock(" : "lock(") + e.from + ")"});
+  }
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const StaticEdge& e = edges[i];
+    f.scenario.push_back({static_cast<uint32_t>(i + 1),
+                          std::string(e.to_shared ? "rlock(" : "lock(") + e.to + ")"});
+  }
+  f.trace_path = "static";
+  return f;
+}
+
+void StaticAnalysis::ReportCycles() {
+  std::vector<std::string> nodes;
+  std::map<std::string, int> id;
+  for (const auto& [key, e] : edges_) {
+    for (const std::string& l : {e.from, e.to}) {
+      if (!id.count(l)) {
+        id[l] = static_cast<int>(nodes.size());
+        nodes.push_back(l);
+      }
+    }
+  }
+  std::vector<std::vector<int>> adj(nodes.size());
+  for (const auto& [key, e] : edges_) {
+    if (e.from != e.to) adj[id[e.from]].push_back(id[e.to]);
+  }
+  for (const std::vector<int>& cycle : analysis::FindCycles(adj).cycles) {
+    std::vector<StaticEdge> chosen;
+    for (size_t i = 0; i < cycle.size(); ++i) {
+      const std::string& from = nodes[cycle[i]];
+      const std::string& to = nodes[cycle[(i + 1) % cycle.size()]];
+      // Prefer the variant most likely to block: exclusive acquisition, exclusive hold.
+      const StaticEdge* best = nullptr;
+      for (bool fs : {false, true}) {
+        for (bool ts : {false, true}) {
+          auto it = edges_.find(std::make_tuple(from, to, fs, ts));
+          if (it != edges_.end() && (best == nullptr || (!ts && best->to_shared))) {
+            best = &it->second;
+          }
+        }
+      }
+      chosen.push_back(*best);
+    }
+    // A thread blocks on edge i only if its request conflicts with how the next edge's thread
+    // holds that lock: an exclusive request, or an exclusive hold (lockdep's read rules).
+    bool can_block = true;
+    std::set<std::string> gate = chosen.front().also_held;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      const StaticEdge& next = chosen[(i + 1) % chosen.size()];
+      can_block &= !chosen[i].to_shared || !next.from_shared;
+      std::set<std::string> both;
+      std::set_intersection(gate.begin(), gate.end(), chosen[i].also_held.begin(),
+                            chosen[i].also_held.end(), std::inserter(both, both.begin()));
+      gate = both;
+    }
+    Finding f = EdgeFinding(FindingKind::kLockOrderCycle, chosen);
+    std::string path;
+    for (const StaticEdge& e : chosen) path += e.from + " => ";
+    path += chosen.front().from;
+    if (!can_block || !gate.empty()) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kLockOrderCycle;
+      s.reason_id = !can_block ? "read-read" : "gate-lock";
+      s.reason = !can_block ? "every lock in the cycle " + path +
+                                  " is only read-locked where another path holds it: readers do "
+                                  "not block readers"
+                            : "every edge of " + path + " is taken while holding " +
+                                  *gate.begin() + ", so the paths cannot interleave";
+      s.locks = f.locks;
+      report_.suppressed.push_back(s);
+      continue;
+    }
+    f.severity = "error";
+    f.summary = "potential deadlock (static): lock-order cycle " + path;
+    f.story = "The source takes these locks in opposite orders on different paths; two threads "
+              "running those paths at the same time can each hold one lock and wait for the "
+              "next. Each edge shows the call chain that takes the second lock while the first is "
+              "held. Fix: pick one global order, or take the locks together with std::scoped_lock.";
+    report_.findings.push_back(f);
+  }
+}
+
+void StaticAnalysis::ReportSelfEdges() {
+  for (const auto& [key, e] : edges_) {
+    if (e.from != e.to) continue;
+    const std::string kind = facts_.lock_kinds.count(e.from) ? facts_.lock_kinds.at(e.from) : "";
+    if (kind == "recursive_mutex" && !e.from_shared) continue;
+    if (!e.chain.on_this) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kApiMisuse;
+      s.reason_id = "maybe-different-objects";
+      s.reason = e.from + " is held at " + Where(e.held_loc) + " and taken again at " +
+                 Where(e.chain.sites.front()) +
+                 " through another object of the same class: they may be different locks";
+      s.locks = {Lock(e.from)};
+      report_.suppressed.push_back(s);
+      continue;
+    }
+    FindingKind fk;
+    std::string summary, story;
+    const std::string first = Where(e.held_loc), second = Where(e.chain.sites.front());
+    if (e.from_shared && !e.to_shared) {
+      fk = FindingKind::kRwlockUpgrade;
+      summary = "read->write upgrade (static): " + e.from + " is read-locked in " + first +
+                " and write-locked again in " + second;
+      story = "While holding " + e.from + " shared, this call chain requests it exclusively. The "
+              "writer waits for all readers to leave, including this thread: a self-deadlock "
+              "whenever the path runs (often an error path tests never take). Fix: release the "
+              "read lock first, or defer the write (collect, unlock, then modify).";
+    } else if (e.from_shared && e.to_shared) {
+      if (!exclusively_taken_.count(e.from)) continue;  // no writer anywhere: harmless re-read
+      fk = FindingKind::kRecursiveReadHazard;
+      summary = "recursive read lock (static): " + e.from + " is read-locked in " + first +
+                " and read-locked again in " + second + " while writers exist";
+      story = "A writer that queues between the two read locks blocks the second one (writer-"
+              "preferring rwlocks), while it waits for the first: deadlock. glibc's default "
+              "rwlock prefers readers and hides it; std::shared_mutex makes no promise. Fix: pass "
+              "the lock state down instead of re-locking.";
+    } else {
+      fk = FindingKind::kApiMisuse;
+      summary = "relock (static): " + e.from + " is locked in " + first + " and locked again in " +
+                second + " by the same thread";
+      story = "A non-recursive lock taken twice by its owner deadlocks at once. Fix: call a "
+              "variant that expects the lock held (the ...Locked() convention).";
+    }
+    Finding f = EdgeFinding(fk, {e});
+    if (fk == FindingKind::kApiMisuse) f.subkind = "relock-non-recursive";
+    f.severity = "error";
+    f.summary = summary;
+    f.story = story;
+    report_.findings.push_back(f);
+  }
+}
+
+void StaticAnalysis::ReportRaces() {
+  struct Access {
+    const FunctionFacts* f;
+    const AccessFact* a;
+    std::set<std::string> held;
+  };
+  std::map<std::string, std::vector<Access>> by_var;
+  for (const auto& [usr, f] : facts_.functions) {
+    if (f.is_ctor_or_dtor) continue;
+    for (const AccessFact& a : f.accesses) {
+      Access x{&f, &a, entry_held_[usr]};
+      for (const HeldLock& h : a.held) x.held.insert(h.lock);
+      by_var[a.variable].push_back(x);
+    }
+  }
+  for (const auto& [var, accesses] : by_var) {
+    const Access* guarded_write = nullptr;
+    const Access* unguarded = nullptr;
+    size_t n_unguarded = 0;
+    for (const Access& x : accesses) {
+      if (x.a->write && !x.held.empty() && guarded_write == nullptr) guarded_write = &x;
+      if (x.held.empty()) {
+        ++n_unguarded;
+        if (unguarded == nullptr || (x.a->write && !unguarded->a->write)) unguarded = &x;
+      }
+    }
+    if (guarded_write == nullptr || unguarded == nullptr) continue;
+    const std::string lock = *guarded_write->held.begin();
+    Finding f;
+    f.kind = FindingKind::kDataRace;
+    f.subkind = "unguarded-access";
+    f.severity = "warning";
+    f.locks = {Lock(lock)};
+    f.summary = "data race (static): " + var + " is written under " + lock + " in " +
+                Where(guarded_write->a->loc) + " but " + (unguarded->a->write ? "written" : "read") +
+                " without any lock in " + Where(unguarded->a->loc);
+    f.story = var + " is protected by " + lock + " on some paths and by nothing on " +
+              std::to_string(n_unguarded) + " access(es): a thread can see it half-updated. Fix: "
+              "take " + lock + " there too, or make it std::atomic if it stands alone.";
+    f.extra_stacks = {{ToFrame(guarded_write->a->loc)}, {ToFrame(unguarded->a->loc)}};
+    f.extra_stack_titles = {"written under " + lock + " here:",
+                            std::string(unguarded->a->write ? "written" : "read") +
+                                " without a lock here:"};
+    f.trace_path = "static";
+    report_.findings.push_back(f);
+  }
+}
+
+void StaticAnalysis::ReportEscapes() {
+  for (const auto& [usr, fn] : facts_.functions) {
+    for (const EscapeFact& e : fn.escapes) {
+      Finding f;
+      f.kind = FindingKind::kDataRace;
+      f.severity = "warning";
+      f.locks = {Lock(e.lock)};
+      if (e.how == "returned") {
+        f.subkind = "reference-escapes-lock";
+        f.summary = "data race (static): " + fn.name + " returns a reference into " + e.variable +
+                    " guarded by " + e.lock + "; the caller uses it after the guard is gone";
+      } else {
+        f.subkind = "use-after-unlock";
+        f.summary = "data race (static): `" + e.via + "` points into " + e.variable +
+                    " (guarded by " + e.lock + ") and is used after unlock at " +
+                    Where(e.use_loc);
+      }
+      f.story = "The view was taken while " + e.lock + " was held, but it is dereferenced when "
+                "another thread may be modifying " + e.variable + " (rehash, erase, reallocation "
+                "invalidate it). Fix: copy the value while holding the lock, or keep the lock "
+                "held while the view is used.";
+      f.extra_stacks = {{ToFrame(e.taken_loc)}, {ToFrame(e.use_loc)}};
+      f.extra_stack_titles = {"view taken under " + e.lock + " here:",
+                              e.how == "returned" ? "returned here (the guard ends):"
+                                                  : "used without the lock here:"};
+      f.trace_path = "static";
+      report_.findings.push_back(f);
+    }
+  }
+}
+
+}  // namespace
+
+Report AnalyzeStatic(const ProgramFacts& facts) { return StaticAnalysis(facts).Run(); }
+
+}  // namespace static_analysis
+}  // namespace lockscope

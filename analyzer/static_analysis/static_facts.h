@@ -1,0 +1,99 @@
+// static_facts.h — what the static pass learns from source, per function, before any reasoning
+// across functions. Produced by ClangExtractor (libclang), consumed by StaticAnalyzer. Plain data:
+// tests build these by hand to exercise the interprocedural rules without parsing anything.
+//
+// Lock identity is the qualified declaration of the lock object, the way developers name it and
+// the way the dynamic analyzer names globals: "g_mu", "app::Backend::mu_", "Counter()::mu" for a
+// function-local static. Two objects of one class share the identity of their member (lockdep's
+// lock *class*), which is what lock order is about.
+
+#ifndef LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_STATIC_FACTS_H_
+#define LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_STATIC_FACTS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lockscope {
+namespace static_analysis {
+
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string function;  // qualified name of the enclosing function
+};
+
+// A lock held at some program point, and where it was taken.
+struct HeldLock {
+  std::string lock;
+  bool shared = false;
+  bool via_guard = false;  // an RAII guard owns it: released when the guard's scope ends
+  SourceLoc loc;
+};
+
+// `lock` is acquired (blocking unless try_lock) while `held` are held.
+struct AcquireFact {
+  std::string lock;
+  std::string lock_kind;  // "mutex", "shared_mutex", "recursive_mutex", "pthread_mutex", ...
+  bool shared = false;
+  bool try_lock = false;
+  bool deadlock_free_group = false;  // std::scoped_lock / std::lock of several: no order among them
+  bool on_this = true;  // a global/static/local lock, or a member of `this` (not of another object)
+  SourceLoc loc;
+  std::vector<HeldLock> held;
+};
+
+// A call to a function defined (maybe) elsewhere, made while `held` are held.
+struct CallFact {
+  std::string callee_usr;
+  std::string callee_name;
+  bool is_virtual = false;
+  bool on_this = true;  // a free function, or a method called on `this` (not on another object)
+  SourceLoc loc;
+  std::vector<HeldLock> held;
+};
+
+// A read or write of a field or global variable.
+struct AccessFact {
+  std::string variable;  // qualified: "Cache::hits_", "g_counter"
+  bool write = false;
+  SourceLoc loc;
+  std::vector<HeldLock> held;
+};
+
+// A pointer/reference/iterator/view into data read under `lock` that outlives the critical section.
+struct EscapeFact {
+  std::string lock;
+  std::string variable;   // the guarded field or global the view points into
+  std::string via;        // the local holding the view ("it"), or "return value"
+  std::string how;        // "used after unlock" | "returned" | "stored"
+  SourceLoc taken_loc;    // where the view was taken (lock held)
+  SourceLoc use_loc;      // where it is used / returned without the lock
+};
+
+struct FunctionFacts {
+  std::string usr;
+  std::string name;  // qualified
+  SourceLoc loc;
+  bool is_ctor_or_dtor = false;
+  std::vector<std::string> overrides;  // USRs of the base methods this one overrides
+  std::vector<AcquireFact> acquires;
+  std::vector<CallFact> calls;
+  std::vector<AccessFact> accesses;
+  std::vector<EscapeFact> escapes;
+};
+
+// Everything extracted from a set of translation units. Functions are keyed by USR, so a function
+// declared in a header and seen from several files is merged (the first definition wins).
+struct ProgramFacts {
+  std::map<std::string, FunctionFacts> functions;
+  std::map<std::string, std::string> lock_kinds;  // lock -> kind
+  std::vector<std::string> parsed_files;
+  std::vector<std::string> failed_files;  // "file: reason", one per file that could not be parsed
+};
+
+}  // namespace static_analysis
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_STATIC_FACTS_H_
