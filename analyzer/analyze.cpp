@@ -3,10 +3,10 @@
 
 #include "analyze.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "cycle_feasibility.h"
 #include "cycle_finder.h"
@@ -77,7 +77,8 @@ EdgeEvidence MakeEdge(FindingContext& ctx, Finding* f, const LockEdge& edge, con
 // for the next one; the last request closes the circle.
 void AddScenario(FindingContext& ctx, Finding* f) {
   std::vector<std::string> names;
-  for (int i = 0; i < f->cycle_locks; ++i) names.push_back(FindingContext::ShortLockName(f->locks[i]));
+  for (int i = 0; i < f->cycle_locks; ++i)
+    names.push_back(FindingContext::ShortLockName(f->locks[i]));
   for (const EdgeEvidence& e : f->edges) {
     LockMode mode = e.from_mode == "shared" ? LockMode::kShared : LockMode::kExclusive;
     f->scenario.push_back({e.tid, LockAction(mode, names[e.from])});
@@ -86,7 +87,8 @@ void AddScenario(FindingContext& ctx, Finding* f) {
     const EdgeEvidence& e = f->edges[i];
     LockMode mode = e.to_mode == "shared" ? LockMode::kShared : LockMode::kExclusive;
     bool last = i + 1 == f->edges.size();
-    f->scenario.push_back({e.tid, LockAction(mode, names[e.to]) + (last ? " <- deadlock" : " <- waits")});
+    f->scenario.push_back(
+        {e.tid, LockAction(mode, names[e.to]) + (last ? " <- deadlock" : " <- waits")});
   }
   (void)ctx;
 }
@@ -96,14 +98,16 @@ std::string CycleStory(FindingContext& ctx, const Finding& f) {
   for (const EdgeEvidence& e : f.edges) {
     std::string at = FindingContext::Where(e.acquire_stack);
     std::string held_at = FindingContext::Where(e.held_stack);
-    story += fmt::format("Thread {} acquired {}{} while holding {}{}. ", ctx.ThreadLabel(e.tid),
-                         FindingContext::ShortLockName(f.locks[e.to]), at.empty() ? "" : " at " + at,
-                         FindingContext::ShortLockName(f.locks[e.from]),
-                         held_at.empty() ? "" : " (taken at " + held_at + ")");
+    story +=
+        fmt::format("Thread {} acquired {}{} while holding {}{}. ", ctx.ThreadLabel(e.tid),
+                    FindingContext::ShortLockName(f.locks[e.to]), at.empty() ? "" : " at " + at,
+                    FindingContext::ShortLockName(f.locks[e.from]),
+                    held_at.empty() ? "" : " (taken at " + held_at + ")");
   }
-  story += "If these threads run at the same time, each can wait for a lock another one holds, "
-           "and none of them ever proceeds. Take these locks in one global order everywhere "
-           "(for example always ";
+  story +=
+      "If these threads run at the same time, each can wait for a lock another one holds, "
+      "and none of them ever proceeds. Take these locks in one global order everywhere "
+      "(for example always ";
   story += FindingContext::ShortLockName(f.locks[0]) + " first).";
   if (f.hung) story += " The process was observed hung in exactly this state.";
   return story;
@@ -132,8 +136,8 @@ Finding MakeCycleFinding(FindingContext& ctx, const LockGraph& graph,
   for (int i = 0; i <= f.cycle_locks; ++i) {
     path += (i ? " => " : "") + FindingContext::ShortLockName(f.locks[i % f.cycle_locks]);
   }
-  f.summary = fmt::format("potential deadlock: lock-order cycle between {} locks ({})",
-                          cycle.size(), path);
+  f.summary =
+      fmt::format("potential deadlock: lock-order cycle between {} locks ({})", cycle.size(), path);
   f.hung = CycleHung(ctx.trace(), cycle);
   AddScenario(ctx, &f);
   f.story = CycleStory(ctx, f);
@@ -146,24 +150,28 @@ std::string SuppressionReason(FindingContext& ctx, const LockGraph& graph,
   if (result.reason_id == "try-lock") {
     uint32_t from = cycle[result.try_edge];
     uint32_t to = cycle[(result.try_edge + 1) % cycle.size()];
-    return fmt::format("{} is only try-locked or timed-locked while {} is held; such an attempt "
-                       "gives up instead of waiting, so this cycle cannot block",
-                       name(to), name(from));
+    return fmt::format(
+        "{} is only try-locked or timed-locked while {} is held; such an attempt "
+        "gives up instead of waiting, so this cycle cannot block",
+        name(to), name(from));
   }
   if (result.reason_id == "single-thread") {
-    return fmt::format("only thread {} takes these locks in both orders; one thread cannot "
-                       "deadlock with itself on this cycle",
-                       ctx.ThreadLabel(result.single_tid));
+    return fmt::format(
+        "only thread {} takes these locks in both orders; one thread cannot "
+        "deadlock with itself on this cycle",
+        ctx.ThreadLabel(result.single_tid));
   }
   if (result.reason_id == "gate-lock") {
-    return fmt::format("every acquisition in the cycle happens while holding {}, which "
-                       "serializes them",
-                       name(result.gate_lock));
+    return fmt::format(
+        "every acquisition in the cycle happens while holding {}, which "
+        "serializes them",
+        name(result.gate_lock));
   }
   if (result.reason_id == "happens-before") {
-    return fmt::format("thread {}'s acquisitions happen before thread {}'s (ordered by thread "
-                       "create/join), so they never overlap",
-                       ctx.ThreadLabel(result.ordered_tid_a), ctx.ThreadLabel(result.ordered_tid_b));
+    return fmt::format(
+        "thread {}'s acquisitions happen before thread {}'s (ordered by thread "
+        "create/join), so they never overlap",
+        ctx.ThreadLabel(result.ordered_tid_a), ctx.ThreadLabel(result.ordered_tid_b));
   }
   (void)graph;
   return "an edge of the cycle is missing from the lock graph (damaged trace)";
@@ -199,9 +207,10 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
   }
   CycleResult cycles = FindCycles(adjacency);
   if (cycles.truncated) {
-    warnings->push_back(fmt::format("the lock graph has too many cycles: only the {} shortest were "
-                                    "examined",
-                                    cycles.cycles.size()));
+    warnings->push_back(
+        fmt::format("the lock graph has too many cycles: only the {} shortest were "
+                    "examined",
+                    cycles.cycles.size()));
   }
   std::set<std::vector<uint32_t>> reported;    // lock sets with a finding
   std::set<std::vector<uint32_t>> suppressed;  // lock sets with a suppressed candidate
@@ -264,16 +273,26 @@ bool FindingBefore(const Finding& a, const Finding& b) {
 
 const char* FindingKindName(FindingKind kind) {
   switch (kind) {
-    case FindingKind::kLockOrderCycle: return "lock-order-cycle";
-    case FindingKind::kActualDeadlock: return "actual-deadlock";
-    case FindingKind::kRwlockUpgrade: return "rwlock-upgrade";
-    case FindingKind::kRecursiveReadHazard: return "recursive-read-hazard";
-    case FindingKind::kCommDeadlock: return "comm-deadlock";
-    case FindingKind::kLostWakeup: return "lost-wakeup";
-    case FindingKind::kLeakedThread: return "leaked-thread";
-    case FindingKind::kApiMisuse: return "api-misuse";
-    case FindingKind::kDataRace: return "data-race";
-    case FindingKind::kContention: return "contention";
+    case FindingKind::kLockOrderCycle:
+      return "lock-order-cycle";
+    case FindingKind::kActualDeadlock:
+      return "actual-deadlock";
+    case FindingKind::kRwlockUpgrade:
+      return "rwlock-upgrade";
+    case FindingKind::kRecursiveReadHazard:
+      return "recursive-read-hazard";
+    case FindingKind::kCommDeadlock:
+      return "comm-deadlock";
+    case FindingKind::kLostWakeup:
+      return "lost-wakeup";
+    case FindingKind::kLeakedThread:
+      return "leaked-thread";
+    case FindingKind::kApiMisuse:
+      return "api-misuse";
+    case FindingKind::kDataRace:
+      return "data-race";
+    case FindingKind::kContention:
+      return "contention";
   }
   return "unknown";
 }

@@ -35,12 +35,12 @@ struct Feasibility {
   // One per edge (edge i = cycle[i] -> cycle[i+1 mod k]): the chosen witnesses when feasible,
   // else the closest miss (empty for "try-lock").
   std::vector<const Witness*> witnesses;
-  std::string reason_id;      // when !feasible: "try-lock" | "single-thread" | "gate-lock" |
-                              // "happens-before" | "missing-edge" (a damaged graph)
-  int try_edge = -1;          // try-lock: the edge whose witnesses are all try/timed attempts
-  uint32_t gate_lock = 0;     // gate-lock: the lock every witness held
-  uint32_t single_tid = 0;    // single-thread: the one thread
-  uint32_t ordered_tid_a = 0; // happens-before: one ordered pair (a's witness before b's)
+  std::string reason_id;       // when !feasible: "try-lock" | "single-thread" | "gate-lock" |
+                               // "happens-before" | "missing-edge" (a damaged graph)
+  int try_edge = -1;           // try-lock: the edge whose witnesses are all try/timed attempts
+  uint32_t gate_lock = 0;      // gate-lock: the lock every witness held
+  uint32_t single_tid = 0;     // single-thread: the one thread
+  uint32_t ordered_tid_a = 0;  // happens-before: one ordered pair (a's witness before b's)
   uint32_t ordered_tid_b = 0;
 };
 

@@ -29,8 +29,8 @@ namespace lockscope {
 namespace analysis {
 
 struct CycleOptions {
-  int max_length = 8;           // longest cycle reported (nodes)
-  size_t max_cycles = 1000;     // stop after this many cycles
+  int max_length = 8;               // longest cycle reported (nodes)
+  size_t max_cycles = 1000;         // stop after this many cycles
   uint64_t max_steps = 20'000'000;  // stop after this many DFS steps (pathological graphs)
 };
 

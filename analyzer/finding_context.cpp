@@ -2,12 +2,12 @@
 
 #include "finding_context.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <tuple>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace lockscope {
 namespace analysis {
@@ -42,12 +42,18 @@ std::string FrameLabel(const Frame& f) {
 
 const char* LockKindName(LockKind kind) {
   switch (kind) {
-    case LockKind::kMutex: return "mutex";
-    case LockKind::kRwLock: return "rwlock";
-    case LockKind::kSpin: return "spin";
-    case LockKind::kSemaphore: return "semaphore";
-    case LockKind::kAnnotated: return "annotated";
-    case LockKind::kUnknown: break;
+    case LockKind::kMutex:
+      return "mutex";
+    case LockKind::kRwLock:
+      return "rwlock";
+    case LockKind::kSpin:
+      return "spin";
+    case LockKind::kSemaphore:
+      return "semaphore";
+    case LockKind::kAnnotated:
+      return "annotated";
+    case LockKind::kUnknown:
+      break;
   }
   return "unknown";
 }
@@ -75,8 +81,8 @@ Stack FindingContext::StackOf(uint32_t stack_id) {
 
 std::string FindingContext::Where(const Stack& stack) {
   if (stack.empty()) return "";
-  auto user = std::find_if(stack.begin(), stack.end(),
-                           [](const Frame& f) { return !IsLibraryFrame(f); });
+  auto user =
+      std::find_if(stack.begin(), stack.end(), [](const Frame& f) { return !IsLibraryFrame(f); });
   return FrameLabel(user != stack.end() ? *user : stack.front());
 }
 
@@ -125,8 +131,8 @@ LockRef FindingContext::MakeObjectRef(uint64_t address, const std::string& kind)
 
 std::string FindingContext::ThreadLabel(uint32_t tid) const {
   auto it = thread_numbers_.find(tid);
-  std::string label = it == thread_numbers_.end() ? fmt::format("tid {}", tid)
-                                                  : fmt::format("T{}", it->second);
+  std::string label =
+      it == thread_numbers_.end() ? fmt::format("tid {}", tid) : fmt::format("T{}", it->second);
   const ThreadInfo* info = trace_.FindThread(tid);
   if (info != nullptr && !info->name.empty()) label += fmt::format(" ({})", info->name);
   return label;

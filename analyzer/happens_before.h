@@ -47,7 +47,7 @@ class HappensBeforeGraph {
   std::map<uint32_t, std::vector<uint32_t>> epochs_;  // tid -> sorted epochs (node boundaries)
   std::map<uint32_t, int> first_node_;                // tid -> node id of epochs_[tid][0]
   std::vector<std::vector<int>> succ_;
-  mutable std::map<int, std::vector<bool>> reach_;    // memoized BFS results
+  mutable std::map<int, std::vector<bool>> reach_;  // memoized BFS results
 };
 
 }  // namespace analysis

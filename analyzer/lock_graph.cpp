@@ -120,8 +120,8 @@ bool LockGraph::CheckInvariants() const {
   for (size_t i = 0; i < edges_.size(); ++i) {
     const LockEdge& e = edges_[i];
     if (e.from == e.to || e.witnesses.empty()) return false;
-    if (i > 0 && std::make_pair(edges_[i - 1].from, edges_[i - 1].to) >=
-                     std::make_pair(e.from, e.to)) {
+    if (i > 0 &&
+        std::make_pair(edges_[i - 1].from, edges_[i - 1].to) >= std::make_pair(e.from, e.to)) {
       return false;
     }
     if (NodeIndex(e.from) < 0 || NodeIndex(e.to) < 0) return false;

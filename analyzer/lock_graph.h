@@ -28,7 +28,8 @@
 namespace lockscope {
 namespace analysis {
 
-// One way an edge was observed. Two witnesses are distinct when any field but `seq`/`count` differs.
+// One way an edge was observed. Two witnesses are distinct when any field but `seq`/`count`
+// differs.
 struct Witness {
   // identity
   uint32_t tid = 0;
@@ -36,13 +37,14 @@ struct Witness {
   uint32_t held_stack_id = 0;     // where `from` had been acquired
   LockMode from_mode = LockMode::kExclusive;
   LockMode to_mode = LockMode::kExclusive;
-  uint32_t epoch = 0;             // the thread's create/join epoch at the acquire
-  uint8_t flags = 0;              // trace::AcquireFlag bits
-  std::vector<HeldLock> also_held;  // the other held locks (neither `from` nor `to`), outermost first
+  uint32_t epoch = 0;  // the thread's create/join epoch at the acquire
+  uint8_t flags = 0;   // trace::AcquireFlag bits
+  std::vector<HeldLock>
+      also_held;  // the other held locks (neither `from` nor `to`), outermost first
   // evidence
-  bool try_acquire = false;       // kAcqTry or kAcqTimed: cannot block forever
-  uint64_t seq = 0;               // earliest record with this witness
-  uint64_t count = 0;             // records with this witness
+  bool try_acquire = false;  // kAcqTry or kAcqTimed: cannot block forever
+  uint64_t seq = 0;          // earliest record with this witness
+  uint64_t count = 0;        // records with this witness
 };
 
 struct LockEdge {

@@ -2,10 +2,10 @@
 
 #include "misuse_findings.h"
 
+#include <fmt/format.h>
+
 #include <set>
 #include <tuple>
-
-#include <fmt/format.h>
 
 namespace lockscope {
 namespace analysis {
@@ -103,12 +103,18 @@ Finding MakeMisuseFinding(FindingContext& ctx, const MisuseEvent& m) {
 
 const char* MisuseSubkind(tf::MisuseKind kind) {
   switch (kind) {
-    case tf::MisuseKind::kUnlockNotHeld: return "unlock-not-held";
-    case tf::MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
-    case tf::MisuseKind::kDestroyHeld: return "destroy-held";
-    case tf::MisuseKind::kRelockNonRecursive: return "relock-non-recursive";
-    case tf::MisuseKind::kExitHoldingLock: return "exit-holding-lock";
-    case tf::MisuseKind::kCondTwoMutexes: return "cond-two-mutexes";
+    case tf::MisuseKind::kUnlockNotHeld:
+      return "unlock-not-held";
+    case tf::MisuseKind::kUnlockNotOwner:
+      return "unlock-not-owner";
+    case tf::MisuseKind::kDestroyHeld:
+      return "destroy-held";
+    case tf::MisuseKind::kRelockNonRecursive:
+      return "relock-non-recursive";
+    case tf::MisuseKind::kExitHoldingLock:
+      return "exit-holding-lock";
+    case tf::MisuseKind::kCondTwoMutexes:
+      return "cond-two-mutexes";
   }
   return "unknown";
 }
@@ -116,7 +122,7 @@ const char* MisuseSubkind(tf::MisuseKind kind) {
 void AddMisuseFindings(FindingContext& ctx, std::vector<Finding>* out) {
   const Trace& trace = ctx.trace();
   std::set<std::tuple<int, uint32_t, uint64_t, uint32_t>> seen;  // kind, lock, object, stack
-  std::set<std::pair<uint32_t, uint32_t>> relocks;                // tid, lock with a record
+  std::set<std::pair<uint32_t, uint32_t>> relocks;               // tid, lock with a record
   for (const MisuseEvent& m : trace.misuses) {
     if (m.kind == tf::MisuseKind::kRelockNonRecursive) relocks.emplace(m.tid, m.lock_id);
     if (!seen.emplace(static_cast<int>(m.kind), m.lock_id, m.object, m.stack_id).second) continue;

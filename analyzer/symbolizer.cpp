@@ -1,4 +1,5 @@
-// symbolizer.cpp — see symbolizer.h. libdw usage follows elfutils' own eu-addr2line (src/addr2line.c).
+// symbolizer.cpp — see symbolizer.h. libdw usage follows elfutils' own eu-addr2line
+// (src/addr2line.c).
 
 #include "symbolizer.h"
 
@@ -6,20 +7,19 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fmt/format.h>
 #include <gelf.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace lockscope {
 namespace analysis {
 
 struct Symbolizer::Session {
   Dwfl_Callbacks callbacks{};
-  std::string debuginfo_path;     // Dwfl_Callbacks::debuginfo_path points at debuginfo_path_ptr
+  std::string debuginfo_path;  // Dwfl_Callbacks::debuginfo_path points at debuginfo_path_ptr
   char* debuginfo_path_ptr = nullptr;
   Dwfl* dwfl = nullptr;
   ~Session() {
@@ -87,8 +87,8 @@ Symbolizer::Symbolizer(const std::vector<ModuleInfo>& modules, const SymbolizerO
   s.callbacks.debuginfo_path = &s.debuginfo_path_ptr;
   s.dwfl = dwfl_begin(&s.callbacks);
   if (s.dwfl == nullptr) {
-    warnings_.push_back(fmt::format("cannot start libdw ({}): frames show addresses",
-                                    dwfl_errmsg(-1)));
+    warnings_.push_back(
+        fmt::format("cannot start libdw ({}): frames show addresses", dwfl_errmsg(-1)));
     session_.reset();
     return;
   }
@@ -148,8 +148,8 @@ Frame Symbolizer::Symbolize(uint64_t pc, bool is_return_address) {
   if (Dwfl_Module* module = DwflModule(pc)) {
     if (f.module.empty()) {
       Dwarf_Addr low = 0;
-      const char* name = dwfl_module_info(module, nullptr, &low, nullptr, nullptr, nullptr,
-                                          nullptr, nullptr);
+      const char* name =
+          dwfl_module_info(module, nullptr, &low, nullptr, nullptr, nullptr, nullptr, nullptr);
       if (name != nullptr) f.module = name;
     }
     NoteModuleQuality(module, f.module);

@@ -66,8 +66,8 @@ class Symbolizer {
   struct Session;  // the Dwfl handle and the callbacks/paths it points at (symbolizer.cpp)
 
   SymbolizerOptions options_;
-  std::vector<ModuleInfo> modules_;       // sorted by start
-  std::unique_ptr<Session> session_;      // null when symbolization is disabled
+  std::vector<ModuleInfo> modules_;   // sorted by start
+  std::unique_ptr<Session> session_;  // null when symbolization is disabled
   std::map<std::pair<uint64_t, bool>, Frame> cache_;
   std::set<std::string> checked_modules_;
   std::set<std::string> warned_modules_;

@@ -4,6 +4,7 @@
 #include "trace_reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,8 +15,6 @@
 #include <map>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace lockscope {
 namespace analysis {
@@ -53,9 +52,12 @@ std::string BoundedString(const char* s, size_t max) { return std::string(s, str
 
 const char* DisableReasonName(uint8_t reason) {
   switch (static_cast<tf::DisableReason>(reason)) {
-    case tf::DisableReason::kTraceFull: return "the trace could not grow (disk full or size limit)";
-    case tf::DisableReason::kOutOfSlots: return "an internal table was full";
-    case tf::DisableReason::kInternal: return "an internal invariant broke";
+    case tf::DisableReason::kTraceFull:
+      return "the trace could not grow (disk full or size limit)";
+    case tf::DisableReason::kOutOfSlots:
+      return "an internal table was full";
+    case tf::DisableReason::kInternal:
+      return "an internal invariant broke";
   }
   return "an unknown reason";
 }
@@ -117,14 +119,16 @@ bool Reader::ReadHeader(std::string* error) {
     return fail(fmt::format("corrupt header (endian tag {:#x})", header_.endian_tag));
   }
   if (header_.version > tf::kTraceFormatVersion) {
-    return fail(fmt::format("trace format version {} is newer than this lockscope reads ({}); "
-                            "upgrade lockscope",
-                            header_.version, tf::kTraceFormatVersion));
+    return fail(
+        fmt::format("trace format version {} is newer than this lockscope reads ({}); "
+                    "upgrade lockscope",
+                    header_.version, tf::kTraceFormatVersion));
   }
   if (header_.version < tf::kMinReadableVersion) {
-    return fail(fmt::format("trace format version {} is older than the oldest this lockscope "
-                            "reads ({})",
-                            header_.version, tf::kMinReadableVersion));
+    return fail(
+        fmt::format("trace format version {} is older than the oldest this lockscope "
+                    "reads ({})",
+                    header_.version, tf::kMinReadableVersion));
   }
   if (header_.pointer_size != 8) {
     return fail(fmt::format("unsupported pointer size {} (only 64-bit traces are supported)",
@@ -193,8 +197,8 @@ void Reader::ReadSlots() {
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
     for (uint32_t k = 0; k < n; ++k) {
       const tf::HeldEntry& e = slot.held[k];
-      s.held.push_back({e.lock_id, e.stack_id,
-                        e.mode == 1 ? LockMode::kShared : LockMode::kExclusive, e.count});
+      s.held.push_back(
+          {e.lock_id, e.stack_id, e.mode == 1 ? LockMode::kShared : LockMode::kExclusive, e.count});
     }
     Thread(slot.tid).pthread_self = slot.pthread_self;
     out_->slots.push_back(std::move(s));
@@ -234,8 +238,9 @@ void Reader::ReadChunks() {
     offset += tf::kChunkAlign;
   }
   if (out_->stats.skipped_regions > 0) {
-    Warn(fmt::format("skipped {} damaged region(s) between chunks ({} bytes): records there are lost",
-                     out_->stats.skipped_regions, damaged_bytes));
+    Warn(fmt::format(
+        "skipped {} damaged region(s) between chunks ({} bytes): records there are lost",
+        out_->stats.skipped_regions, damaged_bytes));
   }
 }
 
@@ -248,9 +253,10 @@ void Reader::ReadChunk(uint64_t offset, const tf::ChunkHeader& chunk) {
 
   uint64_t used = chunk.used_bytes;
   if (used > chunk.capacity_bytes) {
-    Warn(fmt::format("chunk at offset {} of thread {} claims {} used bytes in a {}-byte chunk; "
-                     "reading up to its capacity",
-                     offset, chunk.tid, used, chunk.capacity_bytes));
+    Warn(
+        fmt::format("chunk at offset {} of thread {} claims {} used bytes in a {}-byte chunk; "
+                    "reading up to its capacity",
+                    offset, chunk.tid, used, chunk.capacity_bytes));
     used = chunk.capacity_bytes;
   }
   if (used < sizeof(tf::ChunkHeader)) return;  // claimed, nothing published yet
@@ -267,9 +273,10 @@ void Reader::ReadChunk(uint64_t offset, const tf::ChunkHeader& chunk) {
 
 void Reader::BadChunk(uint32_t tid, uint64_t offset, const std::string& why) {
   ++out_->stats.bad_chunks;
-  Warn(fmt::format("damaged record at offset {} in a chunk of thread {} ({}): the rest of that "
-                   "chunk is skipped",
-                   offset, tid, why));
+  Warn(
+      fmt::format("damaged record at offset {} in a chunk of thread {} ({}): the rest of that "
+                  "chunk is skipped",
+                  offset, tid, why));
 }
 
 void Reader::ReadRecords(uint64_t begin, uint64_t end, uint32_t tid) {
@@ -282,16 +289,18 @@ void Reader::ReadRecords(uint64_t begin, uint64_t end, uint32_t tid) {
       return;
     }
     if (h.size < sizeof(h) || h.size % 8 != 0) {
-      return BadChunk(tid, pos, fmt::format("record size {} is not a positive multiple of 8", h.size));
+      return BadChunk(tid, pos,
+                      fmt::format("record size {} is not a positive multiple of 8", h.size));
     }
     if (h.size > end - pos) {
       if (out_->stats.truncated && pos + h.size > bytes_.size()) return;  // cut by the file end
-      return BadChunk(tid, pos, fmt::format("record size {} exceeds the {} bytes left", h.size,
-                                            end - pos));
+      return BadChunk(tid, pos,
+                      fmt::format("record size {} exceeds the {} bytes left", h.size, end - pos));
     }
     if (!DecodeRecord(pos, h, tid)) {
-      return BadChunk(tid, pos, fmt::format("record of kind {} has an inconsistent size {}",
-                                            unsigned{h.kind}, h.size));
+      return BadChunk(
+          tid, pos,
+          fmt::format("record of kind {} has an inconsistent size {}", unsigned{h.kind}, h.size));
     }
     ++out_->stats.records;
     pos += h.size;
@@ -314,10 +323,14 @@ bool TrailingFits(uint32_t size, uint64_t fixed, uint64_t n, uint64_t elem) {
 bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t tid) {
   using K = tf::RecordKind;
   switch (static_cast<K>(h.kind)) {
-    case K::kInvalid: return false;
-    case K::kModule: return DecodeModule(offset, h.size);
-    case K::kStackDef: return DecodeStack(offset, h.size);
-    case K::kLockDef: return DecodeLockDef(offset) && h.size >= sizeof(tf::LockDef);
+    case K::kInvalid:
+      return false;
+    case K::kModule:
+      return DecodeModule(offset, h.size);
+    case K::kStackDef:
+      return DecodeStack(offset, h.size);
+    case K::kLockDef:
+      return DecodeLockDef(offset) && h.size >= sizeof(tf::LockDef);
     case K::kLockDestroy: {
       tf::LockDestroy r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
@@ -325,9 +338,12 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       if (it != out_->locks.end()) it->second.destroyed = true;
       return true;
     }
-    case K::kAcquire: return DecodeAcquire(offset, h.size, tid);
-    case K::kRelease: return h.size >= sizeof(tf::Release);
-    case K::kThreadStart: return h.size >= sizeof(tf::ThreadStart) && DecodeThreadStart(offset, tid);
+    case K::kAcquire:
+      return DecodeAcquire(offset, h.size, tid);
+    case K::kRelease:
+      return h.size >= sizeof(tf::Release);
+    case K::kThreadStart:
+      return h.size >= sizeof(tf::ThreadStart) && DecodeThreadStart(offset, tid);
     case K::kThreadExit: {
       tf::ThreadExit r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
@@ -339,14 +355,16 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       t.via_pthread_exit = r.via_pthread_exit != 0;
       return true;
     }
-    case K::kThreadJoin: return h.size >= sizeof(tf::ThreadJoin) && DecodeThreadJoin(offset, tid);
+    case K::kThreadJoin:
+      return h.size >= sizeof(tf::ThreadJoin) && DecodeThreadJoin(offset, tid);
     case K::kThreadDetach: {
       tf::ThreadDetach r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
       if (r.detached_tid != 0) Thread(r.detached_tid).detached = true;
       return true;
     }
-    case K::kMisuse: return h.size >= sizeof(tf::Misuse) && DecodeMisuse(offset, tid);
+    case K::kMisuse:
+      return h.size >= sizeof(tf::Misuse) && DecodeMisuse(offset, tid);
     case K::kFork: {
       tf::Fork r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
@@ -357,12 +375,14 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       tf::Disabled r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
       out_->stats.runtime_disabled = true;
-      Warn(fmt::format("the runtime stopped recording because {}: later lock operations are "
-                       "missing",
-                       DisableReasonName(r.reason)));
+      Warn(
+          fmt::format("the runtime stopped recording because {}: later lock operations are "
+                      "missing",
+                      DisableReasonName(r.reason)));
       return true;
     }
-    case K::kThreadName: return DecodeThreadName(offset, h.size, tid);
+    case K::kThreadName:
+      return DecodeThreadName(offset, h.size, tid);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -431,8 +451,8 @@ bool Reader::DecodeAcquire(uint64_t offset, uint32_t size, uint32_t tid) {
   for (uint32_t i = 0; i < r.n_held; ++i) {
     tf::HeldEntry e;
     bytes_.Load(offset + sizeof(r) + uint64_t{i} * sizeof(e), &e);
-    a.held.push_back({e.lock_id, e.stack_id,
-                      e.mode == 1 ? LockMode::kShared : LockMode::kExclusive, e.count});
+    a.held.push_back(
+        {e.lock_id, e.stack_id, e.mode == 1 ? LockMode::kShared : LockMode::kExclusive, e.count});
   }
   out_->acquires.push_back(std::move(a));
   return true;
@@ -567,8 +587,9 @@ bool ReadTrace(const std::string& path, Trace* out, std::string* error) {
   }
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *error = fmt::format("{}: {}", path, S_ISDIR(st.st_mode) ? "is a directory, not a trace file"
-                                                             : "is not a regular file");
+    *error = fmt::format(
+        "{}: {}", path,
+        S_ISDIR(st.st_mode) ? "is a directory, not a trace file" : "is not a regular file");
     close(fd);
     return false;
   }
@@ -585,8 +606,8 @@ bool ReadTrace(const std::string& path, Trace* out, std::string* error) {
     *error = fmt::format("{}: cannot map: {}", path, std::strerror(errno));
     return false;
   }
-  bool ok = ReadTraceFromBytes(std::string_view(static_cast<const char*>(map), size), path, out,
-                               error);
+  bool ok =
+      ReadTraceFromBytes(std::string_view(static_cast<const char*>(map), size), path, out, error);
   munmap(map, size);
   return ok;
 }

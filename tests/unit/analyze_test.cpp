@@ -134,7 +134,8 @@ TEST(AnalyzeTest, PthreadNameIsAppendedToThreadLabel) {
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);
   b.trace().threads[202].name = "worker";
   b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
-  auto cycles = Cycles(AnalyzeOne(b.trace()));
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
   ASSERT_EQ(cycles.size(), 1u);
   EXPECT_EQ(cycles[0]->threads[1].name, "T2 (worker)");
 }
@@ -298,7 +299,8 @@ TEST(AnalyzeTest, HungCycleIsMarked) {
     s.held.push_back({holds, 0, LockMode::kExclusive, 1});
     b.trace().slots.push_back(s);
   }
-  auto cycles = Cycles(AnalyzeOne(b.trace()));
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
   ASSERT_EQ(cycles.size(), 1u);
   EXPECT_TRUE(cycles[0]->hung);
 }

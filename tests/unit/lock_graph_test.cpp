@@ -55,8 +55,7 @@ TEST(LockGraphTest, RelockIsNotAnEdge) {
 TEST(LockGraphTest, FailedTryIsNoEdgeSuccessfulTryIsNonBlocking) {
   Trace t;
   t.acquires = {Acq(1, 1, 2, {1}, tf::kAcqTry | tf::kAcqFailed),
-                Acq(1, 2, 3, {1}, tf::kAcqTimed | tf::kAcqFailed),
-                Acq(1, 3, 4, {1}, tf::kAcqTry)};
+                Acq(1, 2, 3, {1}, tf::kAcqTimed | tf::kAcqFailed), Acq(1, 3, 4, {1}, tf::kAcqTry)};
   LockGraph g(t);
   ASSERT_TRUE(g.CheckInvariants());
   ASSERT_EQ(g.edges().size(), 1u);

@@ -3,10 +3,9 @@
 
 #include "symbolizer.h"
 
+#include <gtest/gtest.h>
 #include <link.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <mutex>
@@ -70,7 +69,8 @@ std::vector<ModuleInfo> SelfModules() {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 TEST(SymbolizerTest, FunctionAddressNamesFunctionAndThisFile) {

@@ -179,8 +179,8 @@ TestTraceWriter FullTrace() {
   join.seq = 20;
   join.joined_tid = 101;
   join.epoch_after = 2;
-  w.AddChunk(101, 0, {StartRec(2, 100, 0), TestTraceWriter::Rec(name, "worker"),
-                      AcquireRec(4, 1, {2})});
+  w.AddChunk(101, 0,
+             {StartRec(2, 100, 0), TestTraceWriter::Rec(name, "worker"), AcquireRec(4, 1, {2})});
   w.AddChunk(100, 2, {TestTraceWriter::Rec(join)});  // seq 1 of thread 100 is missing
   return w;
 }
@@ -259,8 +259,9 @@ TEST(TraceReaderTest, ThreadSeenOnlyInAChunkGetsThreadInfoAndUncleanExitWarns) {
 
 TEST(TraceReaderTest, TruncatedInsideAChunkKeepsPublishedRecords) {
   TestTraceWriter w;
-  uint64_t chunk = w.AddChunk(100, 0, {LockDefRec(1, 0x1000), LockDefRec(2, 0x2000),
-                                       AcquireRec(3, 2, {1}), AcquireRec(4, 1, {2})});
+  uint64_t chunk = w.AddChunk(
+      100, 0,
+      {LockDefRec(1, 0x1000), LockDefRec(2, 0x2000), AcquireRec(3, 2, {1}), AcquireRec(4, 1, {2})});
   std::string bytes = w.Bytes();
   // Cut in the middle of the first Acquire record (after two 40-byte LockDefs).
   bytes.resize(chunk + sizeof(tf::ChunkHeader) + 2 * sizeof(tf::LockDef) + 20);
@@ -270,7 +271,8 @@ TEST(TraceReaderTest, TruncatedInsideAChunkKeepsPublishedRecords) {
   EXPECT_EQ(t.locks.size(), 2u);
   EXPECT_TRUE(t.acquires.empty());
   EXPECT_TRUE(t.stats.truncated);
-  EXPECT_TRUE(HasWarning(t, "trace ends inside a chunk")) << ::testing::PrintToString(t.stats.warnings);
+  EXPECT_TRUE(HasWarning(t, "trace ends inside a chunk"))
+      << ::testing::PrintToString(t.stats.warnings);
   EXPECT_TRUE(HasWarning(t, "thread 100"));
 }
 
