@@ -37,6 +37,7 @@ void EventBuffer::Drop() {
 bool EventBuffer::Rollover(const ReentryGuard& g, uint32_t need) {
   const uint32_t header = sizeof(trace::ChunkHeader);
   uint32_t cap = next_capacity_;
+  need += sizeof(trace::Disabled);
   while (cap < header + need && cap < TraceWriter::kMaxChunkBytes) cap *= 2;
   if (cap > TraceWriter::kMaxChunkBytes) cap = TraceWriter::kMaxChunkBytes;
   if (header + need > cap) return false;  // a record larger than any chunk: dropped, not fatal
@@ -65,7 +66,9 @@ bool EventBuffer::Rollover(const ReentryGuard& g, uint32_t need) {
 
 uint8_t* EventBuffer::Begin(const ReentryGuard& g, uint32_t size) {
   if (!RuntimeActive()) return nullptr;
-  if (!chunk_ || used_ + size > capacity_) {
+  // The last sizeof(Disabled) bytes of every chunk stay free, so the thread whose reservation
+  // fails can still say why in its own chunk.
+  if (!chunk_ || used_ + size + sizeof(trace::Disabled) > capacity_) {
     if (!Rollover(g, size)) {
       Drop();
       return nullptr;

@@ -50,7 +50,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_join, pthread_t t, void** ret) {
   uint32_t stack_id = 0;
   uint32_t tid = rt::BeforeJoin(si, si.ts(), t, /*blocking=*/true, &stack_id);
   int rc = LOCKSCOPE_REAL(pthread_join)(t, ret);
-  rt::AfterJoin(si, si.ts(), tid, stack_id, rc);
+  rt::AfterJoin(si, si.ts(), t, tid, stack_id, rc);
   return rc;
 }
 
@@ -60,7 +60,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_tryjoin_np, pthread_t t, void** ret) noexcept
   uint32_t stack_id = 0;
   uint32_t tid = rt::BeforeJoin(si, si.ts(), t, /*blocking=*/false, &stack_id);
   int rc = LOCKSCOPE_REAL(pthread_tryjoin_np)(t, ret);
-  rt::AfterJoin(si, si.ts(), tid, stack_id, rc);
+  rt::AfterJoin(si, si.ts(), t, tid, stack_id, rc);
   return rc;
 }
 
@@ -71,7 +71,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_timedjoin_np, pthread_t t, void** ret,
   uint32_t stack_id = 0;
   uint32_t tid = rt::BeforeJoin(si, si.ts(), t, /*blocking=*/true, &stack_id);
   int rc = LOCKSCOPE_REAL(pthread_timedjoin_np)(t, ret, abstime);
-  rt::AfterJoin(si, si.ts(), tid, stack_id, rc);
+  rt::AfterJoin(si, si.ts(), t, tid, stack_id, rc);
   return rc;
 }
 

@@ -196,6 +196,7 @@ void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release) {
   if (t_state == ts) {
     t_state = nullptr;
     t_thread_done = true;
+    if (g_key_created && release) pthread_setspecific(g_key, nullptr);
   }
   if (release) {
     ts->buf.Close();
@@ -281,15 +282,19 @@ uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bo
   return tid;
 }
 
-void AfterJoin(const ReentryGuard& g, ThreadState* ts, uint32_t target_tid, uint32_t stack_id,
-               int rc) {
+void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_t target_tid,
+               uint32_t stack_id, int rc) {
   ErrnoSaver es;
   if (trace::ThreadSlot* s = ts->slot) {
     __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
                      __ATOMIC_RELEASE);
     s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
     s->wait_object = 0;
+    s->wait_stack_id = 0;
   }
+  // The target registers its pthread_t -> tid when it starts; it may not have started yet when
+  // the join began, but it has certainly started (and exited) once the join succeeded.
+  if (target_tid == 0 && rc == 0) target_tid = LookupThreadTid(static_cast<uint64_t>(target));
   if (rc == 0) ++ts->epoch;  // the joined thread's events happen-before what follows
   auto r = MakeRecord<trace::ThreadJoin>(trace::RecordKind::kThreadJoin, rc == 0 ? 0 : 1);
   r.seq = NextSeq();

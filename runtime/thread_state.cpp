@@ -54,7 +54,8 @@ void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint
   }
   // Keep the innermost held locks if the set is too large for one chunk (pathological).
   constexpr uint32_t kMaxHeldInRecord =
-      (64 * 1024 - sizeof(trace::ChunkHeader) - sizeof(trace::Acquire)) / sizeof(trace::HeldEntry);
+      (64 * 1024 - sizeof(trace::ChunkHeader) - sizeof(trace::Disabled) - sizeof(trace::Acquire)) /
+      sizeof(trace::HeldEntry);
   uint32_t first = ts->n_held > kMaxHeldInRecord ? ts->n_held - kMaxHeldInRecord : 0;
   uint32_t n = ts->n_held - first;
   uint32_t size = static_cast<uint32_t>(sizeof(trace::Acquire) + n * sizeof(trace::HeldEntry));
@@ -119,6 +120,7 @@ void ClearWait(ThreadState* ts) {
   s->wait_lock_id = 0;
   s->wait_object = 0;
   s->wait_stack_id = 0;
+  s->wait_since_ns = 0;
 }
 
 // Adds a successful acquisition to the held set (or bumps the count of a re-entry).

@@ -96,8 +96,8 @@ void* ThreadTrampoline(void* args);
 // Join: returns the target's tid (0 if unknown); marks the slot blocked when `blocking`.
 uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bool blocking,
                     uint32_t* stack_id);
-void AfterJoin(const ReentryGuard& g, ThreadState* ts, uint32_t target_tid, uint32_t stack_id,
-               int rc);
+void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_t target_tid,
+               uint32_t stack_id, int rc);
 void OnDetach(const ReentryGuard& g, ThreadState* ts, pthread_t target, int rc);
 void OnSetName(const ReentryGuard& g, ThreadState* ts, pthread_t target, const char* name, int rc);
 void OnPthreadExit(const ReentryGuard& g, ThreadState* ts);

@@ -1,0 +1,190 @@
+// Layout of every on-disk structure in trace_format.h: sizes, offsets, alignment, RecordAlign.
+// A failure here means the format changed: bump the version and tell the analyzer.
+
+#include <cstddef>
+
+#include <gtest/gtest.h>
+
+#include "lockscope/trace_format.h"
+
+namespace lockscope {
+namespace trace {
+namespace {
+
+TEST(RtTraceFormat, FileHeaderLayout) {
+  EXPECT_EQ(sizeof(FileHeader), 2224u);
+  EXPECT_EQ(offsetof(FileHeader, magic), 0u);
+  EXPECT_EQ(offsetof(FileHeader, version), 8u);
+  EXPECT_EQ(offsetof(FileHeader, min_reader_version), 12u);
+  EXPECT_EQ(offsetof(FileHeader, header_size), 16u);
+  EXPECT_EQ(offsetof(FileHeader, endian_tag), 20u);
+  EXPECT_EQ(offsetof(FileHeader, pointer_size), 24u);
+  EXPECT_EQ(offsetof(FileHeader, feature_bits), 32u);
+  EXPECT_EQ(offsetof(FileHeader, pid), 40u);
+  EXPECT_EQ(offsetof(FileHeader, ppid), 44u);
+  EXPECT_EQ(offsetof(FileHeader, start_monotonic_ns), 48u);
+  EXPECT_EQ(offsetof(FileHeader, start_realtime_ns), 56u);
+  EXPECT_EQ(offsetof(FileHeader, max_chunk_bytes), 64u);
+  EXPECT_EQ(offsetof(FileHeader, slot_count), 68u);
+  EXPECT_EQ(offsetof(FileHeader, slots_offset), 72u);
+  EXPECT_EQ(offsetof(FileHeader, chunks_offset), 80u);
+  EXPECT_EQ(offsetof(FileHeader, stack_depth), 88u);
+  EXPECT_EQ(offsetof(FileHeader, status_flags), 92u);
+  EXPECT_EQ(offsetof(FileHeader, end_monotonic_ns), 96u);
+  EXPECT_EQ(offsetof(FileHeader, dropped_records), 104u);
+  EXPECT_EQ(offsetof(FileHeader, reserved1), 112u);
+  EXPECT_EQ(offsetof(FileHeader, exe_path), 176u);
+  EXPECT_EQ(offsetof(FileHeader, cmdline), 1200u);
+  EXPECT_LE(sizeof(FileHeader), kHeaderBytes);
+}
+
+TEST(RtTraceFormat, SlotLayout) {
+  EXPECT_EQ(sizeof(HeldEntry), 16u);
+  EXPECT_EQ(offsetof(HeldEntry, lock_id), 0u);
+  EXPECT_EQ(offsetof(HeldEntry, stack_id), 4u);
+  EXPECT_EQ(offsetof(HeldEntry, mode), 8u);
+  EXPECT_EQ(offsetof(HeldEntry, count), 12u);
+  EXPECT_EQ(sizeof(ThreadSlot), kSlotBytes);
+  EXPECT_EQ(offsetof(ThreadSlot, tid), 0u);
+  EXPECT_EQ(offsetof(ThreadSlot, state), 4u);
+  EXPECT_EQ(offsetof(ThreadSlot, pthread_self), 8u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_object), 16u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_since_ns), 24u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_lock_id), 32u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_stack_id), 36u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_kind), 40u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_mode), 41u);
+  EXPECT_EQ(offsetof(ThreadSlot, held_overflow), 42u);
+  EXPECT_EQ(offsetof(ThreadSlot, n_held), 44u);
+  EXPECT_EQ(offsetof(ThreadSlot, held), 64u);
+  EXPECT_EQ(alignof(ThreadSlot) <= 8, true);
+  // State words are updated with atomics in a shared mapping: they must be naturally aligned.
+  EXPECT_EQ(offsetof(ThreadSlot, state) % 4, 0u);
+  EXPECT_EQ(offsetof(ThreadSlot, n_held) % 4, 0u);
+}
+
+TEST(RtTraceFormat, ChunkHeaderLayout) {
+  EXPECT_EQ(sizeof(ChunkHeader), 32u);
+  EXPECT_EQ(offsetof(ChunkHeader, magic), 0u);
+  EXPECT_EQ(offsetof(ChunkHeader, tid), 4u);
+  EXPECT_EQ(offsetof(ChunkHeader, seq), 8u);
+  EXPECT_EQ(offsetof(ChunkHeader, used_bytes), 12u);
+  EXPECT_EQ(offsetof(ChunkHeader, capacity_bytes), 16u);
+  EXPECT_EQ(offsetof(ChunkHeader, dropped), 24u);
+  EXPECT_EQ(kChunkAlign, 4096u);
+  EXPECT_EQ(kHeaderBytes % kChunkAlign, 0u);
+}
+
+TEST(RtTraceFormat, RecordSizesAndOffsets) {
+  EXPECT_EQ(sizeof(RecordHeader), 8u);
+  EXPECT_EQ(offsetof(RecordHeader, kind), 0u);
+  EXPECT_EQ(offsetof(RecordHeader, flags), 1u);
+  EXPECT_EQ(offsetof(RecordHeader, size), 4u);
+
+  EXPECT_EQ(sizeof(Module), 40u);
+  EXPECT_EQ(offsetof(Module, load_bias), 8u);
+  EXPECT_EQ(offsetof(Module, start), 16u);
+  EXPECT_EQ(offsetof(Module, end), 24u);
+  EXPECT_EQ(offsetof(Module, path_len), 32u);
+
+  EXPECT_EQ(sizeof(StackDef), 16u);
+  EXPECT_EQ(offsetof(StackDef, stack_id), 8u);
+  EXPECT_EQ(offsetof(StackDef, depth), 12u);
+
+  EXPECT_EQ(sizeof(LockDef), 40u);
+  EXPECT_EQ(offsetof(LockDef, seq), 8u);
+  EXPECT_EQ(offsetof(LockDef, address), 16u);
+  EXPECT_EQ(offsetof(LockDef, lock_id), 24u);
+  EXPECT_EQ(offsetof(LockDef, generation), 28u);
+  EXPECT_EQ(offsetof(LockDef, stack_id), 32u);
+  EXPECT_EQ(offsetof(LockDef, attrs), 36u);
+  EXPECT_EQ(offsetof(LockDef, lock_kind), 38u);
+
+  EXPECT_EQ(sizeof(LockDestroy), 24u);
+  EXPECT_EQ(offsetof(LockDestroy, lock_id), 16u);
+  EXPECT_EQ(offsetof(LockDestroy, stack_id), 20u);
+
+  EXPECT_EQ(sizeof(Acquire), 48u);
+  EXPECT_EQ(offsetof(Acquire, seq), 8u);
+  EXPECT_EQ(offsetof(Acquire, time_ns), 16u);
+  EXPECT_EQ(offsetof(Acquire, lock_id), 24u);
+  EXPECT_EQ(offsetof(Acquire, stack_id), 28u);
+  EXPECT_EQ(offsetof(Acquire, epoch), 32u);
+  EXPECT_EQ(offsetof(Acquire, n_held), 36u);
+  EXPECT_EQ(offsetof(Acquire, mode), 40u);
+
+  EXPECT_EQ(sizeof(Release), 24u);
+  EXPECT_EQ(offsetof(Release, time_ns), 8u);
+  EXPECT_EQ(offsetof(Release, lock_id), 16u);
+
+  EXPECT_EQ(sizeof(ThreadStart), 56u);
+  EXPECT_EQ(offsetof(ThreadStart, seq), 8u);
+  EXPECT_EQ(offsetof(ThreadStart, time_ns), 16u);
+  EXPECT_EQ(offsetof(ThreadStart, pthread_self), 24u);
+  EXPECT_EQ(offsetof(ThreadStart, start_routine), 32u);
+  EXPECT_EQ(offsetof(ThreadStart, parent_tid), 40u);
+  EXPECT_EQ(offsetof(ThreadStart, create_stack_id), 44u);
+  EXPECT_EQ(offsetof(ThreadStart, parent_epoch), 48u);
+
+  EXPECT_EQ(sizeof(ThreadExit), 32u);
+  EXPECT_EQ(offsetof(ThreadExit, n_held), 24u);
+  EXPECT_EQ(offsetof(ThreadExit, via_pthread_exit), 28u);
+
+  EXPECT_EQ(sizeof(ThreadJoin), 40u);
+  EXPECT_EQ(offsetof(ThreadJoin, joined_tid), 24u);
+  EXPECT_EQ(offsetof(ThreadJoin, stack_id), 28u);
+  EXPECT_EQ(offsetof(ThreadJoin, epoch_after), 32u);
+
+  EXPECT_EQ(sizeof(ThreadDetach), 24u);
+  EXPECT_EQ(offsetof(ThreadDetach, detached_tid), 16u);
+
+  EXPECT_EQ(sizeof(Misuse), 56u);
+  EXPECT_EQ(offsetof(Misuse, object), 24u);
+  EXPECT_EQ(offsetof(Misuse, lock_id), 32u);
+  EXPECT_EQ(offsetof(Misuse, stack_id), 36u);
+  EXPECT_EQ(offsetof(Misuse, other_tid), 40u);
+  EXPECT_EQ(offsetof(Misuse, other_id), 44u);
+  EXPECT_EQ(offsetof(Misuse, misuse_kind), 48u);
+
+  EXPECT_EQ(sizeof(Fork), 24u);
+  EXPECT_EQ(offsetof(Fork, child_pid), 16u);
+  EXPECT_EQ(sizeof(Disabled), 24u);
+  EXPECT_EQ(offsetof(Disabled, reason), 16u);
+  EXPECT_EQ(sizeof(ThreadName), 16u);
+  EXPECT_EQ(offsetof(ThreadName, tid), 8u);
+  EXPECT_EQ(offsetof(ThreadName, len), 12u);
+}
+
+TEST(RtTraceFormat, EveryFixedRecordIsRecordAligned) {
+  for (size_t s : {sizeof(Module), sizeof(StackDef), sizeof(LockDef), sizeof(LockDestroy),
+                   sizeof(Acquire), sizeof(Release), sizeof(ThreadStart), sizeof(ThreadExit),
+                   sizeof(ThreadJoin), sizeof(ThreadDetach), sizeof(Misuse), sizeof(Fork),
+                   sizeof(Disabled), sizeof(ThreadName), sizeof(HeldEntry)}) {
+    EXPECT_EQ(s % 8, 0u) << s;
+    EXPECT_EQ(RecordAlign(static_cast<uint32_t>(s)), s);
+  }
+}
+
+TEST(RtTraceFormat, RecordAlign) {
+  EXPECT_EQ(RecordAlign(0), 0u);
+  EXPECT_EQ(RecordAlign(1), 8u);
+  EXPECT_EQ(RecordAlign(7), 8u);
+  EXPECT_EQ(RecordAlign(8), 8u);
+  EXPECT_EQ(RecordAlign(9), 16u);
+  EXPECT_EQ(RecordAlign(sizeof(Module) + 13), 56u);
+  EXPECT_EQ(RecordAlign(sizeof(ThreadName) + 3), 24u);
+}
+
+TEST(RtTraceFormat, ConstantsAndMagic) {
+  EXPECT_EQ(kTraceFormatVersion, static_cast<uint32_t>(LOCKSCOPE_TRACE_FORMAT_VERSION));
+  EXPECT_GE(kTraceFormatVersion, kMinReadableVersion);
+  EXPECT_EQ(std::string(kMagic, 7), "LKSCOPE");
+  EXPECT_EQ(kMagic[7], '\0');
+  EXPECT_EQ(kChunkMagic, 0x4b4e4843u);
+  EXPECT_EQ(kSlotHeld * sizeof(HeldEntry) + 64, 960u);
+  EXPECT_LE(kMaxStackDepth, 64u);
+}
+
+}  // namespace
+}  // namespace trace
+}  // namespace lockscope
