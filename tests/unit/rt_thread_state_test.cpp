@@ -1,0 +1,335 @@
+// Recording policy through the core API (what the interceptors call): dedup, epochs, held-set
+// mirroring, misuse reports, 1 000 locks held at once, and — with a counting malloc — that the
+// lock/unlock bookkeeping path allocates nothing.
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime.h"
+#include "thread_state.h"
+#include "trace_writer.h"
+
+// Counting allocator for the whole test binary: forwards to glibc's implementation.
+extern "C" void* __libc_malloc(size_t);
+extern "C" void __libc_free(void*);
+extern "C" void* __libc_calloc(size_t, size_t);
+extern "C" void* __libc_realloc(void*, size_t);
+static std::atomic<long> g_allocs{0};
+extern "C" void* malloc(size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(size_t a, size_t b) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(a, b);
+}
+extern "C" void* realloc(void* p, size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, n);
+}
+extern "C" void free(void* p) { __libc_free(p); }
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+using trace::LockKind;
+using trace::LockMode;
+
+struct Rec {
+  uint8_t kind;
+  uint8_t flags;
+  std::string bytes;
+  template <class T>
+  T As() const {
+    T t;
+    memcpy(&t, bytes.data(), sizeof(T));
+    return t;
+  }
+};
+
+std::vector<Rec> ReadRecords(const std::string& path) {
+  std::string b;
+  int fd = open(path.c_str(), O_RDONLY);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) b.append(buf, static_cast<size_t>(n));
+  close(fd);
+  trace::FileHeader fh;
+  memcpy(&fh, b.data(), sizeof(fh));
+  std::vector<Rec> out;
+  for (size_t off = fh.chunks_offset; off + 32 <= b.size();) {
+    trace::ChunkHeader ch;
+    memcpy(&ch, b.data() + off, sizeof(ch));
+    if (ch.magic != trace::kChunkMagic) {
+      off += 4096;
+      continue;
+    }
+    for (size_t p = 32; p < ch.used_bytes;) {
+      trace::RecordHeader h;
+      memcpy(&h, b.data() + off + p, sizeof(h));
+      if (h.size < 8) break;
+      out.push_back({h.kind, h.flags, b.substr(off + p, h.size)});
+      p += h.size;
+    }
+    off += ch.capacity_bytes;
+  }
+  return out;
+}
+
+int Count(const std::vector<Rec>& rs, trace::RecordKind k) {
+  int n = 0;
+  for (auto& r : rs) n += r.kind == static_cast<uint8_t>(k);
+  return n;
+}
+
+class RtThreadStateTest : public ::testing::Test {
+ protected:
+  void Init(const char* options) {
+    char tmpl[] = "/tmp/lockscope_rt_ts_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::string path = dir_ + "/t.lstrace";
+    ASSERT_TRUE(InitRuntime(g_, path.c_str(), options, nullptr));
+    file_ = g_writer.path();
+    ts_ = t_state;
+    ASSERT_NE(ts_, nullptr);
+  }
+  void TearDown() override {
+    TestOnlyShutdown();
+    std::string cmd = "rm -rf " + dir_;
+    ASSERT_EQ(system(cmd.c_str()), 0);
+  }
+  void Lock(pthread_mutex_t* m) {
+    AcquireOp op;
+    BeginAcquire(g_, ts_, &op, m, LockKind::kMutex, LockMode::kExclusive);
+    int rc = pthread_mutex_trylock(m);
+    if (rc == EBUSY) {
+      BeginBlockedAcquire(g_, ts_, &op);
+      rc = pthread_mutex_lock(m);
+      EndBlockedAcquire(g_, ts_, &op);
+    }
+    EndAcquire(g_, ts_, &op, rc);
+  }
+  void Unlock(pthread_mutex_t* m) {
+    BeforeRelease(g_, ts_, m, LockKind::kMutex);
+    pthread_mutex_unlock(m);
+  }
+  ReentryGuard g_;
+  std::string dir_, file_;
+  ThreadState* ts_ = nullptr;
+};
+
+TEST_F(RtThreadStateTest, DedupWritesEachDependencyOncePerEpoch) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 3; ++i) {  // same held set, same lock, same site
+      Lock(&a);
+      Lock(&b);
+      Unlock(&b);
+      Unlock(&a);
+    }
+    AfterThreadCreate(g_, ts_, nullptr, 0);  // a pthread_create: new epoch
+  }
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kLockDef), 2);
+  std::vector<trace::Acquire> with_held;
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kAcquire)) continue;
+    auto acq = r.As<trace::Acquire>();
+    if (acq.n_held == 1) {
+      with_held.push_back(acq);
+      trace::HeldEntry h;
+      memcpy(&h, r.bytes.data() + sizeof(trace::Acquire), sizeof(h));
+      EXPECT_EQ(h.count, 1u);
+      EXPECT_NE(h.lock_id, acq.lock_id);
+    }
+  }
+  ASSERT_EQ(with_held.size(), 2u);  // once per epoch
+  EXPECT_EQ(with_held[0].epoch, 0u);
+  EXPECT_EQ(with_held[1].epoch, 1u);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kAcquire), 4);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kRelease), 0);
+}
+
+TEST_F(RtThreadStateTest, FullEventsWritesEveryAcquireAndRelease) {
+  Init("max_threads=8:full_events=1");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+  for (int i = 0; i < 5; ++i) {
+    Lock(&a);
+    Unlock(&a);
+  }
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kAcquire), 5);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kRelease), 5);
+}
+
+TEST_F(RtThreadStateTest, SlotMirrorsHeldLocksAndOverflow) {
+  Init("max_threads=8");
+  const int kLocks = 1000;
+  std::vector<pthread_mutex_t> ms(kLocks);
+  for (auto& m : ms) pthread_mutex_init(&m, nullptr);
+  for (auto& m : ms) Lock(&m);
+  EXPECT_EQ(ts_->n_held, static_cast<uint32_t>(kLocks));
+  EXPECT_EQ(ts_->slot->n_held, trace::kSlotHeld);
+  EXPECT_EQ(ts_->slot->held_overflow, 1);
+  // Release out of order: every other lock first.
+  for (int i = 0; i < kLocks; i += 2) Unlock(&ms[i]);
+  EXPECT_EQ(ts_->n_held, static_cast<uint32_t>(kLocks / 2));
+  for (int i = 1; i < kLocks; i += 2) Unlock(&ms[i]);
+  EXPECT_EQ(ts_->n_held, 0u);
+  EXPECT_EQ(ts_->slot->n_held, 0u);
+  EXPECT_EQ(ts_->slot->held_overflow, 0);
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kMisuse), 0);
+}
+
+TEST_F(RtThreadStateTest, RecursiveMutexCountsAndRelockIsReported) {
+  Init("max_threads=8");
+  pthread_mutex_t r = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+  Lock(&r);
+  Lock(&r);
+  ASSERT_EQ(ts_->n_held, 1u);
+  EXPECT_EQ(ts_->held[0].count, 2u);
+  EXPECT_EQ(ts_->slot->held[0].count, 2u);
+  Unlock(&r);
+  Unlock(&r);
+  EXPECT_EQ(ts_->n_held, 0u);
+
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+  pthread_mutex_t e;
+  pthread_mutex_init(&e, &attr);
+  AfterLockInit(g_, ts_, &e, LockKind::kMutex);
+  Lock(&e);
+  Lock(&e);  // EDEADLK from the real call, self-relock reported
+  EXPECT_EQ(ts_->n_held, 1u);
+  Unlock(&e);
+  auto rs = ReadRecords(file_);
+  int relocks = 0;
+  bool saw_reentrant = false;
+  for (auto& rec : rs) {
+    if (rec.kind == static_cast<uint8_t>(trace::RecordKind::kMisuse)) {
+      relocks += rec.As<trace::Misuse>().misuse_kind ==
+                 static_cast<uint8_t>(trace::MisuseKind::kRelockNonRecursive);
+    }
+    if (rec.kind == static_cast<uint8_t>(trace::RecordKind::kAcquire)) {
+      saw_reentrant |= (rec.flags & trace::kAcqReentrant) != 0;
+    }
+    if (rec.kind == static_cast<uint8_t>(trace::RecordKind::kLockDef)) {
+      auto d = rec.As<trace::LockDef>();
+      if (d.address == reinterpret_cast<uintptr_t>(&r)) {
+        EXPECT_TRUE(d.attrs & trace::kAttrRecursive);
+        EXPECT_TRUE(d.attrs & trace::kAttrStaticInitializer);
+      }
+      if (d.address == reinterpret_cast<uintptr_t>(&e)) {
+        EXPECT_TRUE(d.attrs & trace::kAttrErrorCheck);
+        EXPECT_TRUE(d.attrs & trace::kAttrInitCalled);
+      }
+    }
+  }
+  EXPECT_EQ(relocks, 1);
+  EXPECT_TRUE(saw_reentrant);
+}
+
+TEST_F(RtThreadStateTest, UnlockMisuseAndDestroyGenerations) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_t never_seen = PTHREAD_MUTEX_INITIALIZER;
+  Lock(&m);
+  Unlock(&m);
+  BeforeRelease(g_, ts_, &m, LockKind::kMutex);           // not held: kUnlockNotHeld
+  BeforeRelease(g_, ts_, &never_seen, LockKind::kMutex);  // unknown lock: silent
+  Lock(&m);
+  BeforeLockDestroy(g_, ts_, &m, LockKind::kMutex);  // held: kDestroyHeld
+  EXPECT_EQ(ts_->n_held, 0u);
+  pthread_mutex_unlock(&m);
+  Lock(&m);  // a new lock at the same address: generation 1
+  Unlock(&m);
+  auto rs = ReadRecords(file_);
+  std::vector<uint8_t> kinds;
+  std::vector<trace::LockDef> defs;
+  for (auto& r : rs) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kMisuse)) {
+      kinds.push_back(r.As<trace::Misuse>().misuse_kind);
+    }
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kLockDef)) defs.push_back(r.As<trace::LockDef>());
+  }
+  ASSERT_EQ(kinds.size(), 2u);
+  EXPECT_EQ(kinds[0], static_cast<uint8_t>(trace::MisuseKind::kUnlockNotHeld));
+  EXPECT_EQ(kinds[1], static_cast<uint8_t>(trace::MisuseKind::kDestroyHeld));
+  ASSERT_EQ(defs.size(), 2u);
+  EXPECT_EQ(defs[0].generation, 0u);
+  EXPECT_EQ(defs[1].generation, 1u);
+  EXPECT_NE(defs[0].lock_id, defs[1].lock_id);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kLockDestroy), 1);
+}
+
+TEST_F(RtThreadStateTest, CondWaitReleasesAndReacquires) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER, m2 = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  Lock(&m);
+  CondWaitOp op;
+  BeforeCondWait(g_, ts_, &op, &c, &m);
+  EXPECT_EQ(ts_->n_held, 0u);
+  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kBlocked));
+  EXPECT_EQ(ts_->slot->wait_kind, static_cast<uint8_t>(trace::WaitKind::kCond));
+  EXPECT_EQ(ts_->slot->wait_object, reinterpret_cast<uintptr_t>(&c));
+  AfterCondWait(g_, ts_, &op, ETIMEDOUT);
+  EXPECT_EQ(ts_->n_held, 1u);
+  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kRunning));
+  Unlock(&m);
+  Lock(&m2);
+  BeforeCondWait(g_, ts_, &op, &c, &m2);  // second mutex on the same condvar
+  AfterCondWait(g_, ts_, &op, 0);
+  BeforeCondWait(g_, ts_, &op, &c, &m2);  // reported once only
+  AfterCondWait(g_, ts_, &op, 0);
+  Unlock(&m2);
+  auto rs = ReadRecords(file_);
+  int two = 0;
+  for (auto& r : rs) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kMisuse)) {
+      auto mu = r.As<trace::Misuse>();
+      EXPECT_EQ(mu.misuse_kind, static_cast<uint8_t>(trace::MisuseKind::kCondTwoMutexes));
+      EXPECT_NE(mu.lock_id, mu.other_id);
+      ++two;
+    }
+  }
+  EXPECT_EQ(two, 1);
+}
+
+TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {
+  Init("max_threads=8:full_events=1");
+  std::vector<pthread_mutex_t> ms(64);
+  for (auto& m : ms) pthread_mutex_init(&m, nullptr);
+  pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+  // Warm up: first sights register locks and stacks (also allocation-free, but keep it honest).
+  Lock(&ms[0]);
+  Unlock(&ms[0]);
+  const long before = g_allocs.load();
+  for (int round = 0; round < 200; ++round) {
+    for (auto& m : ms) Lock(&m);  // 64 held: the held array grows by mmap
+    OnTryAcquire(g_, ts_, &rw, LockKind::kRwLock, LockMode::kShared, trace::kAcqTry, 0);
+    BeforeRelease(g_, ts_, &rw, LockKind::kRwLock);
+    for (auto it = ms.rbegin(); it != ms.rend(); ++it) Unlock(&*it);
+  }
+  EXPECT_EQ(g_allocs.load() - before, 0);
+  EXPECT_TRUE(RuntimeActive());
+}
+
+}  // namespace
+}  // namespace rt
+}  // namespace lockscope
