@@ -453,6 +453,23 @@ void StaticAnalysis::ReportRaces() {
     }
     if (guarded_write == nullptr || unguarded == nullptr) continue;
     const std::string lock = *guarded_write->held.begin();
+    // One finding per root cause: unguarded touches of `var` in a function that already reports a
+    // view of `var` escaping its lock are that same bug (the view is used where the lock is gone).
+    bool all_explained = std::all_of(accesses.begin(), accesses.end(), [&](const Access& x) {
+      return !x.held.empty() ||
+             std::any_of(x.f->escapes.begin(), x.f->escapes.end(),
+                         [&](const EscapeFact& e) { return e.variable == var; });
+    });
+    if (all_explained) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kDataRace;
+      s.reason_id = "same-root-cause";
+      s.reason = "the unguarded accesses to " + var + " in " + unguarded->f->name +
+                 " are the use of a view that escaped " + lock + ", reported as such";
+      s.locks = {Lock(lock)};
+      report_.suppressed.push_back(s);
+      continue;
+    }
     Finding f;
     f.kind = FindingKind::kDataRace;
     f.subkind = "unguarded-access";
@@ -465,9 +482,9 @@ void StaticAnalysis::ReportRaces() {
               std::to_string(n_unguarded) + " access(es): a thread can see it half-updated. Fix: "
               "take " + lock + " there too, or make it std::atomic if it stands alone.";
     f.extra_stacks = {{ToFrame(guarded_write->a->loc)}, {ToFrame(unguarded->a->loc)}};
-    f.extra_stack_titles = {"written under " + lock + " here:",
+    f.extra_stack_titles = {"written under " + lock + " here",
                             std::string(unguarded->a->write ? "written" : "read") +
-                                " without a lock here:"};
+                                " without a lock here"};
     f.trace_path = "static";
     report_.findings.push_back(f);
   }
@@ -495,9 +512,9 @@ void StaticAnalysis::ReportEscapes() {
                 "invalidate it). Fix: copy the value while holding the lock, or keep the lock "
                 "held while the view is used.";
       f.extra_stacks = {{ToFrame(e.taken_loc)}, {ToFrame(e.use_loc)}};
-      f.extra_stack_titles = {"view taken under " + e.lock + " here:",
-                              e.how == "returned" ? "returned here (the guard ends):"
-                                                  : "used without the lock here:"};
+      f.extra_stack_titles = {"view taken under " + e.lock + " here",
+                              e.how == "returned" ? "returned here (the guard ends)"
+                                                  : "used without the lock here"};
       f.trace_path = "static";
       report_.findings.push_back(f);
     }

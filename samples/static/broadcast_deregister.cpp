@@ -6,10 +6,11 @@
 // RUN: %lockscope static %s -- -std=c++17 | FileCheck %s
 // CHECK: rwlock-upgrade
 // CHECK-SAME: chat::Hub::mu_
-// CHECK: broadcast_deregister.cpp:[[@LINE+27]]
-// CHECK: broadcast_deregister.cpp:[[@LINE+20]]
+// CHECK: broadcast_deregister.cpp:[[@LINE+28]]
+// CHECK: broadcast_deregister.cpp:[[@LINE+21]]
 // CHECK: SUMMARY: lockscope:
 #include <algorithm>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>

@@ -5,6 +5,7 @@
 // CHECK-NOT: WARNING
 // CHECK: SUMMARY: lockscope: no findings
 #include <algorithm>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
