@@ -71,6 +71,20 @@ void ThreadTableInsert(uint64_t self, uint32_t tid) {
   }
 }
 
+void ThreadTableClear(uint64_t self, uint32_t tid) {
+  if (!g_threads) return;
+  uint64_t h = HashSelf(self);
+  for (uint32_t i = 0; i < 1024; ++i) {
+    ThreadTableEntry* e = &g_threads[(h + i) & (kThreadSlots - 1)];
+    uint64_t k = e->self.load(std::memory_order_acquire);
+    if (k == 0) return;
+    if (k == self) {
+      e->tid.compare_exchange_strong(tid, 0, std::memory_order_acq_rel);
+      return;
+    }
+  }
+}
+
 ThreadArgs* AllocArgs() {
   internal::SpinLockHolder hold(&g_args_lock);
   if (!g_free_args) {
@@ -189,6 +203,9 @@ void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release) {
     }
     if (trace::ThreadSlot* s = ts->slot) {
       s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
+      s->wait_lock_id = 0;
+      s->wait_object = 0;
+      s->wait_stack_id = 0;
       __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kExited),
                        __ATOMIC_RELEASE);
     }
@@ -292,9 +309,15 @@ void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_
     s->wait_object = 0;
     s->wait_stack_id = 0;
   }
-  // The target registers its pthread_t -> tid when it starts; it may not have started yet when
-  // the join began, but it has certainly started (and exited) once the join succeeded.
-  if (target_tid == 0 && rc == 0) target_tid = LookupThreadTid(static_cast<uint64_t>(target));
+  // The target registers its pthread_t -> tid when it starts. When the join began it may not
+  // have started yet (the table then holds 0, or the tid of an earlier thread that had the same
+  // pthread_t); once the join succeeded it has certainly registered, so the value read now is
+  // authoritative. Then the entry is cleared: this pthread_t is dead until a new thread reuses it.
+  if (rc == 0) {
+    uint32_t now = LookupThreadTid(static_cast<uint64_t>(target));
+    if (now) target_tid = now;
+    ThreadTableClear(static_cast<uint64_t>(target), target_tid);
+  }
   if (rc == 0) ++ts->epoch;  // the joined thread's events happen-before what follows
   auto r = MakeRecord<trace::ThreadJoin>(trace::RecordKind::kThreadJoin, rc == 0 ? 0 : 1);
   r.seq = NextSeq();
