@@ -346,8 +346,9 @@ void AppendSuppressed(std::string* out, const Report& report) {
 }
 
 std::string SummaryLine(const Report& report, bool verbose) {
+  // A static (source-only) report has no traces: no process count then.
   size_t processes = report.traces.size();
-  std::string in = " in " + Plural(processes, "process", "processes");
+  std::string in = processes == 0 ? "" : " in " + Plural(processes, "process", "processes");
   std::string line = "SUMMARY: lockscope: ";
   if (report.findings.empty()) {
     line += "no findings" + in;

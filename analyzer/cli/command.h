@@ -12,6 +12,7 @@
 #define LOCKSCOPE_ANALYZER_CLI_COMMAND_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -53,8 +54,17 @@ class Command {
   // Runs after a successful parse; returns the process exit code.
   virtual int Run() = 0;
 
+  // A command that answers true gets everything after the first "--" through SetTrailingArgs()
+  // instead of CLI11 (`lockscope static FILE... -- COMPILER_FLAGS`); CLI11 cannot tell the
+  // positionals before "--" from those after it.
+  virtual bool TakesTrailingArgs() const { return false; }
+  void SetTrailingArgs(std::vector<std::string> args) { trailing_args_ = std::move(args); }
+
   // Every registered command, sorted by rank.
   static std::vector<Command*> All();
+
+ protected:
+  std::vector<std::string> trailing_args_;
 
  private:
   const char* name_;

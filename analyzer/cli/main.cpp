@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "command.h"
 
@@ -40,6 +41,16 @@ int Dispatch(int argc, char** argv) {
     if (!known) {
       PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
       return kExitUsage;
+    }
+  }
+  for (Command* command : Command::All()) {
+    if (argc > 1 && command->TakesTrailingArgs() && argv[1] == std::string(command->name())) {
+      for (int i = 2; i < argc; ++i) {
+        if (std::string(argv[i]) != "--") continue;
+        command->SetTrailingArgs(std::vector<std::string>(argv + i + 1, argv + argc));
+        argc = i;  // CLI11 sees only what comes before "--"
+        break;
+      }
     }
   }
   try {

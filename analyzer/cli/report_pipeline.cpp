@@ -71,6 +71,17 @@ bool WriteGraphs(const analysis::Report& report, const ReportOptions& options) {
 }  // namespace
 
 void AddReportOptions(CLI::App* app, ReportOptions* options) {
+  AddRenderOptions(app, options);
+  app->add_option("--sysroot", options->sysroot,
+                  "look for the traced program's modules under DIR (traces from another machine)")
+      ->type_name("DIR");
+  app->add_option("--debug-path", options->debug_paths,
+                  "extra directory with separate debug info (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);  // one DIR per occurrence: never swallow the TRACE arguments
+}
+
+void AddRenderOptions(CLI::App* app, ReportOptions* options) {
   app->add_option("--format", options->format, "report format")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
@@ -79,13 +90,6 @@ void AddReportOptions(CLI::App* app, ReportOptions* options) {
       ->default_str("auto");
   app->add_flag("-v,--verbose", options->verbose,
                 "also list suppressed candidates with their reasons, and per-trace notes");
-  app->add_option("--sysroot", options->sysroot,
-                  "look for the traced program's modules under DIR (traces from another machine)")
-      ->type_name("DIR");
-  app->add_option("--debug-path", options->debug_paths,
-                  "extra directory with separate debug info (repeatable)")
-      ->type_name("DIR")
-      ->allow_extra_args(false);  // one DIR per occurrence: never swallow the TRACE arguments
   app->add_option("--dot", options->dot_path, "also write the lock graph as Graphviz DOT")
       ->type_name("FILE");
   app->add_option("--svg", options->svg_path, "also write the lock graph as SVG")
@@ -124,6 +128,30 @@ std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args, b
   return files;
 }
 
+bool RenderReport(const analysis::Report& report_in, const ReportOptions& options,
+                  const std::string& out_path, std::FILE* stream) {
+  analysis::Report report = report_in;
+  if (report.tool_version.empty()) report.tool_version = LOCKSCOPE_VERSION;
+  std::string bytes;
+  if (options.format == "json") {
+    bytes = viz::RenderJson(report);
+  } else {
+    viz::TextOptions text;
+    text.color = UseColor(options.color, out_path, stream);
+    text.verbose = options.verbose;
+    bytes = viz::RenderText(report, text);
+  }
+  bool ok = true;
+  if (!out_path.empty()) {
+    ok = WriteFile(out_path, bytes);
+  } else {
+    std::fflush(stdout);
+    std::fwrite(bytes.data(), 1, bytes.size(), stream);
+    std::fflush(stream);
+  }
+  return WriteGraphs(report, options) && ok;
+}
+
 PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
                                 const ReportOptions& options, const std::string& out_path,
                                 std::FILE* stream) {
@@ -148,26 +176,8 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
   analyze_options.sysroot = options.sysroot;
   analyze_options.debug_paths = options.debug_paths;
   analysis::Report report = analysis::Analyze(traces, analyze_options);
-  if (report.tool_version.empty()) report.tool_version = LOCKSCOPE_VERSION;
   result.findings = report.findings.size();
-
-  std::string bytes;
-  if (options.format == "json") {
-    bytes = viz::RenderJson(report);
-  } else {
-    viz::TextOptions text;
-    text.color = UseColor(options.color, out_path, stream);
-    text.verbose = options.verbose;
-    bytes = viz::RenderText(report, text);
-  }
-  if (!out_path.empty()) {
-    if (!WriteFile(out_path, bytes)) result.input_error = true;
-  } else {
-    std::fflush(stdout);
-    std::fwrite(bytes.data(), 1, bytes.size(), stream);
-    std::fflush(stream);
-  }
-  if (!WriteGraphs(report, options)) result.input_error = true;
+  if (!RenderReport(report, options, out_path, stream)) result.input_error = true;
   return result;
 }
 

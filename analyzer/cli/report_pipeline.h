@@ -20,6 +20,10 @@ class App;
 }  // namespace CLI
 
 namespace lockscope {
+namespace analysis {
+struct Report;
+}  // namespace analysis
+
 namespace cli {
 
 // The report options shared by `analyze` and `run` (one definition, one help text).
@@ -33,7 +37,10 @@ struct ReportOptions {
   std::string svg_path;          // also write the lock graph as SVG here
 };
 
+// All of the above. AddRenderOptions adds only format/color/verbose/dot/svg (for `static`, which
+// has no traces to symbolize).
 void AddReportOptions(CLI::App* app, ReportOptions* options);
+void AddRenderOptions(CLI::App* app, ReportOptions* options);
 
 // Files named by `args`; for a directory, its *.lstrace* regular files in name order. A missing
 // path or a directory without traces is one error line and sets *ok to false.
@@ -44,6 +51,11 @@ struct PipelineResult {
   size_t findings = 0;
   size_t traces_read = 0;
 };
+
+// Renders `report` (and the optional lock graph) to `out_path`, or to `stream` when it is empty.
+// Returns false after one error line when an output cannot be written.
+bool RenderReport(const analysis::Report& report, const ReportOptions& options,
+                  const std::string& out_path, std::FILE* stream);
 
 // Reads, analyzes and renders `files`. The report goes to `out_path` when it is not empty, else to
 // `stream` (colour "auto" then means isatty(stream)).
