@@ -75,7 +75,7 @@ EdgeEvidence MakeEdge(FindingContext& ctx, Finding* f, const LockEdge& edge, con
 
 // lockdep's "possible unsafe locking scenario": each thread takes its first lock, then each asks
 // for the next one; the last request closes the circle.
-void AddScenario(FindingContext& ctx, Finding* f) {
+void AddScenario(Finding* f) {
   std::vector<std::string> names;
   for (int i = 0; i < f->cycle_locks; ++i)
     names.push_back(FindingContext::ShortLockName(f->locks[i]));
@@ -90,7 +90,6 @@ void AddScenario(FindingContext& ctx, Finding* f) {
     f->scenario.push_back(
         {e.tid, LockAction(mode, names[e.to]) + (last ? " <- deadlock" : " <- waits")});
   }
-  (void)ctx;
 }
 
 std::string CycleStory(FindingContext& ctx, const Finding& f) {
@@ -139,13 +138,13 @@ Finding MakeCycleFinding(FindingContext& ctx, const LockGraph& graph,
   f.summary =
       fmt::format("potential deadlock: lock-order cycle between {} locks ({})", cycle.size(), path);
   f.hung = CycleHung(ctx.trace(), cycle);
-  AddScenario(ctx, &f);
+  AddScenario(&f);
   f.story = CycleStory(ctx, f);
   return f;
 }
 
-std::string SuppressionReason(FindingContext& ctx, const LockGraph& graph,
-                              const std::vector<uint32_t>& cycle, const Feasibility& result) {
+std::string SuppressionReason(FindingContext& ctx, const std::vector<uint32_t>& cycle,
+                              const Feasibility& result) {
   auto name = [&](uint32_t id) { return FindingContext::ShortLockName(ctx.MakeLockRef(id)); };
   if (result.reason_id == "try-lock") {
     uint32_t from = cycle[result.try_edge];
@@ -173,7 +172,6 @@ std::string SuppressionReason(FindingContext& ctx, const LockGraph& graph,
         "create/join), so they never overlap",
         ctx.ThreadLabel(result.ordered_tid_a), ctx.ThreadLabel(result.ordered_tid_b));
   }
-  (void)graph;
   return "an edge of the cycle is missing from the lock graph (damaged trace)";
 }
 
@@ -182,7 +180,7 @@ SuppressedCandidate MakeSuppressed(FindingContext& ctx, const LockGraph& graph,
   SuppressedCandidate s;
   s.kind = FindingKind::kLockOrderCycle;
   s.reason_id = result.reason_id;
-  s.reason = SuppressionReason(ctx, graph, cycle, result);
+  s.reason = SuppressionReason(ctx, cycle, result);
   std::set<uint32_t> tids;
   for (size_t i = 0; i < cycle.size(); ++i) {
     s.locks.push_back(ctx.MakeLockRef(cycle[i]));

@@ -84,6 +84,8 @@ class Reader {
   bool DecodeAcquire(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeThreadStart(uint64_t offset, uint32_t tid);
   bool DecodeThreadJoin(uint64_t offset, uint32_t tid);
+  bool DecodeThreadExit(uint64_t offset, uint32_t size, uint32_t tid);
+  bool DecodeDisabled(uint64_t offset, uint32_t size);
   bool DecodeMisuse(uint64_t offset, uint32_t tid);
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
@@ -344,17 +346,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return h.size >= sizeof(tf::Release);
     case K::kThreadStart:
       return h.size >= sizeof(tf::ThreadStart) && DecodeThreadStart(offset, tid);
-    case K::kThreadExit: {
-      tf::ThreadExit r;
-      if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
-      ThreadInfo& t = Thread(tid);
-      t.exited = true;
-      t.exit_seq = r.seq;
-      t.exit_time_ns = r.time_ns;
-      t.held_at_exit = r.n_held;
-      t.via_pthread_exit = r.via_pthread_exit != 0;
-      return true;
-    }
+    case K::kThreadExit:
+      return DecodeThreadExit(offset, h.size, tid);
     case K::kThreadJoin:
       return h.size >= sizeof(tf::ThreadJoin) && DecodeThreadJoin(offset, tid);
     case K::kThreadDetach: {
@@ -371,20 +364,33 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       out_->forked_children.push_back(r.child_pid);
       return true;
     }
-    case K::kDisabled: {
-      tf::Disabled r;
-      if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
-      out_->stats.runtime_disabled = true;
-      Warn(
-          fmt::format("the runtime stopped recording because {}: later lock operations are "
-                      "missing",
-                      DisableReasonName(r.reason)));
-      return true;
-    }
+    case K::kDisabled:
+      return DecodeDisabled(offset, h.size);
     case K::kThreadName:
       return DecodeThreadName(offset, h.size, tid);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
+  return true;
+}
+
+bool Reader::DecodeThreadExit(uint64_t offset, uint32_t size, uint32_t tid) {
+  tf::ThreadExit r;
+  if (!LoadFixed(bytes_, offset, size, &r)) return false;
+  ThreadInfo& t = Thread(tid);
+  t.exited = true;
+  t.exit_seq = r.seq;
+  t.exit_time_ns = r.time_ns;
+  t.held_at_exit = r.n_held;
+  t.via_pthread_exit = r.via_pthread_exit != 0;
+  return true;
+}
+
+bool Reader::DecodeDisabled(uint64_t offset, uint32_t size) {
+  tf::Disabled r;
+  if (!LoadFixed(bytes_, offset, size, &r)) return false;
+  out_->stats.runtime_disabled = true;
+  Warn(fmt::format("the runtime stopped recording because {}: later lock operations are missing",
+                   DisableReasonName(r.reason)));
   return true;
 }
 

@@ -241,6 +241,39 @@ TEST(TraceReaderTest, RoundTrip) {
   EXPECT_EQ(t.slots[0].held.size(), tf::kSlotHeld);
 }
 
+TEST(TraceReaderTest, LifecycleRecords) {
+  TestTraceWriter w;
+  auto exit = Make<tf::ThreadExit>(tf::RecordKind::kThreadExit);
+  exit.seq = 8;
+  exit.n_held = 2;
+  exit.via_pthread_exit = 1;
+  auto detach = Make<tf::ThreadDetach>(tf::RecordKind::kThreadDetach);
+  detach.detached_tid = 102;
+  auto fork = Make<tf::Fork>(tf::RecordKind::kFork);
+  fork.child_pid = 4242;
+  auto destroy = Make<tf::LockDestroy>(tf::RecordKind::kLockDestroy);
+  destroy.lock_id = 1;
+  auto disabled = Make<tf::Disabled>(tf::RecordKind::kDisabled);
+  disabled.reason = static_cast<uint8_t>(tf::DisableReason::kTraceFull);
+  w.AddChunk(101, 0,
+             {LockDefRec(1, 0x1000), TestTraceWriter::Rec(destroy), TestTraceWriter::Rec(detach),
+              TestTraceWriter::Rec(fork), TestTraceWriter::Rec(disabled),
+              TestTraceWriter::Rec(exit)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  ASSERT_NE(t.FindThread(101), nullptr);
+  EXPECT_TRUE(t.FindThread(101)->exited);
+  EXPECT_TRUE(t.FindThread(101)->via_pthread_exit);
+  EXPECT_EQ(t.FindThread(101)->held_at_exit, 2u);
+  ASSERT_NE(t.FindThread(102), nullptr);
+  EXPECT_TRUE(t.FindThread(102)->detached);
+  EXPECT_EQ(t.forked_children, (std::vector<int32_t>{4242}));
+  EXPECT_TRUE(t.FindLock(1)->destroyed);
+  EXPECT_TRUE(t.stats.runtime_disabled);
+  EXPECT_TRUE(HasWarning(t, "stopped recording because the trace could not grow"));
+}
+
 TEST(TraceReaderTest, ThreadSeenOnlyInAChunkGetsThreadInfoAndUncleanExitWarns) {
   TestTraceWriter w;
   w.header().status_flags = 0;
