@@ -130,7 +130,9 @@ std::string FindingPrinter::ThreadName(uint32_t tid) const {
   for (const auto& t : f_.threads) {
     if (t.tid == tid && !t.name.empty()) return t.name;
   }
-  return fmt::format("thread {}", tid);
+  // The main thread's tid is the pid; the analyzer lists only the threads of the evidence.
+  if (tid != 0 && static_cast<int64_t>(tid) == f_.pid) return fmt::format("main thread (tid {})", tid);
+  return fmt::format("tid {}", tid);
 }
 
 // Short names keep the scenario table readable; long generated names use the M<i> label.
@@ -150,6 +152,15 @@ std::string FindingPrinter::Title() const {
     default: {
       std::string title = analysis::FindingKindName(f_.kind);
       if (!f_.subkind.empty()) title += " (" + f_.subkind + ")";
+      // Name the lock(s) in the one-line header, as lockdep does; a race's subject is a variable.
+      if (f_.kind != FindingKind::kDataRace) {
+        std::string names;
+        for (const LockRef& l : f_.locks) {
+          if (l.name.empty() || l.name.size() > kMaxInlineName) continue;
+          names += (names.empty() ? "" : ", ") + paint_.Bold(l.name);
+        }
+        if (!names.empty()) title += " on " + names;
+      }
       if (f_.hung) title += " (the program hung here)";
       return title;
     }
@@ -172,8 +183,13 @@ void FindingPrinter::AppendEdge(std::string* out, const EdgeEvidence& e) const {
   if (e.try_acquire) how += " (try-lock)";
   std::string holding = e.from_mode == "shared" ? "while read-holding" : "while holding";
   std::string count = e.count > 1 ? fmt::format(" (seen {} times)", e.count) : "";
-  *out += fmt::format("  {} {} here {} {} in thread {}{}:\n", Label(e.to), how, holding,
-                      Label(e.from), ThreadName(e.tid), count);
+  // tid 0: no thread (findings of the static pass).
+  std::string thread = ThreadName(e.tid);
+  thread = e.tid == 0                            ? ""
+           : thread.rfind("main thread", 0) == 0 ? " in the " + thread
+                                                 : " in thread " + thread;
+  *out += fmt::format("  {} {} here {} {}{}{}:\n", Label(e.to), how, holding, Label(e.from),
+                      thread, count);
   AppendStack(out, e.acquire_stack, "    ");
   if (!e.also_held.empty()) {
     std::string also;
@@ -203,7 +219,7 @@ void FindingPrinter::AppendThreads(std::string* out) const {
   if (f_.threads.empty()) return;
   *out += "  Threads:\n";
   for (const auto& t : f_.threads) {
-    std::string name = t.name.empty() ? fmt::format("thread {}", t.tid) : t.name;
+    std::string name = t.name.empty() ? fmt::format("tid {}", t.tid) : t.name;
     if (t.create_stack.empty() && t.parent_tid == 0) {
       *out += fmt::format("    {} is the main thread (tid {})\n", name, t.tid);
       continue;

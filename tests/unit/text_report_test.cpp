@@ -99,6 +99,7 @@ TEST(TextReportTest, AbbaHasTsanAndLockdepShape) {
   EXPECT_THAT(out, HasSubstr("M0 (g_mu_a) previously acquired by the same thread here:\n"
                              "    #0 Transfer(Account&, Account&) samples/abba_mutex.cpp:30\n"));
   EXPECT_THAT(out, HasSubstr("M0 (g_mu_a) acquired here while holding M1 (g_mu_b) in thread T2:"));
+  EXPECT_THAT(out, HasSubstr("T0 (main) is the main thread (tid 10)\n"));
   EXPECT_THAT(out, HasSubstr("T1 (tid 11) created by T0 (main) at:\n"
                              "      #0 main samples/abba_mutex.cpp:50\n"));
   EXPECT_THAT(out, HasSubstr("Possible unsafe locking scenario:"));
@@ -202,8 +203,8 @@ TEST(TextReportTest, OtherKindsShowKindSubkindStoryAndStacks) {
   f.hung = true;
   r.findings.push_back(f);
   std::string out = RenderText(r, TextOptions{});
-  EXPECT_THAT(out, HasSubstr("WARNING: lockscope: api-misuse (relock-non-recursive)"));
-  EXPECT_THAT(out, HasSubstr("(pid=77)"));
+  EXPECT_THAT(out, HasSubstr("WARNING: lockscope: api-misuse (relock-non-recursive) on "
+                             "g_registry_mu (the program hung here) (pid=77)\n"));
   EXPECT_THAT(out, HasSubstr("  thread T1 relocks g_registry_mu, which it already holds\n"));
   EXPECT_THAT(out, HasSubstr("  A default mutex is not recursive.\n  The second lock blocks"));
   EXPECT_THAT(out, HasSubstr("  Relocked here:\n    #0 AddClient() samples/aa_self_deadlock.cpp:21\n"));
@@ -220,6 +221,17 @@ TEST(TextReportTest, LongGeneratedNamesAreSpelledOutOnlyInTheCycleLine) {
                              " => M0\n"));
   EXPECT_THAT(out, HasSubstr("  M1 acquired here while holding M0 (g_mu_a) in thread T1:"));
   EXPECT_THAT(out, HasSubstr("   lock(M1);"));
+}
+
+TEST(TextReportTest, UnnamedThreadsAndStaticFindings) {
+  Report r = AbbaReport();
+  r.findings[0].threads.clear();
+  r.findings[0].edges[1].tid = 1234;  // the pid: the main thread
+  r.findings[0].edges[0].tid = 0;     // static pass: no thread
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, HasSubstr("M1 (g_mu_b) acquired here while holding M0 (g_mu_a):\n"));
+  EXPECT_THAT(out, HasSubstr("acquired here while holding M1 (g_mu_b) in the main thread (tid 1234):"));
+  EXPECT_THAT(out, Not(HasSubstr("thread thread")));
 }
 
 TEST(TextReportTest, ColorOnlyWhenAsked) {
