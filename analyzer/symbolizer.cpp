@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dwarf_member_path.h"
+
 namespace lockscope {
 namespace analysis {
 
@@ -192,6 +194,8 @@ std::optional<std::string> Symbolizer::DataSymbol(uint64_t address) {
   if (name == nullptr || GELF_ST_TYPE(sym.st_info) != STT_OBJECT) return std::nullopt;
   if (sym.st_size > 0 && offset >= sym.st_size) return std::nullopt;  // past its end
   std::string result = Demangle(name);
+  // A lock inside a global struct or array: name the member from DWARF ("g_bank.mu_").
+  if (auto path = DwarfMemberPath(module, address - offset, offset)) return result + *path;
   if (offset != 0) result += fmt::format("+{:#x}", offset);
   return result;
 }

@@ -19,6 +19,12 @@ struct SymbolizerTestPair {
   std::mutex mu;
 };
 SymbolizerTestPair g_symbolizer_test_pair;
+struct SymbolizerTestBank {
+  std::mutex mu_;  // at offset 0: the object's address is also the member's
+  int balance;
+};
+SymbolizerTestBank g_symbolizer_test_bank;
+std::mutex g_symbolizer_test_array[3];
 
 __attribute__((noinline)) int SymbolizerTestFunction(int x) {
   asm volatile("" ::: "memory");  // keep the body (and the symbol) around
@@ -108,7 +114,11 @@ TEST(SymbolizerTest, DataSymbolNamesGlobalsMembersAndStaticLocals) {
             std::optional<std::string>("g_symbolizer_test_mutex"));
   auto member = symbolizer.DataSymbol(reinterpret_cast<uint64_t>(&g_symbolizer_test_pair.mu));
   ASSERT_TRUE(member.has_value());
-  EXPECT_EQ(*member, "g_symbolizer_test_pair+0x8");
+  EXPECT_EQ(*member, "g_symbolizer_test_pair.mu");
+  EXPECT_EQ(symbolizer.DataSymbol(reinterpret_cast<uint64_t>(&g_symbolizer_test_bank.mu_)),
+            std::optional<std::string>("g_symbolizer_test_bank.mu_"));
+  EXPECT_EQ(symbolizer.DataSymbol(reinterpret_cast<uint64_t>(&g_symbolizer_test_array[2])),
+            std::optional<std::string>("g_symbolizer_test_array[2]"));
   auto local = symbolizer.DataSymbol(reinterpret_cast<uint64_t>(SymbolizerTestStaticLocal()));
   ASSERT_TRUE(local.has_value());
   EXPECT_EQ(*local, "SymbolizerTestStaticLocal()::local_mu");
