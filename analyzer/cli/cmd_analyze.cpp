@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ class AnalyzeCommand : public Command {
   }
 
   int Run() override {
+    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path}) {
+      if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
+    }
     bool ok = true;
     std::vector<std::string> files = ExpandTraceArgs(traces_, &ok);
     PipelineResult result;

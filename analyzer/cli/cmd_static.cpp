@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class StaticCommand : public Command {
   }
 
   int Run() override {
+    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path}) {
+      if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
+    }
     std::vector<static_analysis::CompileJob> jobs;
     if (!build_dir_.empty()) {
       std::string error;

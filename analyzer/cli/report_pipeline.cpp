@@ -3,6 +3,7 @@
 #include "report_pipeline.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +70,16 @@ bool WriteGraphs(const analysis::Report& report, const ReportOptions& options) {
 }
 
 }  // namespace
+
+bool CheckWritable(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    PrintError(path + ": cannot write: " + std::strerror(errno));
+    return false;
+  }
+  close(fd);
+  return true;
+}
 
 void AddReportOptions(CLI::App* app, ReportOptions* options) {
   AddRenderOptions(app, options);

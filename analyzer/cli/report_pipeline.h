@@ -52,6 +52,10 @@ struct PipelineResult {
   size_t traces_read = 0;
 };
 
+// Checks early (before a long run or analysis) that `path` can be written: creates it if missing,
+// without truncating an existing file. One error line and false if not.
+bool CheckWritable(const std::string& path);
+
 // Renders `report` (and the optional lock graph) to `out_path`, or to `stream` when it is empty.
 // Returns false after one error line when an output cannot be written.
 bool RenderReport(const analysis::Report& report, const ReportOptions& options,
