@@ -25,9 +25,12 @@ using nlohmann::json;
 std::string Hex(uint64_t v) { return fmt::format("0x{:x}", v); }
 
 json FrameJson(const Frame& f) {
-  return json{{"pc", Hex(f.pc)},         {"function", f.function},
-              {"file", f.file},          {"line", f.line},
-              {"column", f.column},      {"module", f.module},
+  return json{{"pc", Hex(f.pc)},
+              {"function", f.function},
+              {"file", f.file},
+              {"line", f.line},
+              {"column", f.column},
+              {"module", f.module},
               {"offset", Hex(f.module_offset)}};
 }
 
@@ -80,7 +83,8 @@ json FindingJson(const Finding& f) {
                            {"create_stack", StackJson(t.create_stack)}});
   }
   for (const auto& s : f.scenario) {
-    scenario.push_back(json{{"tid", s.tid}, {"thread", ThreadName(f, s.tid)}, {"action", s.action}});
+    scenario.push_back(
+        json{{"tid", s.tid}, {"thread", ThreadName(f, s.tid)}, {"action", s.action}});
   }
   for (size_t i = 0; i < f.extra_stacks.size(); ++i) {
     std::string title = i < f.extra_stack_titles.size() ? f.extra_stack_titles[i] : "";

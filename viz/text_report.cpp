@@ -131,7 +131,8 @@ std::string FindingPrinter::ThreadName(uint32_t tid) const {
     if (t.tid == tid && !t.name.empty()) return t.name;
   }
   // The main thread's tid is the pid; the analyzer lists only the threads of the evidence.
-  if (tid != 0 && static_cast<int64_t>(tid) == f_.pid) return fmt::format("main thread (tid {})", tid);
+  if (tid != 0 && static_cast<int64_t>(tid) == f_.pid)
+    return fmt::format("main thread (tid {})", tid);
   return fmt::format("tid {}", tid);
 }
 
@@ -188,8 +189,8 @@ void FindingPrinter::AppendEdge(std::string* out, const EdgeEvidence& e) const {
   thread = e.tid == 0                            ? ""
            : thread.rfind("main thread", 0) == 0 ? " in the " + thread
                                                  : " in thread " + thread;
-  *out += fmt::format("  {} {} here {} {}{}{}:\n", Label(e.to), how, holding, Label(e.from),
-                      thread, count);
+  *out += fmt::format("  {} {} here {} {}{}{}:\n", Label(e.to), how, holding, Label(e.from), thread,
+                      count);
   AppendStack(out, e.acquire_stack, "    ");
   if (!e.also_held.empty()) {
     std::string also;
@@ -224,8 +225,8 @@ void FindingPrinter::AppendThreads(std::string* out) const {
       *out += fmt::format("    {} is the main thread (tid {})\n", name, t.tid);
       continue;
     }
-    *out += fmt::format("    {} (tid {}) created by {} at:\n", name, t.tid,
-                        ThreadName(t.parent_tid));
+    *out +=
+        fmt::format("    {} (tid {}) created by {} at:\n", name, t.tid, ThreadName(t.parent_tid));
     AppendStack(out, t.create_stack, "      ");
   }
   *out += "\n";
@@ -334,11 +335,11 @@ std::string Plural(size_t n, const char* one, const char* many) {
 void AppendNotes(std::string* out, const Report& report, bool verbose) {
   for (const auto& t : report.traces) {
     if (verbose) {
-      *out += fmt::format(
-          "lockscope: note: {}: pid {} ({}), {}, {}, {} records, {}\n", t.path, t.pid,
-          t.exe.empty() ? "?" : t.exe, Plural(t.threads, "thread", "threads"),
-          Plural(t.locks, "lock", "locks"), t.records,
-          t.clean_exit ? "clean exit" : "no clean exit (killed, hung or crashed)");
+      *out +=
+          fmt::format("lockscope: note: {}: pid {} ({}), {}, {}, {} records, {}\n", t.path, t.pid,
+                      t.exe.empty() ? "?" : t.exe, Plural(t.threads, "thread", "threads"),
+                      Plural(t.locks, "lock", "locks"), t.records,
+                      t.clean_exit ? "clean exit" : "no clean exit (killed, hung or crashed)");
     }
     for (const auto& w : t.warnings) *out += fmt::format("lockscope: note: {}: {}\n", t.path, w);
   }
@@ -373,15 +374,15 @@ std::string SummaryLine(const Report& report, bool verbose) {
     for (const auto& f : report.findings) {
       if (f.kind == FindingKind::kLockOrderCycle) ++cycles;
     }
-    line += fmt::format("{}, {}{}", Plural(cycles, "lock-order-inversion", "lock-order-inversions"),
-                        Plural(report.findings.size() - cycles, "other finding", "other findings"),
-                        in);
+    line +=
+        fmt::format("{}, {}{}", Plural(cycles, "lock-order-inversion", "lock-order-inversions"),
+                    Plural(report.findings.size() - cycles, "other finding", "other findings"), in);
   }
   if (!report.suppressed.empty()) {
-    line += fmt::format(" ({}{})",
-                        Plural(report.suppressed.size(), "suppressed candidate",
-                               "suppressed candidates"),
-                        verbose ? " listed above" : "; --verbose lists them");
+    line += fmt::format(
+        " ({}{})",
+        Plural(report.suppressed.size(), "suppressed candidate", "suppressed candidates"),
+        verbose ? " listed above" : "; --verbose lists them");
   }
   return line + "\n";
 }

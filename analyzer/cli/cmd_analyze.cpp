@@ -1,7 +1,6 @@
 // cmd_analyze.cpp — `lockscope analyze`: traces in, report out.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <initializer_list>
 #include <string>

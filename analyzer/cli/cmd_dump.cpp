@@ -3,9 +3,9 @@
 // "type"; --json prints it as is (JSON Lines), the human form prints `type key=value ...` with lock
 // ids as L<n> and stack ids as s<n>. It shows the decoded Trace model, not raw bytes.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,7 +27,8 @@ constexpr const char* kDumpHelp =
     "Prints the decoded trace, one item per line: header, module, slot (live thread state at the\n"
     "end of the trace: state=running|blocked|exited, held locks, what it waits for), stack,\n"
     "lockdef, thread, acquire, join, misuse, fork, stats and warning. Lock ids print as L<n>,\n"
-    "stack ids as s<n>; held=[L1(x,s12)] is lock 1 held exclusively (s: shared), taken at stack 12.\n"
+    "stack ids as s<n>; held=[L1(x,s12)] is lock 1 held exclusively (s: shared), taken at stack "
+    "12.\n"
     "--json prints one JSON object per line with a \"type\" field (JSON Lines).\n"
     "\n"
     "Exit codes: 0 ok, 2 the trace cannot be read at all, 3 internal error.\n";
@@ -36,12 +37,18 @@ std::string Hex(uint64_t v) { return fmt::format("0x{:x}", v); }
 
 const char* KindName(trace::LockKind k) {
   switch (k) {
-    case trace::LockKind::kMutex: return "mutex";
-    case trace::LockKind::kRwLock: return "rwlock";
-    case trace::LockKind::kSpin: return "spin";
-    case trace::LockKind::kSemaphore: return "semaphore";
-    case trace::LockKind::kAnnotated: return "annotated";
-    default: return "unknown";
+    case trace::LockKind::kMutex:
+      return "mutex";
+    case trace::LockKind::kRwLock:
+      return "rwlock";
+    case trace::LockKind::kSpin:
+      return "spin";
+    case trace::LockKind::kSemaphore:
+      return "semaphore";
+    case trace::LockKind::kAnnotated:
+      return "annotated";
+    default:
+      return "unknown";
   }
 }
 
@@ -51,35 +58,52 @@ const char* ModeName(trace::LockMode m) {
 
 const char* StateName(trace::ThreadState s) {
   switch (s) {
-    case trace::ThreadState::kFree: return "free";
-    case trace::ThreadState::kRunning: return "running";
-    case trace::ThreadState::kBlocked: return "blocked";
-    case trace::ThreadState::kExited: return "exited";
+    case trace::ThreadState::kFree:
+      return "free";
+    case trace::ThreadState::kRunning:
+      return "running";
+    case trace::ThreadState::kBlocked:
+      return "blocked";
+    case trace::ThreadState::kExited:
+      return "exited";
   }
   return "unknown";
 }
 
 const char* WaitName(trace::WaitKind w) {
   switch (w) {
-    case trace::WaitKind::kNone: return "none";
-    case trace::WaitKind::kLock: return "lock";
-    case trace::WaitKind::kCond: return "cond";
-    case trace::WaitKind::kSem: return "sem";
-    case trace::WaitKind::kBarrier: return "barrier";
-    case trace::WaitKind::kJoin: return "join";
-    case trace::WaitKind::kFd: return "fd";
+    case trace::WaitKind::kNone:
+      return "none";
+    case trace::WaitKind::kLock:
+      return "lock";
+    case trace::WaitKind::kCond:
+      return "cond";
+    case trace::WaitKind::kSem:
+      return "sem";
+    case trace::WaitKind::kBarrier:
+      return "barrier";
+    case trace::WaitKind::kJoin:
+      return "join";
+    case trace::WaitKind::kFd:
+      return "fd";
   }
   return "unknown";
 }
 
 const char* MisuseName(trace::MisuseKind k) {
   switch (k) {
-    case trace::MisuseKind::kUnlockNotHeld: return "unlock-not-held";
-    case trace::MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
-    case trace::MisuseKind::kDestroyHeld: return "destroy-held";
-    case trace::MisuseKind::kRelockNonRecursive: return "relock-non-recursive";
-    case trace::MisuseKind::kExitHoldingLock: return "exit-holding-lock";
-    case trace::MisuseKind::kCondTwoMutexes: return "cond-two-mutexes";
+    case trace::MisuseKind::kUnlockNotHeld:
+      return "unlock-not-held";
+    case trace::MisuseKind::kUnlockNotOwner:
+      return "unlock-not-owner";
+    case trace::MisuseKind::kDestroyHeld:
+      return "destroy-held";
+    case trace::MisuseKind::kRelockNonRecursive:
+      return "relock-non-recursive";
+    case trace::MisuseKind::kExitHoldingLock:
+      return "exit-holding-lock";
+    case trace::MisuseKind::kCondTwoMutexes:
+      return "cond-two-mutexes";
   }
   return "unknown";
 }
@@ -104,33 +128,46 @@ Item Bits(uint32_t value, std::initializer_list<BitName> names) {
 Item HeldJson(const std::vector<HeldLock>& held) {
   Item out = Item::array();
   for (const HeldLock& h : held) {
-    out.push_back(Item{{"lock", h.lock_id}, {"mode", ModeName(h.mode)}, {"stack", h.stack_id},
+    out.push_back(Item{{"lock", h.lock_id},
+                       {"mode", ModeName(h.mode)},
+                       {"stack", h.stack_id},
                        {"count", h.count}});
   }
   return out;
 }
 
 void AddHeader(const Trace& t, std::vector<Item>* items) {
-  items->push_back(Item{
-      {"type", "header"}, {"path", t.path}, {"version", t.version}, {"pid", t.pid},
-      {"ppid", t.ppid}, {"exe", t.exe_path}, {"cmdline", t.cmdline},
-      {"stack_depth", t.stack_depth},
-      {"status", Bits(t.status_flags, {{trace::kStatusCleanExit, "clean-exit"},
-                                       {trace::kStatusDisabled, "disabled"},
-                                       {trace::kStatusTruncated, "truncated"},
-                                       {trace::kStatusForkChild, "fork-child"}})},
-      {"start_monotonic_ns", t.start_monotonic_ns}, {"start_realtime_ns", t.start_realtime_ns},
-      {"end_monotonic_ns", t.end_monotonic_ns}});
+  items->push_back(Item{{"type", "header"},
+                        {"path", t.path},
+                        {"version", t.version},
+                        {"pid", t.pid},
+                        {"ppid", t.ppid},
+                        {"exe", t.exe_path},
+                        {"cmdline", t.cmdline},
+                        {"stack_depth", t.stack_depth},
+                        {"status", Bits(t.status_flags, {{trace::kStatusCleanExit, "clean-exit"},
+                                                         {trace::kStatusDisabled, "disabled"},
+                                                         {trace::kStatusTruncated, "truncated"},
+                                                         {trace::kStatusForkChild, "fork-child"}})},
+                        {"start_monotonic_ns", t.start_monotonic_ns},
+                        {"start_realtime_ns", t.start_realtime_ns},
+                        {"end_monotonic_ns", t.end_monotonic_ns}});
   for (const auto& m : t.modules) {
-    items->push_back(Item{{"type", "module"}, {"start", Hex(m.start)}, {"end", Hex(m.end)},
-                          {"load_bias", Hex(m.load_bias)}, {"path", m.path}});
+    items->push_back(Item{{"type", "module"},
+                          {"start", Hex(m.start)},
+                          {"end", Hex(m.end)},
+                          {"load_bias", Hex(m.load_bias)},
+                          {"path", m.path}});
   }
 }
 
 void AddSlots(const Trace& t, std::vector<Item>* items) {
   for (const auto& s : t.slots) {
-    Item item{{"type", "slot"}, {"tid", s.tid}, {"state", StateName(s.state)},
-              {"pthread_self", Hex(s.pthread_self)}, {"held", HeldJson(s.held)}};
+    Item item{{"type", "slot"},
+              {"tid", s.tid},
+              {"state", StateName(s.state)},
+              {"pthread_self", Hex(s.pthread_self)},
+              {"held", HeldJson(s.held)}};
     if (s.held_overflow) item["held_overflow"] = true;
     if (s.wait_kind != trace::WaitKind::kNone) {
       item["wait"] = WaitName(s.wait_kind);
@@ -151,53 +188,83 @@ void AddDefinitions(const Trace& t, std::vector<Item>* items) {
     items->push_back(Item{{"type", "stack"}, {"stack", id}, {"pcs", frames}});
   }
   for (const auto& [id, l] : t.locks) {
-    items->push_back(Item{
-        {"type", "lockdef"}, {"lock", id}, {"kind", KindName(l.kind)},
-        {"address", Hex(l.address)}, {"generation", l.generation},
-        {"attrs", Bits(l.attrs, {{trace::kAttrRecursive, "recursive"},
-                                 {trace::kAttrErrorCheck, "errorcheck"},
-                                 {trace::kAttrPreferWriter, "prefer-writer"},
-                                 {trace::kAttrInitCalled, "init"},
-                                 {trace::kAttrStaticInitializer, "static-init"}})},
-        {"stack", l.stack_id}, {"destroyed", l.destroyed}});
+    items->push_back(
+        Item{{"type", "lockdef"},
+             {"lock", id},
+             {"kind", KindName(l.kind)},
+             {"address", Hex(l.address)},
+             {"generation", l.generation},
+             {"attrs", Bits(l.attrs, {{trace::kAttrRecursive, "recursive"},
+                                      {trace::kAttrErrorCheck, "errorcheck"},
+                                      {trace::kAttrPreferWriter, "prefer-writer"},
+                                      {trace::kAttrInitCalled, "init"},
+                                      {trace::kAttrStaticInitializer, "static-init"}})},
+             {"stack", l.stack_id},
+             {"destroyed", l.destroyed}});
   }
 }
 
 void AddThreads(const Trace& t, std::vector<Item>* items) {
   for (const auto& [tid, th] : t.threads) {
-    items->push_back(Item{
-        {"type", "thread"}, {"tid", tid}, {"parent", th.parent_tid}, {"name", th.name},
-        {"create_stack", th.create_stack_id}, {"parent_epoch", th.parent_epoch},
-        {"pthread_self", Hex(th.pthread_self)}, {"start_routine", Hex(th.start_routine)},
-        {"started", th.started}, {"start_seq", th.start_seq}, {"exited", th.exited},
-        {"via_pthread_exit", th.via_pthread_exit}, {"exit_seq", th.exit_seq},
-        {"held_at_exit", th.held_at_exit}, {"detached", th.detached}, {"joined", th.joined},
-        {"joiner", th.joiner_tid}, {"join_seq", th.join_seq}});
+    items->push_back(Item{{"type", "thread"},
+                          {"tid", tid},
+                          {"parent", th.parent_tid},
+                          {"name", th.name},
+                          {"create_stack", th.create_stack_id},
+                          {"parent_epoch", th.parent_epoch},
+                          {"pthread_self", Hex(th.pthread_self)},
+                          {"start_routine", Hex(th.start_routine)},
+                          {"started", th.started},
+                          {"start_seq", th.start_seq},
+                          {"exited", th.exited},
+                          {"via_pthread_exit", th.via_pthread_exit},
+                          {"exit_seq", th.exit_seq},
+                          {"held_at_exit", th.held_at_exit},
+                          {"detached", th.detached},
+                          {"joined", th.joined},
+                          {"joiner", th.joiner_tid},
+                          {"join_seq", th.join_seq}});
   }
 }
 
 void AddEvents(const Trace& t, std::vector<Item>* items) {
   for (const auto& a : t.acquires) {
-    items->push_back(Item{
-        {"type", "acquire"}, {"tid", a.tid}, {"seq", a.seq}, {"lock", a.lock_id},
-        {"mode", ModeName(a.mode)},
-        {"flags", Bits(a.flags, {{trace::kAcqTry, "try"}, {trace::kAcqTimed, "timed"},
-                                 {trace::kAcqFailed, "failed"},
-                                 {trace::kAcqContended, "contended"},
-                                 {trace::kAcqReentrant, "reentrant"}})},
-        {"held", HeldJson(a.held)}, {"stack", a.stack_id}, {"epoch", a.epoch},
-        {"time_ns", a.time_ns}});
+    items->push_back(Item{{"type", "acquire"},
+                          {"tid", a.tid},
+                          {"seq", a.seq},
+                          {"lock", a.lock_id},
+                          {"mode", ModeName(a.mode)},
+                          {"flags", Bits(a.flags, {{trace::kAcqTry, "try"},
+                                                   {trace::kAcqTimed, "timed"},
+                                                   {trace::kAcqFailed, "failed"},
+                                                   {trace::kAcqContended, "contended"},
+                                                   {trace::kAcqReentrant, "reentrant"}})},
+                          {"held", HeldJson(a.held)},
+                          {"stack", a.stack_id},
+                          {"epoch", a.epoch},
+                          {"time_ns", a.time_ns}});
   }
   for (const auto& j : t.joins) {
-    items->push_back(Item{{"type", "join"}, {"joiner", j.joiner_tid}, {"joined", j.joined_tid},
-                          {"seq", j.seq}, {"stack", j.stack_id}, {"epoch_after", j.epoch_after},
-                          {"failed", j.failed}, {"time_ns", j.time_ns}});
+    items->push_back(Item{{"type", "join"},
+                          {"joiner", j.joiner_tid},
+                          {"joined", j.joined_tid},
+                          {"seq", j.seq},
+                          {"stack", j.stack_id},
+                          {"epoch_after", j.epoch_after},
+                          {"failed", j.failed},
+                          {"time_ns", j.time_ns}});
   }
   for (const auto& m : t.misuses) {
-    items->push_back(Item{{"type", "misuse"}, {"tid", m.tid}, {"kind", MisuseName(m.kind)},
-                          {"seq", m.seq}, {"lock", m.lock_id}, {"object", Hex(m.object)},
-                          {"stack", m.stack_id}, {"other_tid", m.other_tid},
-                          {"other_id", m.other_id}, {"time_ns", m.time_ns}});
+    items->push_back(Item{{"type", "misuse"},
+                          {"tid", m.tid},
+                          {"kind", MisuseName(m.kind)},
+                          {"seq", m.seq},
+                          {"lock", m.lock_id},
+                          {"object", Hex(m.object)},
+                          {"stack", m.stack_id},
+                          {"other_tid", m.other_tid},
+                          {"other_id", m.other_id},
+                          {"time_ns", m.time_ns}});
   }
   for (int32_t child : t.forked_children) {
     items->push_back(Item{{"type", "fork"}, {"child", child}});
@@ -206,11 +273,17 @@ void AddEvents(const Trace& t, std::vector<Item>* items) {
 
 void AddStats(const Trace& t, std::vector<Item>* items) {
   const analysis::ReadStats& s = t.stats;
-  items->push_back(Item{{"type", "stats"}, {"file_bytes", s.file_bytes}, {"chunks", s.chunks},
-                        {"records", s.records}, {"unknown_records", s.unknown_records},
-                        {"bad_chunks", s.bad_chunks}, {"dropped_records", s.dropped_records},
-                        {"seq_gaps", s.seq_gaps}, {"clean_exit", s.clean_exit},
-                        {"runtime_disabled", s.runtime_disabled}, {"truncated", s.truncated}});
+  items->push_back(Item{{"type", "stats"},
+                        {"file_bytes", s.file_bytes},
+                        {"chunks", s.chunks},
+                        {"records", s.records},
+                        {"unknown_records", s.unknown_records},
+                        {"bad_chunks", s.bad_chunks},
+                        {"dropped_records", s.dropped_records},
+                        {"seq_gaps", s.seq_gaps},
+                        {"clean_exit", s.clean_exit},
+                        {"runtime_disabled", s.runtime_disabled},
+                        {"truncated", s.truncated}});
   for (const std::string& w : s.warnings) {
     items->push_back(Item{{"type", "warning"}, {"text", w}});
   }
@@ -245,7 +318,8 @@ std::string HumanValue(const std::string& key, const Item& v) {
   }
   if (v.is_array()) {  // bit names joined with '|'; addresses listed
     std::string out;
-    for (const Item& e : v) out += (out.empty() ? "" : key == "pcs" ? "," : "|") + HumanValue("", e);
+    for (const Item& e : v)
+      out += (out.empty() ? "" : key == "pcs" ? "," : "|") + HumanValue("", e);
     return key == "pcs" ? "[" + out + "]" : (out.empty() ? "none" : out);
   }
   return v.dump(-1, ' ', false, Item::error_handler_t::replace);

@@ -1,7 +1,6 @@
 // cmd_help.cpp — `lockscope help [CMD]`: the same text as `lockscope [CMD] --help`.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
@@ -33,7 +32,8 @@ class HelpCommand : public Command {
       }
     }
     std::string names;
-    for (const Command* command : Command::All()) names += std::string(names.empty() ? "" : ", ") + command->name();
+    for (const Command* command : Command::All())
+      names += std::string(names.empty() ? "" : ", ") + command->name();
     PrintError("help: unknown command '" + topic_ + "' (commands: " + names + ")");
     return kExitUsage;
   }

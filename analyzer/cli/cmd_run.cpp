@@ -6,7 +6,6 @@
 // flags.inc, the same X-macro table the runtime parses (STYLE habit 5): one command-line option per
 // row, written into LOCKSCOPE_OPTIONS, never by hand.
 
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -25,25 +25,11 @@
 #include "command.h"
 #include "program_check.h"
 #include "report_pipeline.h"
+#include "runtime_options.h"
 
 namespace lockscope {
 namespace cli {
 namespace {
-
-// One row of runtime/include/lockscope/flags.inc.
-struct RuntimeFlag {
-  const char* type;  // "bool" | "int" | "string"
-  const char* name;
-  const char* default_value;
-  const char* help;
-};
-
-constexpr RuntimeFlag kRuntimeFlags[] = {
-#define LOCKSCOPE_FLAG(type, name, def, help) {#type, #name, #def, help},
-#include "lockscope/flags.inc"
-#undef LOCKSCOPE_FLAG
-};
-constexpr size_t kRuntimeFlagCount = sizeof(kRuntimeFlags) / sizeof(kRuntimeFlags[0]);
 
 // The value a user gave for one runtime flag on the command line.
 struct RuntimeFlagValue {
@@ -66,59 +52,41 @@ constexpr const char* kRunHelpIntro =
     "\n"
     "Exit status: PROG's own (128+N if it died of signal N; --timeout kills it with SIGKILL),\n"
     "or N when there are findings and --error-exitcode N is given; 2 for a usage or input error\n"
-    "(missing or statically linked PROG, runtime not found, unwritable -o DIR); 3 internal error.\n";
-
-std::string OptionName(const char* flag) {
-  std::string name = flag;
-  for (char& c : name) c = c == '_' ? '-' : c;
-  return name;
-}
+    "(missing or statically linked PROG, runtime not found, unwritable -o DIR); 3 internal "
+    "error.\n";
 
 std::string RunFooter() {
   std::string text = kRunHelpIntro;
-  text += "\nRuntime options (from flags.inc; set through LOCKSCOPE_OPTIONS=key=value:key=value,\n"
-          "which the options above write; entries already in LOCKSCOPE_OPTIONS are kept):\n";
+  text +=
+      "\nRuntime options (from flags.inc; set through LOCKSCOPE_OPTIONS=key=value:key=value,\n"
+      "which the options above write; entries already in LOCKSCOPE_OPTIONS are kept):\n";
   for (const RuntimeFlag& f : kRuntimeFlags) {
-    text += fmt::format("  {:<14} {:<7} default {:<6} {}\n", f.name, f.type, f.default_value,
-                        f.help);
+    text +=
+        fmt::format("  {:<14} {:<7} default {:<6} {}\n", f.name, f.type, f.default_value, f.help);
   }
   return text;
-}
-
-// "a=1:b=2" with `updates` applied: a key given on the command line replaces the same key.
-std::string MergeOptions(const char* existing,
-                         const std::vector<std::pair<std::string, std::string>>& updates) {
-  std::vector<std::string> entries;
-  std::string rest = existing != nullptr ? existing : "";
-  size_t start = 0;
-  while (start < rest.size()) {
-    size_t colon = rest.find(':', start);
-    if (colon == std::string::npos) colon = rest.size();
-    std::string entry = rest.substr(start, colon - start);
-    std::string key = entry.substr(0, entry.find('='));
-    bool replaced = false;
-    for (const auto& u : updates) replaced = replaced || u.first == key;
-    if (!entry.empty() && !replaced) entries.push_back(entry);
-    start = colon + 1;
-  }
-  for (const auto& u : updates) entries.push_back(u.first + "=" + u.second);
-  std::string out;
-  for (const std::string& e : entries) out += (out.empty() ? "" : ":") + e;
-  return out;
 }
 
 // Forwarding SIGINT/SIGTERM: the handler may only touch a sig_atomic_t and call kill(2).
 volatile sig_atomic_t g_child_pid = 0;
 
-void ForwardSignal(int sig) {
+void ForwardSignal(int sig, siginfo_t* info, void*) {
+  // A terminal's ^C goes to the whole foreground process group (si_code SI_KERNEL): the program
+  // already has it, and a second copy would look like a second ^C to it.
+  if (info != nullptr && info->si_code == SI_KERNEL) return;
   if (g_child_pid > 0) kill(static_cast<pid_t>(g_child_pid), sig);
 }
 
-void InstallForwarding() {
+void SetForwarding(bool on) {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = ForwardSignal;
   sigemptyset(&sa.sa_mask);
+  if (on) {
+    sa.sa_sigaction = ForwardSignal;
+    sa.sa_flags = SA_SIGINFO;
+  } else {
+    sa.sa_handler = SIG_DFL;  // analysis can be interrupted like any program
+  }
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
@@ -196,10 +164,10 @@ void RunCommand::Setup(CLI::App* app) {
 void RunCommand::AddRuntimeFlags(CLI::App* app) {
   for (size_t i = 0; i < kRuntimeFlagCount; ++i) {
     const RuntimeFlag& f = kRuntimeFlags[i];
-    std::string name = "--" + OptionName(f.name);
-    if (app->get_option_no_throw(name) != nullptr) name = "--runtime-" + OptionName(f.name);
-    std::string help = fmt::format("runtime: {} (LOCKSCOPE_OPTIONS {}, default {})", f.help,
-                                   f.name, f.default_value);
+    std::string name = "--" + RuntimeOptionName(f.name);
+    if (app->get_option_no_throw(name) != nullptr) name = "--runtime-" + RuntimeOptionName(f.name);
+    std::string help = fmt::format("runtime: {} (LOCKSCOPE_OPTIONS {}, default {})", f.help, f.name,
+                                   f.default_value);
     RuntimeFlagValue& v = flags_[i];
     if (std::strcmp(f.type, "bool") == 0) {
       v.option = app->add_flag(name, v.b, help);
@@ -226,7 +194,7 @@ bool RunCommand::RuntimeOptionsEnv(std::string* value) {
     }
     updates.emplace_back(kRuntimeFlags[i].name, text);
   }
-  *value = MergeOptions(std::getenv("LOCKSCOPE_OPTIONS"), updates);
+  *value = MergeRuntimeOptions(std::getenv("LOCKSCOPE_OPTIONS"), updates);
   return true;
 }
 
@@ -278,9 +246,10 @@ int RunCommand::WaitForChild(pid_t pid) {
     if (r == pid) break;
     if (r < 0 && errno != EINTR) throw std::runtime_error("waitpid failed");
     if (timeout_s_ > 0 && !killed && NowSeconds() >= deadline) {
-      PrintNote(fmt::format("{} still running after {} s; stopping it and analyzing what it "
-                            "recorded",
-                            command_[0], timeout_s_));
+      PrintNote(
+          fmt::format("{} still running after {} s; stopping it and analyzing what it "
+                      "recorded",
+                      command_[0], timeout_s_));
       kill(pid, SIGKILL);
       killed = true;
     }
@@ -308,9 +277,10 @@ int RunCommand::Run() {
   // Traces already in a reused -o DIR belong to earlier runs: report only this run's.
   std::set<std::string> earlier = ListTraceFiles(trace_dir_);
 
-  InstallForwarding();
+  SetForwarding(true);
   pid_t pid = StartChild(resolved, runtime, options_env);
   int status = WaitForChild(pid);
+  SetForwarding(false);
   int exec_errno = 0;
   bool exec_failed = read(exec_error_fd_, &exec_errno, sizeof(exec_errno)) ==
                      static_cast<ssize_t>(sizeof(exec_errno));
@@ -325,9 +295,10 @@ int RunCommand::Run() {
     if (earlier.count(name) == 0) files.push_back(trace_dir_ + "/" + name);
   }
   if (files.empty()) {
-    PrintError(fmt::format("{} wrote no trace to {} (the runtime was not loaded: a setuid or "
-                           "statically linked program?)",
-                           command_[0], trace_dir_));
+    PrintError(
+        fmt::format("{} wrote no trace to {} (the runtime was not loaded: a setuid or "
+                    "statically linked program?)",
+                    command_[0], trace_dir_));
     return kExitUsage;
   }
   PipelineResult result = AnalyzeAndReport(files, report_options_, report_path_, stderr);

@@ -2,7 +2,6 @@
 // same viz as the dynamic analysis (the static analyzer produces an analysis::Report too).
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <initializer_list>
 #include <string>
@@ -44,8 +43,7 @@ class StaticCommand : public Command {
         ->type_name("FILE");
     app->add_option("-p,--build-dir", build_dir_, "directory holding compile_commands.json")
         ->type_name("BUILD_DIR");
-    app->add_option("FILE", files_, "source files (with -p: only these entries)")
-        ->type_name("");
+    app->add_option("FILE", files_, "source files (with -p: only these entries)")->type_name("");
   }
 
   int Run() override {

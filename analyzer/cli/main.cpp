@@ -4,7 +4,6 @@
 // exceptions -> 3 ("lockscope: internal error: ...").
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -37,7 +36,8 @@ int Dispatch(int argc, char** argv) {
   // CLI11 would say "A subcommand is required" without naming the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
-    for (const Command* command : Command::All()) known = known || argv[1] == std::string(command->name());
+    for (const Command* command : Command::All())
+      known = known || argv[1] == std::string(command->name());
     if (!known) {
       PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
       return kExitUsage;

@@ -2,10 +2,10 @@
 
 #include "report_pipeline.h"
 
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -163,9 +163,8 @@ bool RenderReport(const analysis::Report& report_in, const ReportOptions& option
   return WriteGraphs(report, options) && ok;
 }
 
-PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
-                                const ReportOptions& options, const std::string& out_path,
-                                std::FILE* stream) {
+PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const ReportOptions& options,
+                                const std::string& out_path, std::FILE* stream) {
   PipelineResult result;
   std::vector<analysis::Trace> traces;
   for (const std::string& path : files) {

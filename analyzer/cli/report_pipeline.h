@@ -28,13 +28,13 @@ namespace cli {
 
 // The report options shared by `analyze` and `run` (one definition, one help text).
 struct ReportOptions {
-  std::string format = "text";   // text | json
-  std::string color = "auto";    // auto | always | never (text only)
+  std::string format = "text";  // text | json
+  std::string color = "auto";   // auto | always | never (text only)
   bool verbose = false;
   std::string sysroot;
   std::vector<std::string> debug_paths;
-  std::string dot_path;          // also write the lock graph as DOT here
-  std::string svg_path;          // also write the lock graph as SVG here
+  std::string dot_path;  // also write the lock graph as DOT here
+  std::string svg_path;  // also write the lock graph as SVG here
 };
 
 // All of the above. AddRenderOptions adds only format/color/verbose/dot/svg (for `static`, which
@@ -63,9 +63,8 @@ bool RenderReport(const analysis::Report& report, const ReportOptions& options,
 
 // Reads, analyzes and renders `files`. The report goes to `out_path` when it is not empty, else to
 // `stream` (colour "auto" then means isatty(stream)).
-PipelineResult AnalyzeAndReport(const std::vector<std::string>& files,
-                                const ReportOptions& options, const std::string& out_path,
-                                std::FILE* stream);
+PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const ReportOptions& options,
+                                const std::string& out_path, std::FILE* stream);
 
 }  // namespace cli
 }  // namespace lockscope

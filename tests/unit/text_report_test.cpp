@@ -50,11 +50,10 @@ EdgeEvidence Edge(int from, int to, uint32_t tid, int acquire_line, int held_lin
   e.from_mode = "exclusive";
   e.to_mode = "exclusive";
   e.tid = tid;
-  e.acquire_stack = {SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp",
-                                 acquire_line),
-                     SourceFrame("main", "samples/abba_mutex.cpp", 50)};
-  e.held_stack = {SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp",
-                              held_line)};
+  e.acquire_stack = {
+      SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp", acquire_line),
+      SourceFrame("main", "samples/abba_mutex.cpp", 50)};
+  e.held_stack = {SourceFrame("Transfer(Account&, Account&)", "samples/abba_mutex.cpp", held_line)};
   return e;
 }
 
@@ -158,7 +157,8 @@ TEST(TextReportTest, TraceWarningsAreNotes) {
   r.traces[0].warnings = {"truncated: the file ends inside chunk 3"};
   r.traces[1].path = "b.lstrace";
   std::string out = RenderText(r, TextOptions{});
-  EXPECT_THAT(out, HasSubstr("lockscope: note: a.lstrace: truncated: the file ends inside chunk 3\n"));
+  EXPECT_THAT(out,
+              HasSubstr("lockscope: note: a.lstrace: truncated: the file ends inside chunk 3\n"));
   EXPECT_THAT(out, HasSubstr("SUMMARY: lockscope: no findings in 2 processes\n"));
 }
 
@@ -207,9 +207,11 @@ TEST(TextReportTest, OtherKindsShowKindSubkindStoryAndStacks) {
                              "g_registry_mu (the program hung here) (pid=77)\n"));
   EXPECT_THAT(out, HasSubstr("  thread T1 relocks g_registry_mu, which it already holds\n"));
   EXPECT_THAT(out, HasSubstr("  A default mutex is not recursive.\n  The second lock blocks"));
-  EXPECT_THAT(out, HasSubstr("  Relocked here:\n    #0 AddClient() samples/aa_self_deadlock.cpp:21\n"));
+  EXPECT_THAT(out,
+              HasSubstr("  Relocked here:\n    #0 AddClient() samples/aa_self_deadlock.cpp:21\n"));
   EXPECT_THAT(out, HasSubstr("M0 (g_registry_mu): mutex at 0x5040"));
-  EXPECT_THAT(out, HasSubstr("SUMMARY: lockscope: 0 lock-order-inversions, 1 other finding in 1 process"));
+  EXPECT_THAT(
+      out, HasSubstr("SUMMARY: lockscope: 0 lock-order-inversions, 1 other finding in 1 process"));
   EXPECT_THAT(out, Not(HasSubstr("DEADLOCK")));
 }
 
@@ -217,8 +219,9 @@ TEST(TextReportTest, LongGeneratedNamesAreSpelledOutOnlyInTheCycleLine) {
   Report r = AbbaReport();
   r.findings[0].locks[1].name = "mutex 0x7ffd0040 first locked at Transfer(Account&) bank.cc:42";
   std::string out = RenderText(r, TextOptions{});
-  EXPECT_THAT(out, HasSubstr("=> M1 (mutex 0x7ffd0040 first locked at Transfer(Account&) bank.cc:42)"
-                             " => M0\n"));
+  EXPECT_THAT(out,
+              HasSubstr("=> M1 (mutex 0x7ffd0040 first locked at Transfer(Account&) bank.cc:42)"
+                        " => M0\n"));
   EXPECT_THAT(out, HasSubstr("  M1 acquired here while holding M0 (g_mu_a) in thread T1:"));
   EXPECT_THAT(out, HasSubstr("   lock(M1);"));
 }
@@ -230,7 +233,8 @@ TEST(TextReportTest, UnnamedThreadsAndStaticFindings) {
   r.findings[0].edges[0].tid = 0;     // static pass: no thread
   std::string out = RenderText(r, TextOptions{});
   EXPECT_THAT(out, HasSubstr("M1 (g_mu_b) acquired here while holding M0 (g_mu_a):\n"));
-  EXPECT_THAT(out, HasSubstr("acquired here while holding M1 (g_mu_b) in the main thread (tid 1234):"));
+  EXPECT_THAT(out,
+              HasSubstr("acquired here while holding M1 (g_mu_b) in the main thread (tid 1234):"));
   EXPECT_THAT(out, Not(HasSubstr("thread thread")));
 }
 
