@@ -181,6 +181,7 @@ SuppressedCandidate MakeSuppressed(FindingContext& ctx, const LockGraph& graph,
   s.kind = FindingKind::kLockOrderCycle;
   s.reason_id = result.reason_id;
   s.reason = SuppressionReason(ctx, cycle, result);
+  if (result.capped) s.reason += " (only the first witness combinations were examined)";
   std::set<uint32_t> tids;
   for (size_t i = 0; i < cycle.size(); ++i) {
     s.locks.push_back(ctx.MakeLockRef(cycle[i]));

@@ -29,6 +29,41 @@ std::vector<const Witness*> WitnessClasses(const LockEdge& edge) {
   return out;
 }
 
+// Shortcuts for the common infeasible cases, so they cost O(witnesses) instead of a search: one
+// thread behind every witness, or one lock held exclusively by every witness of every edge.
+bool TriviallyInfeasible(const std::vector<std::vector<const Witness*>>& classes,
+                         Feasibility* result) {
+  std::set<uint32_t> tids;
+  std::set<uint32_t> common;
+  bool first = true;
+  for (const auto& edge : classes) {
+    for (const Witness* w : edge) {
+      tids.insert(w->tid);
+      std::set<uint32_t> held;
+      for (const HeldLock& h : w->also_held) {
+        if (h.mode == LockMode::kExclusive && (first || common.count(h.lock_id) != 0)) {
+          held.insert(h.lock_id);
+        }
+      }
+      common = std::move(held);
+      first = false;
+    }
+  }
+  for (const auto& edge : classes) result->witnesses.push_back(edge.front());
+  if (tids.size() == 1) {
+    result->reason_id = "single-thread";
+    result->single_tid = *tids.begin();
+    return true;
+  }
+  if (!common.empty()) {
+    result->reason_id = "gate-lock";
+    result->gate_lock = *common.begin();
+    return true;
+  }
+  result->witnesses.clear();
+  return false;
+}
+
 class Search {
  public:
   Search(const std::vector<std::vector<const Witness*>>& classes, const HappensBeforeGraph& hb,
@@ -38,6 +73,7 @@ class Search {
   Feasibility Run() {
     Recurse(0);
     Feasibility result = miss_;
+    result.capped = budget_ == 0;
     if (best_score_ > 0) {
       result = Feasibility{};
       result.feasible = true;
@@ -168,6 +204,7 @@ Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint
     result.reason_id = "missing-edge";
     return result;
   }
+  if (TriviallyInfeasible(classes, &result)) return result;
   return Search(classes, happens_before, max_assignments).Run();
 }
 

@@ -42,11 +42,12 @@ struct Feasibility {
   uint32_t single_tid = 0;     // single-thread: the one thread
   uint32_t ordered_tid_a = 0;  // happens-before: one ordered pair (a's witness before b's)
   uint32_t ordered_tid_b = 0;
+  bool capped = false;  // max_assignments stopped the search before it was exhaustive
 };
 
 Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint32_t>& cycle,
                                   const HappensBeforeGraph& happens_before,
-                                  uint64_t max_assignments = 200000);
+                                  uint64_t max_assignments = 50000);
 
 }  // namespace analysis
 }  // namespace lockscope

@@ -61,22 +61,25 @@ uint64_t LockEdge::TotalCount() const {
 }
 
 LockGraph::LockGraph(const Trace& trace) {
-  // (from, to) -> witnesses; a std::map keeps edges sorted without a separate pass.
+  // (from, to) -> witnesses, plus a per-edge index by witness key so that a trace with many
+  // threads on one edge stays O(n log n). std::map keeps edges sorted without a separate pass.
+  using Key = decltype(WitnessKey(Witness{}));
   std::map<std::pair<uint32_t, uint32_t>, std::vector<Witness>> edges;
+  std::map<std::pair<uint32_t, uint32_t>, std::map<Key, size_t>> index;
   for (const AcquireEvent& a : trace.acquires) {
     if (IsFailedAttempt(a.flags)) continue;
     for (const HeldLock& h : a.held) {
       if (h.lock_id == a.lock_id) continue;  // relock: a self-deadlock, not an order
-      std::vector<Witness>& list = edges[{h.lock_id, a.lock_id}];
+      std::pair<uint32_t, uint32_t> edge_key{h.lock_id, a.lock_id};
+      std::vector<Witness>& list = edges[edge_key];
       Witness w = MakeWitness(a, h);
-      auto key = WitnessKey(w);
-      auto same = std::find_if(list.begin(), list.end(),
-                               [&](const Witness& o) { return WitnessKey(o) == key; });
-      if (same == list.end()) {
+      auto [it, inserted] = index[edge_key].emplace(WitnessKey(w), list.size());
+      if (inserted) {
         list.push_back(std::move(w));
       } else {
-        ++same->count;
-        same->seq = std::min(same->seq, w.seq);
+        Witness& same = list[it->second];
+        ++same.count;
+        same.seq = std::min(same.seq, w.seq);
       }
     }
   }

@@ -185,6 +185,13 @@ Stack Symbolizer::SymbolizeStack(const std::vector<uint64_t>& pcs) {
 }
 
 std::optional<std::string> Symbolizer::DataSymbol(uint64_t address) {
+  if (auto it = data_cache_.find(address); it != data_cache_.end()) return it->second;
+  std::optional<std::string> name = LookUpDataSymbol(address);
+  data_cache_.emplace(address, name);
+  return name;
+}
+
+std::optional<std::string> Symbolizer::LookUpDataSymbol(uint64_t address) {
   Dwfl_Module* module = DwflModule(address);
   if (module == nullptr) return std::nullopt;
   GElf_Off offset = 0;

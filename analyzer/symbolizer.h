@@ -60,6 +60,7 @@ class Symbolizer {
  private:
   const ModuleInfo* FindModule(uint64_t address) const;
   Dwfl_Module* DwflModule(uint64_t address);
+  std::optional<std::string> LookUpDataSymbol(uint64_t address);
   void NoteModuleQuality(Dwfl_Module* module, const std::string& path);
   void Warn(const std::string& path, const std::string& what);
 
@@ -69,6 +70,7 @@ class Symbolizer {
   std::vector<ModuleInfo> modules_;   // sorted by start
   std::unique_ptr<Session> session_;  // null when symbolization is disabled
   std::map<std::pair<uint64_t, bool>, Frame> cache_;
+  std::map<uint64_t, std::optional<std::string>> data_cache_;
   std::set<std::string> checked_modules_;
   std::set<std::string> warned_modules_;
   std::vector<std::string> warnings_;

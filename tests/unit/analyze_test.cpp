@@ -164,6 +164,31 @@ TEST(AnalyzeTest, GateLockHeldAroundBothIsSuppressed) {
       << r.suppressed[0].reason;
 }
 
+TEST(AnalyzeTest, DifferentGatesPerPairingAreStillGates) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1).Thread(203, kMain, 2);
+  // A->B by T1 under G and by T3 under C; B->A by T2 under both G and C. Every pairing shares a
+  // gate, though no single lock is held by all three witnesses.
+  b.Lock(201, kB, {kG, kA}).Lock(203, kB, {kC, kA}).Lock(202, kA, {kG, kC, kB});
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "gate-lock");
+}
+
+TEST(AnalyzeTest, SearchPicksTheWitnessFromAnotherThread) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  // T1 takes both orders; T2 takes A->B only. The feasible pairing is T2's A->B with T1's B->A.
+  b.Lock(201, kB, {kA}).Lock(201, kA, {kB}).Lock(202, kB, {kA});
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0]->edges[0].tid, 202u);
+  EXPECT_EQ(cycles[0]->edges[1].tid, 201u);
+  EXPECT_EQ(cycles[0]->edges[0].count, 2u);  // both A->B records support the edge
+}
+
 TEST(AnalyzeTest, GateHeldSharedByBothDoesNotSerialize) {
   TraceBuilder b;
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);
