@@ -25,6 +25,26 @@ constexpr const char* kMainHelp =
     "  lockscope dump TRACE              print every decoded item of a trace\n"
     "  lockscope help CMD                the options of one command\n";
 
+Command* FindCommand(const std::string& name) {
+  for (Command* command : Command::All()) {
+    if (name == command->name()) return command;
+  }
+  return nullptr;
+}
+
+// For a command that takes trailing arguments, hands it everything after the first "--" and
+// returns the argc CLI11 should see.
+int SplitTrailingArgs(Command* command, int argc, char** argv) {
+  if (command == nullptr || !command->TakesTrailingArgs()) return argc;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      command->SetTrailingArgs(std::vector<std::string>(argv + i + 1, argv + argc));
+      return i;
+    }
+  }
+  return argc;
+}
+
 int Dispatch(int argc, char** argv) {
   CLI::App app(kMainHelp, "lockscope");
   app.set_version_flag("--version", VersionString());
@@ -33,26 +53,13 @@ int Dispatch(int argc, char** argv) {
   for (Command* command : Command::All()) {
     command->Setup(app.add_subcommand(command->name(), command->summary()));
   }
+  Command* chosen = argc > 1 ? FindCommand(argv[1]) : nullptr;
   // CLI11 would say "A subcommand is required" without naming the word it did not know.
-  if (argc > 1 && argv[1][0] != '-') {
-    bool known = false;
-    for (const Command* command : Command::All())
-      known = known || argv[1] == std::string(command->name());
-    if (!known) {
-      PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
-      return kExitUsage;
-    }
+  if (argc > 1 && argv[1][0] != '-' && chosen == nullptr) {
+    PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
+    return kExitUsage;
   }
-  for (Command* command : Command::All()) {
-    if (argc > 1 && command->TakesTrailingArgs() && argv[1] == std::string(command->name())) {
-      for (int i = 2; i < argc; ++i) {
-        if (std::string(argv[i]) != "--") continue;
-        command->SetTrailingArgs(std::vector<std::string>(argv + i + 1, argv + argc));
-        argc = i;  // CLI11 sees only what comes before "--"
-        break;
-      }
-    }
-  }
+  argc = SplitTrailingArgs(chosen, argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
