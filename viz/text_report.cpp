@@ -28,7 +28,8 @@ using analysis::SuppressedCandidate;
 
 constexpr const char* kRule = "==================";
 constexpr size_t kMaxScenarioName = 24;  // longer names fall back to the M<i> label
-constexpr size_t kMaxInlineName = 40;    // longer names are spelled out only in the cycle line
+constexpr size_t kMaxInlineName = 40;
+constexpr size_t kStoryWidth = 100;  // longer names are spelled out only in the cycle line
 
 // Colour is a property of one rendering; a small helper keeps the escapes in one place.
 class Painter {
@@ -70,6 +71,26 @@ std::string FormatFrame(size_t index, const Frame& f) {
     out += " (" + where + ")";
   }
   return out;
+}
+
+// Appends `line` word-wrapped at kStoryWidth columns with a two-space indent. A word longer than
+// the width (a demangled name) gets a line of its own rather than being cut.
+void AppendWrapped(std::string* out, const std::string& line) {
+  std::string current = "  ";
+  size_t pos = 0;
+  while (pos < line.size()) {
+    size_t space = line.find(' ', pos);
+    if (space == std::string::npos) space = line.size();
+    std::string word = line.substr(pos, space - pos);
+    pos = space + 1;
+    if (word.empty()) continue;
+    if (current.size() > 2 && current.size() + 1 + word.size() > kStoryWidth) {
+      *out += current + "\n";
+      current = "  ";
+    }
+    current += (current.size() > 2 ? " " : "") + word;
+  }
+  *out += current + "\n";
 }
 
 void AppendStack(std::string* out, const Stack& stack, const char* indent) {
@@ -243,13 +264,14 @@ void FindingPrinter::AppendExtraStacks(std::string* out) const {
   }
 }
 
+// The story is prose: each of its lines is word-wrapped to kStoryWidth, indented by two.
 void FindingPrinter::AppendStory(std::string* out) const {
   if (f_.story.empty()) return;
   size_t start = 0;
   while (start <= f_.story.size()) {
     size_t nl = f_.story.find('\n', start);
     if (nl == std::string::npos) nl = f_.story.size();
-    *out += "  " + f_.story.substr(start, nl - start) + "\n";
+    AppendWrapped(out, f_.story.substr(start, nl - start));
     start = nl + 1;
   }
   *out += "\n";

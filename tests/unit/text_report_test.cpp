@@ -238,6 +238,25 @@ TEST(TextReportTest, UnnamedThreadsAndStaticFindings) {
   EXPECT_THAT(out, Not(HasSubstr("thread thread")));
 }
 
+TEST(TextReportTest, StoryIsWrappedAtOneHundredColumns) {
+  Report r = AbbaReport();
+  std::string sentence;
+  for (int i = 0; i < 40; ++i) sentence += "word" + std::to_string(i) + " ";
+  r.findings[0].story = sentence + "\nSecond paragraph.";
+  std::string out = RenderText(r, TextOptions{});
+  size_t start = out.find("  word0 ");
+  ASSERT_NE(start, std::string::npos);
+  size_t end = out.find("Second paragraph.", start);
+  ASSERT_NE(end, std::string::npos);
+  for (size_t line = start; line < end;) {
+    size_t nl = out.find('\n', line);
+    EXPECT_LE(nl - line, 100u);
+    EXPECT_EQ(out.compare(line, 2, "  "), 0);
+    line = nl + 1;
+  }
+  EXPECT_THAT(out, HasSubstr("word39\n  Second paragraph.\n"));
+}
+
 TEST(TextReportTest, ColorOnlyWhenAsked) {
   std::string out = RenderText(AbbaReport(), TextOptions{true, false});
   EXPECT_THAT(out, HasSubstr("\033[1m\033[31mWARNING:\033[0m"));
