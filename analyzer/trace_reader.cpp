@@ -586,7 +586,8 @@ bool ReadTraceFromBytes(std::string_view bytes, const std::string& name, Trace* 
 }
 
 bool ReadTrace(const std::string& path, Trace* out, std::string* error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO by mistake must not hang; it is refused below as not a regular file.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     *error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
     return false;
