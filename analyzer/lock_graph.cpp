@@ -41,6 +41,12 @@ Witness MakeWitness(const AcquireEvent& a, const HeldLock& from) {
   return w;
 }
 
+bool IsReacquire(const AcquireEvent& a) {
+  return (a.flags & tf::kAcqReentrant) != 0 ||
+         std::any_of(a.held.begin(), a.held.end(),
+                     [&](const HeldLock& h) { return h.lock_id == a.lock_id; });
+}
+
 }  // namespace
 
 bool IsFailedAttempt(uint8_t flags) {
@@ -67,9 +73,11 @@ LockGraph::LockGraph(const Trace& trace) {
   std::map<std::pair<uint32_t, uint32_t>, std::vector<Witness>> edges;
   std::map<std::pair<uint32_t, uint32_t>, std::map<Key, size_t>> index;
   for (const AcquireEvent& a : trace.acquires) {
-    if (IsFailedAttempt(a.flags)) continue;
+    // A re-acquisition of a lock the thread already holds (recursive mutex, or a relock that
+    // self-deadlocks, reported as misuse) never waits for another thread: it orders nothing. With
+    // R held, "lock(M); lock(R)" must not give M -> R, or every recursive pattern is a cycle.
+    if (IsFailedAttempt(a.flags) || IsReacquire(a)) continue;
     for (const HeldLock& h : a.held) {
-      if (h.lock_id == a.lock_id) continue;  // relock: a self-deadlock, not an order
       std::pair<uint32_t, uint32_t> edge_key{h.lock_id, a.lock_id};
       std::vector<Witness>& list = edges[edge_key];
       Witness w = MakeWitness(a, h);

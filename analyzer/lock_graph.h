@@ -2,8 +2,9 @@
 //
 // What: a directed graph whose nodes are lock ids and whose edge A -> B means "B was acquired (or
 // a blocking attempt was made) while A was held". Built once from Trace::acquires: every acquire
-// that is not a *failed* try/timed attempt contributes one edge h.lock_id -> lock_id per held
-// entry h with h.lock_id != lock_id (re-acquiring a held lock is a relock, not an order).
+// that is not a *failed* try/timed attempt and not a re-acquisition of a lock already held
+// (kAcqReentrant, or lock_id among the held entries: it cannot wait for another thread)
+// contributes one edge h.lock_id -> lock_id per held entry h.
 // Each edge keeps every distinct Witness (who, where, in which modes, what else was held), with a
 // count of the records that repeat it, so a detector can choose the witnesses that make a cycle
 // feasible and a report can show them.

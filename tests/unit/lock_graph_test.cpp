@@ -52,6 +52,16 @@ TEST(LockGraphTest, RelockIsNotAnEdge) {
   EXPECT_TRUE(g.edges().empty());
 }
 
+TEST(LockGraphTest, ReacquireOfAHeldLockOrdersNothing) {
+  Trace t;
+  // R=1 recursive: lock(R); lock(M=2); lock(R) again. Only R -> M is an order.
+  t.acquires = {Acq(1, 1, 2, {1}), Acq(1, 2, 1, {1, 2}), Acq(1, 3, 1, {2}, tf::kAcqReentrant)};
+  LockGraph g(t);
+  ASSERT_TRUE(g.CheckInvariants());
+  ASSERT_EQ(g.edges().size(), 1u);
+  EXPECT_NE(g.FindEdge(1, 2), nullptr);
+}
+
 TEST(LockGraphTest, FailedTryIsNoEdgeSuccessfulTryIsNonBlocking) {
   Trace t;
   t.acquires = {Acq(1, 1, 2, {1}, tf::kAcqTry | tf::kAcqFailed),
