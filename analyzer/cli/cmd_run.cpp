@@ -97,6 +97,22 @@ double NowSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// True when LOCKSCOPE_OPTIONS (as passed to the program) turns recording off: the last
+// "enabled=" entry wins, as in the runtime's parser.
+bool RuntimeDisabled(const std::string& options) {
+  bool disabled = false;
+  size_t start = 0;
+  while (start < options.size()) {
+    size_t colon = options.find(':', start);
+    if (colon == std::string::npos) colon = options.size();
+    std::string entry = options.substr(start, colon - start);
+    if (entry.rfind("enabled=", 0) == 0)
+      disabled = entry == "enabled=0" || entry == "enabled=false";
+    start = colon + 1;
+  }
+  return disabled;
+}
+
 // The program's status as a shell would report it.
 int ExitStatusOf(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -293,6 +309,10 @@ int RunCommand::Run() {
   std::vector<std::string> files;
   for (const std::string& name : ListTraceFiles(trace_dir_)) {
     if (earlier.count(name) == 0) files.push_back(trace_dir_ + "/" + name);
+  }
+  if (files.empty() && RuntimeDisabled(options_env)) {
+    PrintNote("the runtime was disabled (enabled=0): nothing recorded, nothing to analyze");
+    return ExitStatusOf(status);
   }
   if (files.empty()) {
     PrintError(
