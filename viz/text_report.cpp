@@ -338,7 +338,7 @@ std::string FindingPrinter::Render() const {
     AppendStory(&out);
   }
   for (const auto& e : f_.edges) AppendEdge(&out, e);
-  if (!cycle || options_.verbose) AppendLocks(&out);
+  AppendLocks(&out);
   AppendExtraStacks(&out);
   AppendThreads(&out);
   AppendScenario(&out);
