@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -47,6 +48,69 @@ class Painter {
 };
 
 std::string Hex(uint64_t v) { return fmt::format("0x{:x}", v); }
+
+// Names, paths and symbols come from the traced program (pthread_setname_np, file names, ...).
+// A control byte in them must not draw on the reader's terminal (ESC sequences) or forge report
+// lines (a newline followed by "WARNING:"), so they print as \xNN.
+void Clean(std::string* s, bool keep_newlines = false) {
+  std::string out;
+  for (unsigned char c : *s) {
+    if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  *s = std::move(out);
+}
+
+void CleanStack(Stack* stack) {
+  for (Frame& f : *stack) {
+    Clean(&f.module);
+    Clean(&f.function);
+    Clean(&f.file);
+  }
+}
+
+void CleanLock(LockRef* l) {
+  Clean(&l->kind);
+  Clean(&l->name);
+  CleanStack(&l->first_stack);
+}
+
+void CleanFinding(Finding* f) {
+  for (std::string* s : {&f->subkind, &f->severity, &f->summary, &f->trace_path}) Clean(s);
+  Clean(&f->story, /*keep_newlines=*/true);
+  for (LockRef& l : f->locks) CleanLock(&l);
+  for (EdgeEvidence& e : f->edges) {
+    Clean(&e.from_mode);
+    Clean(&e.to_mode);
+    CleanStack(&e.acquire_stack);
+    CleanStack(&e.held_stack);
+  }
+  for (analysis::ThreadRef& t : f->threads) {
+    Clean(&t.name);
+    CleanStack(&t.create_stack);
+  }
+  for (analysis::ScenarioStep& step : f->scenario) Clean(&step.action);
+  for (Stack& stack : f->extra_stacks) CleanStack(&stack);
+  for (std::string& title : f->extra_stack_titles) Clean(&title);
+}
+
+Report CleanCopy(const Report& report) {
+  Report r = report;
+  for (analysis::TraceSummary& t : r.traces) {
+    for (std::string* s : {&t.path, &t.exe, &t.cmdline}) Clean(s);
+    for (std::string& w : t.warnings) Clean(&w);
+  }
+  for (Finding& f : r.findings) CleanFinding(&f);
+  for (SuppressedCandidate& s : r.suppressed) {
+    Clean(&s.reason_id);
+    Clean(&s.reason);
+    for (LockRef& l : s.locks) CleanLock(&l);
+  }
+  return r;
+}
 
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -411,7 +475,8 @@ std::string SummaryLine(const Report& report, bool verbose) {
 
 }  // namespace
 
-std::string RenderText(const Report& report, const TextOptions& options) {
+std::string RenderText(const Report& original, const TextOptions& options) {
+  const Report report = CleanCopy(original);
   std::string out;
   AppendNotes(&out, report, options.verbose);
   for (const Finding& f : report.findings) out += FindingPrinter(f, options).Render();

@@ -257,6 +257,24 @@ TEST(TextReportTest, StoryIsWrappedAtOneHundredColumns) {
   EXPECT_THAT(out, HasSubstr("word39\n  Second paragraph.\n"));
 }
 
+TEST(TextReportTest, ControlBytesFromTheProgramCannotForgeLinesOrEscapes) {
+  Report r = AbbaReport();
+  r.findings[0].locks[0].name = "mu\n==================\nWARNING: lockscope: fake";
+  r.findings[0].threads[1].name = "T1\033[2J";
+  r.findings[0].edges[0].acquire_stack[0].function = "f\r\x7f";
+  r.traces[0].warnings = {"bad\nline"};
+  r.findings[0].story = "line one\nline two";
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_THAT(out, Not(HasSubstr("\nWARNING: lockscope: fake")));
+  EXPECT_THAT(out, HasSubstr("mu\\x0a==================\\x0aWARNING: lockscope: fake"));
+  EXPECT_THAT(out, HasSubstr("T1\\x1b[2J"));
+  EXPECT_THAT(out, Not(HasSubstr("\033")));
+  EXPECT_THAT(out, HasSubstr("f\\x0d\\x7f"));
+  EXPECT_THAT(out,
+              HasSubstr("lockscope: note: /tmp/trace/abba_mutex.1234.lstrace: bad\\x0aline\n"));
+  EXPECT_THAT(out, HasSubstr("  line one\n  line two\n"));
+}
+
 TEST(TextReportTest, ColorOnlyWhenAsked) {
   std::string out = RenderText(AbbaReport(), TextOptions{true, false});
   EXPECT_THAT(out, HasSubstr("\033[1m\033[31mWARNING:\033[0m"));
