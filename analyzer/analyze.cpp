@@ -160,6 +160,13 @@ std::string SuppressionReason(FindingContext& ctx, const std::vector<uint32_t>& 
         "deadlock with itself on this cycle",
         ctx.ThreadLabel(result.single_tid));
   }
+  if (result.reason_id == "shared-locks") {
+    uint32_t waited = cycle[(result.shared_edge + 1) % cycle.size()];
+    return fmt::format(
+        "{} is only requested in shared mode while the other thread holds it shared; "
+        "readers do not block readers, so this cycle cannot close",
+        name(waited));
+  }
   if (result.reason_id == "gate-lock") {
     return fmt::format(
         "every acquisition in the cycle happens while holding {}, which "
@@ -211,6 +218,10 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
                     "examined",
                     cycles.cycles.size()));
   }
+  std::set<uint32_t> writer_preferring;
+  for (const auto& [id, lock] : trace.locks) {
+    if ((lock.attrs & tf::kAttrPreferWriter) != 0) writer_preferring.insert(id);
+  }
   std::set<std::vector<uint32_t>> reported;    // lock sets with a finding
   std::set<std::vector<uint32_t>> suppressed;  // lock sets with a suppressed candidate
   for (const std::vector<int>& nodes : cycles.cycles) {
@@ -219,7 +230,8 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
     std::vector<uint32_t> lock_set = cycle;
     std::sort(lock_set.begin(), lock_set.end());
     if (reported.count(lock_set) != 0) continue;
-    Feasibility result = CheckCycleFeasibility(graph, cycle, happens_before);
+    Feasibility result =
+        CheckCycleFeasibility(graph, CycleContext{cycle, happens_before, writer_preferring});
     if (result.feasible) {
       reported.insert(lock_set);
       report->findings.push_back(MakeCycleFinding(ctx, graph, cycle, result));

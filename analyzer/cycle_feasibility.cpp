@@ -12,7 +12,7 @@ namespace analysis {
 namespace {
 
 // How far an assignment got through the checks of the header, in order.
-enum Stage { kSingleThread = 0, kGateLock = 1, kHappensBefore = 2, kFeasible = 3 };
+enum Stage { kSingleThread = 0, kSharedOnly = 1, kGateLock = 2, kHappensBefore = 3, kFeasible = 4 };
 
 // Blocking witnesses of `edge`, one per class: witnesses with the same thread, epoch and other held
 // locks are interchangeable for feasibility (they differ only in stacks), keep the earliest.
@@ -66,9 +66,13 @@ bool TriviallyInfeasible(const std::vector<std::vector<const Witness*>>& classes
 
 class Search {
  public:
-  Search(const std::vector<std::vector<const Witness*>>& classes, const HappensBeforeGraph& hb,
+  Search(const std::vector<std::vector<const Witness*>>& classes, const CycleContext& context,
          uint64_t max_assignments)
-      : classes_(classes), hb_(hb), budget_(max_assignments), chosen_(classes.size()) {}
+      : classes_(classes),
+        context_(context),
+        hb_(context.happens_before),
+        budget_(max_assignments),
+        chosen_(classes.size()) {}
 
   Feasibility Run() {
     Recurse(0);
@@ -124,6 +128,11 @@ class Search {
       attempt->single_tid = *tids.begin();
       return kSingleThread;
     }
+    if (int edge = SharedOnlyEdge(); edge >= 0) {
+      attempt->reason_id = "shared-locks";
+      attempt->shared_edge = edge;
+      return kSharedOnly;
+    }
     if (uint32_t gate = GateLock(); gate != 0) {
       attempt->reason_id = "gate-lock";
       attempt->gate_lock = gate;
@@ -150,6 +159,23 @@ class Search {
     return kHappensBefore;
   }
 
+  // An edge i whose thread waits for a shared acquisition of a lock the next thread holds shared:
+  // readers do not block readers, so that thread never waits (unless the lock prefers writers,
+  // where a queued writer can block the reader: then the wait is possible). -1 when none.
+  int SharedOnlyEdge() const {
+    const size_t k = chosen_.size();
+    for (size_t i = 0; i < k; ++i) {
+      const Witness* waiter = chosen_[i];
+      const Witness* holder = chosen_[(i + 1) % k];
+      uint32_t lock = context_.cycle[(i + 1) % k];
+      if (waiter->to_mode == LockMode::kShared && holder->from_mode == LockMode::kShared &&
+          context_.writer_preferring.count(lock) == 0) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
   // A lock held by every chosen witness, by at most one of them in shared mode (two readers do
   // not exclude each other); 0 when there is none.
   uint32_t GateLock() const {
@@ -171,6 +197,7 @@ class Search {
   }
 
   const std::vector<std::vector<const Witness*>>& classes_;
+  const CycleContext& context_;
   const HappensBeforeGraph& hb_;
   uint64_t budget_;
   std::vector<const Witness*> chosen_;
@@ -182,9 +209,9 @@ class Search {
 
 }  // namespace
 
-Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint32_t>& cycle,
-                                  const HappensBeforeGraph& happens_before,
+Feasibility CheckCycleFeasibility(const LockGraph& graph, const CycleContext& context,
                                   uint64_t max_assignments) {
+  const std::vector<uint32_t>& cycle = context.cycle;
   Feasibility result;
   std::vector<std::vector<const Witness*>> classes;
   for (size_t i = 0; i < cycle.size(); ++i) {
@@ -205,7 +232,7 @@ Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint
     return result;
   }
   if (TriviallyInfeasible(classes, &result)) return result;
-  return Search(classes, happens_before, max_assignments).Run();
+  return Search(classes, context, max_assignments).Run();
 }
 
 }  // namespace analysis

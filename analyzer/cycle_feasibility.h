@@ -6,13 +6,16 @@
 //   1. every picked witness can block (no try/timed attempt: a trylock never waits);
 //   2. the witnesses come from at least two distinct threads (one thread cannot wait for itself
 //      across two edges; same-thread inversions are lockdep's "not a deadlock yet");
-//   3. no gate lock: no other lock is held by every picked witness in conflicting modes (at most
+//   3. no edge waits for a shared acquisition of a lock that the next thread of the cycle holds
+//      shared (readers do not block readers), unless the lock prefers writers (a queued writer
+//      makes the reader wait);
+//   4. no gate lock: no other lock is held by every picked witness in conflicting modes (at most
 //      one of them in shared mode) — a common outer lock serializes the inversion;
-//   4. not every pair of witnesses from different threads is ordered by thread create/join
+//   5. not every pair of witnesses from different threads is ordered by thread create/join
 //      (HappensBeforeGraph): if all are ordered, the states never coexist.
 // Among feasible assignments the one with the most distinct threads wins (ties: earliest seq).
 // When none is feasible the result names the reason of the assignment that came closest, in the
-// order above: "try-lock", "single-thread", "gate-lock", "happens-before".
+// order above: "try-lock", "single-thread", "shared-locks", "gate-lock", "happens-before".
 // Complexity: the product of per-edge witness classes (witnesses that differ only in stacks are
 // one class), capped at `max_assignments`; O(k^2) per assignment for a k-edge cycle.
 // Thread-safety: pure function over immutable inputs.
@@ -21,6 +24,7 @@
 #define LOCKSCOPE_ANALYZER_CYCLE_FEASIBILITY_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,9 +39,10 @@ struct Feasibility {
   // One per edge (edge i = cycle[i] -> cycle[i+1 mod k]): the chosen witnesses when feasible,
   // else the closest miss (empty for "try-lock").
   std::vector<const Witness*> witnesses;
-  std::string reason_id;       // when !feasible: "try-lock" | "single-thread" | "gate-lock" |
-                               // "happens-before" | "missing-edge" (a damaged graph)
+  std::string reason_id;       // when !feasible: "try-lock" | "single-thread" | "shared-locks" |
+                               // "gate-lock" | "happens-before" | "missing-edge" (damaged graph)
   int try_edge = -1;           // try-lock: the edge whose witnesses are all try/timed attempts
+  int shared_edge = -1;        // shared-locks: edge i waits shared for a lock the next holds shared
   uint32_t gate_lock = 0;      // gate-lock: the lock every witness held
   uint32_t single_tid = 0;     // single-thread: the one thread
   uint32_t ordered_tid_a = 0;  // happens-before: one ordered pair (a's witness before b's)
@@ -45,8 +50,13 @@ struct Feasibility {
   bool capped = false;  // max_assignments stopped the search before it was exhaustive
 };
 
-Feasibility CheckCycleFeasibility(const LockGraph& graph, const std::vector<uint32_t>& cycle,
-                                  const HappensBeforeGraph& happens_before,
+struct CycleContext {
+  std::vector<uint32_t> cycle;  // lock ids; edge i = cycle[i] -> cycle[i+1 mod k]
+  const HappensBeforeGraph& happens_before;
+  std::set<uint32_t> writer_preferring;  // rwlocks with kAttrPreferWriter
+};
+
+Feasibility CheckCycleFeasibility(const LockGraph& graph, const CycleContext& context,
                                   uint64_t max_assignments = 50000);
 
 }  // namespace analysis

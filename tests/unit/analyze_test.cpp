@@ -205,6 +205,54 @@ TEST(AnalyzeTest, GateHeldSharedByBothDoesNotSerialize) {
   EXPECT_EQ(cycles[0]->locks[cycles[0]->edges[0].also_held[0]].lock_id, kG);
 }
 
+// Sets the requested and the held mode of every acquire of `tid`.
+void SetModes(Trace* t, uint32_t tid, LockMode request, LockMode held) {
+  for (AcquireEvent& a : t->acquires) {
+    if (a.tid != tid) continue;
+    a.mode = request;
+    for (HeldLock& h : a.held) h.mode = held;
+  }
+}
+
+constexpr LockMode kSh = LockMode::kShared;
+constexpr LockMode kEx = LockMode::kExclusive;
+
+TEST(AnalyzeTest, ReadersOnlyCycleIsSuppressedSharedLocks) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  SetModes(&b.trace(), 201, kSh, kSh);
+  SetModes(&b.trace(), 202, kSh, kSh);
+  for (uint32_t id : {kA, kB}) b.trace().locks[id].kind = LockKind::kRwLock;
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "shared-locks");
+  // A writer-preferring rwlock lets a queued writer block the reader: the cycle is possible.
+  for (uint32_t id : {kA, kB}) b.trace().locks[id].attrs = tf::kAttrPreferWriter;
+  Report writer = AnalyzeOne(b.trace());
+  auto cycles = Cycles(writer);
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0]->scenario[0].action, "rlock(rwlock 0x1000)");
+}
+
+TEST(AnalyzeTest, OneExclusiveSideIsNotEnoughWhenTheOtherWaitsAsReader) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  // T1: rdlock(A); wrlock(B).  T2: rdlock(B); rdlock(A) -> T2 shares A with T1: no deadlock.
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  SetModes(&b.trace(), 201, kEx, kSh);
+  SetModes(&b.trace(), 202, kSh, kSh);
+  Report r = AnalyzeOne(b.trace());
+  EXPECT_TRUE(Cycles(r).empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "shared-locks");
+  // T1 takes A exclusively instead: T2's rdlock(A) waits for it, and T1's wrlock(B) for T2.
+  SetModes(&b.trace(), 201, kEx, kEx);
+  Report exclusive = AnalyzeOne(b.trace());
+  EXPECT_EQ(Cycles(exclusive).size(), 1u);
+}
+
 TEST(AnalyzeTest, TrylockEdgeIsSuppressed) {
   TraceBuilder b;
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);
