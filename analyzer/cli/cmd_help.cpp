@@ -16,18 +16,20 @@ class HelpCommand : public Command {
 
   void Setup(CLI::App* app) override {
     app_ = app;
-    app->add_option("command", topic_, "the command to explain")->type_name("CMD");
+    app->add_option("CMD", topic_, "the command to explain")->type_name("");
   }
 
   int Run() override {
     CLI::App* root = app_->get_parent();
     if (topic_.empty()) {
-      std::fputs(root->help().c_str(), stdout);
+      // root->help() would describe the selected subcommand (this one), not lockscope.
+      std::string text = root->get_formatter()->make_help(root, "", CLI::AppFormatMode::Normal);
+      std::fputs(text.c_str(), stdout);
       return kExitOk;
     }
     for (const Command* command : Command::All()) {
       if (topic_ == command->name()) {
-        std::fputs(root->get_subcommand(topic_)->help().c_str(), stdout);
+        std::fputs(root->get_subcommand(topic_)->help(root->get_name()).c_str(), stdout);
         return kExitOk;
       }
     }
