@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "dwarf_member_path.h"
 
@@ -74,8 +75,15 @@ std::string Demangle(const char* name) {
 
 Symbolizer::Symbolizer(const std::vector<ModuleInfo>& modules, const SymbolizerOptions& options)
     : options_(options), modules_(modules) {
-  std::sort(modules_.begin(), modules_.end(),
-            [](const ModuleInfo& a, const ModuleInfo& b) { return a.start < b.start; });
+  std::sort(modules_.begin(), modules_.end(), [](const ModuleInfo& a, const ModuleInfo& b) {
+    return std::tie(a.start, a.path) < std::tie(b.start, b.path);
+  });
+  // The runtime may report a module again (dl_iterate_phdr after a dlopen): keep one copy.
+  modules_.erase(std::unique(modules_.begin(), modules_.end(),
+                             [](const ModuleInfo& a, const ModuleInfo& b) {
+                               return a.start == b.start && a.path == b.path;
+                             }),
+                 modules_.end());
   if (!options_.enabled) return;
   session_ = std::make_unique<Session>();
   Session& s = *session_;
@@ -101,7 +109,7 @@ Symbolizer::Symbolizer(const std::vector<ModuleInfo>& modules, const SymbolizerO
     std::string file = options_.sysroot + m.path;
     const char* base = std::strrchr(m.path.c_str(), '/') + 1;
     if (dwfl_report_elf(s.dwfl, base, file.c_str(), -1, m.load_bias, false) == nullptr) {
-      Warn(m.path, fmt::format("cannot open {} ({})", file, dwfl_errmsg(-1)));
+      Warn(m.path, fmt::format("addresses (cannot load {}: {})", file, dwfl_errmsg(-1)));
     }
   }
   dwfl_report_end(s.dwfl, nullptr, nullptr);

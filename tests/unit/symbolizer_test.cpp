@@ -152,6 +152,18 @@ TEST(SymbolizerTest, MissingFileKeepsModuleOffsetAndWarnsOnce) {
   EXPECT_EQ(nowhere.pc, 0x42u);
 }
 
+TEST(SymbolizerTest, ModulesReportedTwiceAreLoadedOnce) {
+  std::vector<ModuleInfo> modules = SelfModules();
+  std::vector<ModuleInfo> twice = modules;
+  twice.insert(twice.end(), modules.begin(), modules.end());
+  Symbolizer symbolizer(twice, {});
+  Frame f = symbolizer.Symbolize(reinterpret_cast<uint64_t>(&SymbolizerTestFunction), false);
+  EXPECT_NE(f.function.find("SymbolizerTestFunction"), std::string::npos) << f.function;
+  for (const std::string& w : symbolizer.warnings()) {
+    EXPECT_EQ(w.find("cannot load"), std::string::npos) << w;
+  }
+}
+
 TEST(SymbolizerTest, DisabledSymbolizerOpensNothing) {
   SymbolizerOptions options;
   options.enabled = false;
