@@ -126,6 +126,9 @@ class RunCommand : public Command {
 
   void Setup(CLI::App* app) override;
   int Run() override;
+  std::string ParseErrorHint() const override {
+    return "options of the program go after --: lockscope run [OPTIONS] -- PROG [ARGS...]";
+  }
 
  private:
   void AddRuntimeFlags(CLI::App* app);

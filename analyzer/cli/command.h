@@ -60,6 +60,9 @@ class Command {
   virtual bool TakesTrailingArgs() const { return false; }
   void SetTrailingArgs(std::vector<std::string> args) { trailing_args_ = std::move(args); }
 
+  // Appended to a CLI11 parse error about this command, instead of "see 'lockscope help CMD'".
+  virtual std::string ParseErrorHint() const { return ""; }
+
   // Every registered command, sorted by rank.
   static std::vector<Command*> All();
 

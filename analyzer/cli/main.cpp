@@ -59,16 +59,25 @@ int Dispatch(int argc, char** argv) {
     PrintError(std::string("unknown command '") + argv[1] + "' (see 'lockscope --help')");
     return kExitUsage;
   }
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] == '-' && first != "-h" && first != "--help" &&
+      first != "--version") {
+    PrintError("unknown option '" + first +
+               "': options go after the command (see 'lockscope --help')");
+    return kExitUsage;
+  }
   argc = SplitTrailingArgs(chosen, argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string where = app.get_subcommands().empty()
-                            ? std::string("lockscope --help")
-                            : "lockscope help " + app.get_subcommands().front()->get_name();
-    PrintError(std::string(e.what()) + " (see '" + where + "')");
+    std::string hint = chosen != nullptr ? chosen->ParseErrorHint() : "";
+    if (hint.empty()) {
+      hint = chosen != nullptr ? std::string("see 'lockscope help ") + chosen->name() + "'"
+                               : "see 'lockscope --help'";
+    }
+    PrintError(std::string(e.what()) + " (" + hint + ")");
     return kExitUsage;
   }
   for (Command* command : Command::All()) {
