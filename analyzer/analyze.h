@@ -3,6 +3,17 @@
 // What: runs every detector over each trace (lock-order cycles for now; later issues add rwlock
 // rules, waits, leaks, misuse, contention), symbolizes the evidence with libdw and names the locks.
 // Traces from different processes are analyzed independently (lock ids are per process).
+// Detectors today:
+//   - lock-order cycles (lock_graph.h, cycle_finder.h): every elementary cycle up to 8 locks,
+//     shortest first, one Finding per distinct lock set; a cycle is reported only when some choice
+//     of one witness per edge could deadlock (cycle_feasibility.h), else it becomes a
+//     SuppressedCandidate with reason_id "try-lock", "single-thread", "shared-locks",
+//     "gate-lock" or "happens-before";
+//   - api misuse from the runtime's Misuse records and the final thread slots
+//     (misuse_findings.h).
+// Order of Report::findings: cycles (shorter first), then the other kinds in trace order.
+// Locks are named by finding_context.h; TraceSummary::warnings = the reader's ReadStats warnings
+// followed by the symbolizer's (one line per module without debug info).
 // Failure semantics: never throws on bad trace content; what is missing is said in
 // TraceSummary::warnings.
 // Thread-safety: not thread-safe; one call at a time per Symbolizer.

@@ -109,7 +109,8 @@ struct Finding {
 // A candidate that a filter removed; rendered in JSON always, in text with --verbose.
 struct SuppressedCandidate {
   FindingKind kind = FindingKind::kLockOrderCycle;
-  std::string reason_id;  // "single-thread", "gate-lock", "happens-before", "try-lock", ...
+  std::string reason_id;  // "single-thread", "gate-lock", "happens-before", "try-lock",
+                          // "shared-locks" (readers do not block readers), ...
   std::string reason;     // human sentence naming the evidence
   std::vector<LockRef> locks;
   std::vector<uint32_t> tids;
