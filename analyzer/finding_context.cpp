@@ -40,6 +40,37 @@ std::string FrameLabel(const Frame& f) {
 
 }  // namespace
 
+std::vector<uint32_t> ThreadNumberingOrder(const Trace& trace) {
+  // Main thread first (tid == pid, or the started thread without a parent), then start order.
+  std::vector<std::tuple<int, uint64_t, uint32_t>> keys;
+  for (const auto& [tid, info] : trace.threads) {
+    bool main = tid == static_cast<uint32_t>(trace.pid) || (info.started && info.parent_tid == 0);
+    uint64_t start = info.started ? info.start_seq : std::numeric_limits<uint64_t>::max();
+    keys.emplace_back(main ? 0 : 1, start, tid);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<uint32_t> order;
+  for (const auto& key : keys) order.push_back(std::get<2>(key));
+  // A child records its own ThreadStart, so two siblings started back to back may swap seq from
+  // run to run. Their creator's epoch at pthread_create (parent_epoch) does not race: within each
+  // parent's children, reassign the observed positions in creation order. Numbers then stay the
+  // same across runs of the same program.
+  std::map<uint32_t, std::vector<size_t>> positions;  // parent -> indices into `order`
+  for (size_t i = 0; i < order.size(); ++i) {
+    const ThreadInfo& info = trace.threads.at(order[i]);
+    if (info.started && info.parent_tid != 0) positions[info.parent_tid].push_back(i);
+  }
+  for (const auto& [parent, slots] : positions) {
+    std::vector<uint32_t> children;
+    for (size_t i : slots) children.push_back(order[i]);
+    std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+      return trace.threads.at(a).parent_epoch < trace.threads.at(b).parent_epoch;
+    });
+    for (size_t k = 0; k < slots.size(); ++k) order[slots[k]] = children[k];
+  }
+  return order;
+}
+
 const char* LockKindName(LockKind kind) {
   switch (kind) {
     case LockKind::kMutex:
@@ -60,18 +91,8 @@ const char* LockKindName(LockKind kind) {
 
 FindingContext::FindingContext(const Trace& trace, Symbolizer* symbolizer)
     : trace_(trace), symbolizer_(symbolizer) {
-  // Main thread first (tid == pid, or the started thread without a parent), then start order.
-  std::vector<std::tuple<int, uint64_t, uint32_t>> order;
-  for (const auto& [tid, info] : trace.threads) {
-    bool main = tid == static_cast<uint32_t>(trace.pid) || (info.started && info.parent_tid == 0);
-    uint64_t start = info.started ? info.start_seq : std::numeric_limits<uint64_t>::max();
-    order.emplace_back(main ? 0 : 1, start, tid);
-  }
-  std::sort(order.begin(), order.end());
-  for (const auto& entry : order) {
-    uint32_t tid = std::get<2>(entry);
-    thread_numbers_.emplace(tid, static_cast<int>(thread_numbers_.size()));
-  }
+  std::vector<uint32_t> order = ThreadNumberingOrder(trace);
+  for (size_t i = 0; i < order.size(); ++i) thread_numbers_.emplace(order[i], static_cast<int>(i));
 }
 
 Stack FindingContext::StackOf(uint32_t stack_id) {

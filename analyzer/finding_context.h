@@ -3,7 +3,8 @@
 // What: turns the ids of a Trace into the symbolized, human-named pieces of findings.h: LockRef
 // (ELF/DWARF name of a global or static lock, else "<kind> 0x<addr> first locked at <fn>
 // <file>:<line>"), ThreadRef ("T<n>", numbered in thread-start order with the main thread T0, so
-// numbers are stable across runs of the same program, plus the pthread name if set) and Stack.
+// numbers are stable across runs of the same program, plus the pthread name if set; see
+// ThreadNumberingOrder) and Stack.
 // Identity: one context per trace; lock and thread references are cached, so every finding of the
 // trace names a lock the same way.
 // Ownership: borrows the Trace and the Symbolizer, which must outlive it. Not thread-safe.
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "findings.h"
 #include "symbolizer.h"
@@ -51,6 +53,10 @@ class FindingContext {
 };
 
 const char* LockKindName(LockKind kind);
+
+// The tids of trace.threads in "T<n>" order: the main thread, then thread-start order, with the
+// children of one parent in creation order (their parent_epoch), which does not race.
+std::vector<uint32_t> ThreadNumberingOrder(const Trace& trace);
 
 }  // namespace analysis
 }  // namespace lockscope

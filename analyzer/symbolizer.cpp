@@ -43,22 +43,62 @@ std::string DieLinkageOrName(Dwarf_Die* die) {
   return name != nullptr ? name : "";
 }
 
-// Name of the innermost *inlined* function at `addr`, "" when the pc is not in an inlined scope
-// (then the ELF symbol is the better name: it is what the non-inlined function is called).
-std::string InnermostInlinedName(Dwfl_Module* module, uint64_t addr) {
+// DW_AT_call_file/line/column of an inlined call: where its caller is executing.
+void CallSite(Dwarf_Die* inlined, Dwarf_Files* files, Frame* caller) {
+  Dwarf_Attribute attr;
+  Dwarf_Word value = 0;
+  caller->file.clear();
+  caller->line = 0;
+  caller->column = 0;
+  if (files != nullptr &&
+      dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &value) == 0) {
+    if (const char* file = dwarf_filesrc(files, value, nullptr, nullptr)) caller->file = file;
+  }
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &value) == 0) {
+    caller->line = static_cast<int>(value);
+  }
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_column, &attr), &value) == 0) {
+    caller->column = static_cast<int>(value);
+  }
+}
+
+// The logical frames at `addr`, innermost first: one per inlined call, then the function that
+// contains them (as eu-addr2line -i does). `base` carries the pc, module, the ELF symbol's name
+// and the line table's file:line, which belong to the innermost frame; each outer frame is at the
+// call site of the inlined call inside it. Returns {base} without DWARF scopes.
+Stack ExpandInlined(Dwfl_Module* module, uint64_t addr, const Frame& base) {
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, addr, &bias);
-  if (cu == nullptr) return "";
   Dwarf_Die* scopes = nullptr;
-  int n = dwarf_getscopes(cu, addr - bias, &scopes);
-  std::string name;
+  int n = cu == nullptr ? 0 : dwarf_getscopes(cu, addr - bias, &scopes);
+  if (n <= 0) {
+    free(scopes);
+    return {base};
+  }
+  // dwarf_getscopes follows an inlined instance into its abstract definition; the physical
+  // nesting (inlined instance -> caller -> ... -> subprogram) comes from dwarf_getscopes_die.
+  Dwarf_Die innermost = scopes[0];
+  free(scopes);
+  scopes = nullptr;
+  n = dwarf_getscopes_die(&innermost, &scopes);
+  Dwarf_Files* files = nullptr;
+  if (dwarf_getsrcfiles(cu, &files, nullptr) != 0) files = nullptr;
+  Stack frames;
+  Frame current = base;
   for (int i = 0; i < n; ++i) {
     int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_inlined_subroutine) name = DieLinkageOrName(&scopes[i]);
-    if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) break;
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    Frame f = current;
+    // The out-of-line function keeps its ELF symbol name (with parameters) when there is one.
+    std::string die_name = DieLinkageOrName(&scopes[i]);
+    f.function = (tag == DW_TAG_subprogram && !base.function.empty()) ? base.function : die_name;
+    frames.push_back(f);
+    if (tag == DW_TAG_subprogram) break;
+    CallSite(&scopes[i], files, &current);
   }
   free(scopes);
-  return name;
+  if (frames.empty()) frames.push_back(base);
+  return frames;
 }
 
 }  // namespace
@@ -147,6 +187,10 @@ void Symbolizer::NoteModuleQuality(Dwfl_Module* module, const std::string& path)
 }
 
 Frame Symbolizer::Symbolize(uint64_t pc, bool is_return_address) {
+  return SymbolizeInlined(pc, is_return_address).front();
+}
+
+const Stack& Symbolizer::SymbolizeInlined(uint64_t pc, bool is_return_address) {
   auto key = std::make_pair(pc, is_return_address);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   Frame f;
@@ -155,40 +199,38 @@ Frame Symbolizer::Symbolize(uint64_t pc, bool is_return_address) {
     f.module = m->path;
     f.module_offset = pc - m->load_bias;
   }
-  if (Dwfl_Module* module = DwflModule(pc)) {
-    if (f.module.empty()) {
-      Dwarf_Addr low = 0;
-      const char* name =
-          dwfl_module_info(module, nullptr, &low, nullptr, nullptr, nullptr, nullptr, nullptr);
-      if (name != nullptr) f.module = name;
-    }
-    NoteModuleQuality(module, f.module);
-    // A return address points after the call; pc - 1 is inside the call instruction.
-    uint64_t lookup = (is_return_address && pc > 0) ? pc - 1 : pc;
-    GElf_Off offset = 0;
-    GElf_Sym sym;
+  Dwfl_Module* module = DwflModule(pc);
+  if (module == nullptr) return cache_.emplace(key, Stack{f}).first->second;
+  if (f.module.empty()) {
     const char* name =
-        dwfl_module_addrinfo(module, lookup, &offset, &sym, nullptr, nullptr, nullptr);
-    if (name != nullptr) f.function = Demangle(name);
-    std::string inlined = InnermostInlinedName(module, lookup);
-    if (!inlined.empty()) f.function = inlined;
-    if (Dwfl_Line* line = dwfl_module_getsrc(module, lookup)) {
-      int lineno = 0;
-      int column = 0;
-      const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
-      if (file != nullptr) f.file = file;
-      f.line = lineno;
-      f.column = column;
-    }
+        dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (name != nullptr) f.module = name;
   }
-  cache_.emplace(key, f);
-  return f;
+  NoteModuleQuality(module, f.module);
+  // A return address points after the call; pc - 1 is inside the call instruction.
+  uint64_t lookup = (is_return_address && pc > 0) ? pc - 1 : pc;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(module, lookup, &offset, &sym, nullptr, nullptr, nullptr);
+  if (name != nullptr) f.function = Demangle(name);
+  if (Dwfl_Line* line = dwfl_module_getsrc(module, lookup)) {
+    int lineno = 0;
+    int column = 0;
+    const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
+    if (file != nullptr) f.file = file;
+    f.line = lineno;
+    f.column = column;
+  }
+  return cache_.emplace(key, ExpandInlined(module, lookup, f)).first->second;
 }
 
 Stack Symbolizer::SymbolizeStack(const std::vector<uint64_t>& pcs) {
   Stack stack;
   stack.reserve(pcs.size());
-  for (uint64_t pc : pcs) stack.push_back(Symbolize(pc, true));
+  for (uint64_t pc : pcs) {
+    const Stack& frames = SymbolizeInlined(pc, true);
+    stack.insert(stack.end(), frames.begin(), frames.end());
+  }
   return stack;
 }
 

@@ -140,6 +140,19 @@ TEST(AnalyzeTest, PthreadNameIsAppendedToThreadLabel) {
   EXPECT_EQ(cycles[0]->threads[1].name, "T2 (worker)");
 }
 
+TEST(AnalyzeTest, SiblingsAreNumberedInCreationOrderNotStartOrder) {
+  TraceBuilder b;
+  // 201 was created second (parent epoch 1) but happened to start first.
+  b.Thread(201, kMain, 1).Thread(202, kMain, 0);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  Report r = AnalyzeOne(b.trace());
+  auto cycles = Cycles(r);
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(cycles[0]->edges[0].tid, 201u);
+  EXPECT_EQ(cycles[0]->threads[0].name, "T2");
+  EXPECT_EQ(cycles[0]->threads[1].name, "T1");
+}
+
 TEST(AnalyzeTest, InversionInOneThreadIsSuppressedSingleThread) {
   TraceBuilder b;
   b.Thread(201, kMain, 0);
