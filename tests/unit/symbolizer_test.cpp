@@ -36,6 +36,22 @@ __attribute__((noinline)) void* SymbolizerTestReturnAddress() {
   return __builtin_return_address(0);
 }
 
+// A call made from inside an inlined function: its return address is in the inlined body.
+__attribute__((noinline)) void* SymbolizerTestCallerPc() {
+  asm volatile("" ::: "memory");
+  return __builtin_return_address(0);
+}
+constexpr int kInlinedCallLine = __LINE__ + 2;
+__attribute__((always_inline)) inline void* SymbolizerTestInlinedProbe() {
+  return SymbolizerTestCallerPc();
+}
+constexpr int kOuterCallLine = __LINE__ + 2;
+__attribute__((noinline)) void* SymbolizerTestOuterOfInlined() {
+  void* pc = SymbolizerTestInlinedProbe();
+  asm volatile("" ::: "memory");
+  return pc;
+}
+
 __attribute__((noinline)) std::mutex* SymbolizerTestStaticLocal() {
   static std::mutex local_mu;
   return &local_mu;
@@ -106,6 +122,22 @@ TEST(SymbolizerTest, ReturnAddressNamesTheCallLine) {
   Stack stack = symbolizer.SymbolizeStack({reinterpret_cast<uint64_t>(ra)});
   ASSERT_EQ(stack.size(), 1u);
   EXPECT_EQ(stack[0].line, call_line);
+}
+
+TEST(SymbolizerTest, InlinedCallsAreExpandedIntoFrames) {
+  Symbolizer symbolizer(SelfModules(), {});
+  uint64_t pc = reinterpret_cast<uint64_t>(SymbolizerTestOuterOfInlined());
+  const Stack& frames = symbolizer.SymbolizeInlined(pc, true);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_NE(frames[0].function.find("SymbolizerTestInlinedProbe"), std::string::npos)
+      << frames[0].function;
+  EXPECT_EQ(frames[0].line, kInlinedCallLine);
+  EXPECT_NE(frames[1].function.find("SymbolizerTestOuterOfInlined"), std::string::npos)
+      << frames[1].function;
+  EXPECT_EQ(frames[1].line, kOuterCallLine);
+  EXPECT_TRUE(EndsWith(frames[1].file, "symbolizer_test.cpp")) << frames[1].file;
+  EXPECT_EQ(frames[1].pc, pc);
+  EXPECT_EQ(symbolizer.SymbolizeStack({pc, pc}).size(), 4u);
 }
 
 TEST(SymbolizerTest, DataSymbolNamesGlobalsMembersAndStaticLocals) {
