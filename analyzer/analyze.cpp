@@ -266,7 +266,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   FindingContext ctx(trace, &symbolizer);
   TraceSummary summary = MakeSummary(trace);
   AddCycleFindings(ctx, report, &summary.warnings);
-  AddMisuseFindings(ctx, &report->findings);
+  AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
   report->traces.push_back(std::move(summary));
 }

@@ -58,15 +58,22 @@ std::pair<std::string, std::string> Describe(FindingContext& ctx, const MisuseEv
                           "recursive, so the thread waits for itself forever.",
                           t, lock, at)};
     case tf::MisuseKind::kExitHoldingLock:
+      // The recorded stack is where the still-held lock was taken, not the exit.
       return {fmt::format("thread exited while holding {}", lock),
-              fmt::format("Thread {} exited{} while still holding {}. Any thread that later "
+              fmt::format("Thread {} exited while still holding {}{}. Any thread that later "
                           "locks it blocks forever.",
-                          t, at, lock)};
-    case tf::MisuseKind::kCondTwoMutexes:
+                          t, lock, where.empty() ? "" : ", which it locked at " + where)};
+    case tf::MisuseKind::kCondTwoMutexes: {
+      // lock_id: the mutex of the earlier waits; other_id: the one used now (runtime convention).
+      auto mutex = [&](uint32_t id) {
+        return id == 0 ? std::string("another mutex")
+                       : FindingContext::ShortLockName(ctx.MakeLockRef(id));
+      };
       return {fmt::format("condition variable {} used with two different mutexes", lock),
-              fmt::format("Thread {} waited on {}{} with a different mutex than an earlier wait. "
-                          "POSIX requires every concurrent wait on a condvar to use one mutex.",
-                          t, lock, at)};
+              fmt::format("Thread {} waited on {}{} with {}, but earlier waits used {}. POSIX "
+                          "requires every concurrent wait on a condvar to use one mutex.",
+                          t, lock, at, mutex(m.other_id), mutex(m.lock_id))};
+    }
   }
   return {"api misuse", ""};
 }
@@ -86,7 +93,9 @@ Finding MakeMisuseFinding(FindingContext& ctx, const MisuseEvent& m) {
   f.threads.push_back(ctx.MakeThreadRef(m.tid));
   if (m.other_tid != 0 && m.other_tid != m.tid) f.threads.push_back(ctx.MakeThreadRef(m.other_tid));
   f.extra_stacks.push_back(ctx.StackOf(m.stack_id));
-  f.extra_stack_titles.push_back("misuse site");
+  f.extra_stack_titles.push_back(m.kind == tf::MisuseKind::kExitHoldingLock
+                                     ? "where the lock still held at exit was taken"
+                                     : "misuse site");
   std::string where = FindingContext::Where(f.extra_stacks[0]);
   auto [summary, story] = Describe(ctx, m, FindingContext::ShortLockName(f.locks[0]), where);
   f.summary = summary;
@@ -97,6 +106,37 @@ Finding MakeMisuseFinding(FindingContext& ctx, const MisuseEvent& m) {
     f.story += " The process was observed blocked right there.";
   }
   return f;
+}
+
+// A relock by T of a lock that another thread unlocked on T's behalf (unlock-not-owner) is the
+// runtime still counting T as the owner: T really locks a free mutex and does not hang. The
+// earlier unlock-not-owner finding is the bug to report; the "relock" is its echo.
+const MisuseEvent* ForeignUnlockBefore(const Trace& trace, const MisuseEvent& relock) {
+  if (relock.kind != tf::MisuseKind::kRelockNonRecursive) return nullptr;
+  if (SelfBlockedSlot(trace, relock.tid, relock.lock_id) != nullptr) return nullptr;  // it hung
+  for (const MisuseEvent& m : trace.misuses) {
+    if (m.seq >= relock.seq) break;  // sorted by seq
+    if (m.kind == tf::MisuseKind::kUnlockNotOwner && m.lock_id == relock.lock_id &&
+        m.other_tid == relock.tid) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
+SuppressedCandidate RelockAfterForeignUnlock(FindingContext& ctx, const MisuseEvent& relock,
+                                             const MisuseEvent& cause) {
+  SuppressedCandidate s;
+  s.kind = FindingKind::kApiMisuse;
+  s.reason_id = "after-foreign-unlock";
+  s.locks.push_back(ctx.MakeLockRef(relock.lock_id));
+  s.tids = {relock.tid, cause.tid};
+  s.reason = fmt::format(
+      "thread {} re-locked {} after thread {} had unlocked it for it (reported as "
+      "unlock-not-owner); the lock was free, so this is not a self-deadlock",
+      ctx.ThreadLabel(relock.tid), FindingContext::ShortLockName(s.locks[0]),
+      ctx.ThreadLabel(cause.tid));
+  return s;
 }
 
 }  // namespace
@@ -119,12 +159,17 @@ const char* MisuseSubkind(tf::MisuseKind kind) {
   return "unknown";
 }
 
-void AddMisuseFindings(FindingContext& ctx, std::vector<Finding>* out) {
+void AddMisuseFindings(FindingContext& ctx, std::vector<Finding>* out,
+                       std::vector<SuppressedCandidate>* suppressed) {
   const Trace& trace = ctx.trace();
   std::set<std::tuple<int, uint32_t, uint64_t, uint32_t>> seen;  // kind, lock, object, stack
   std::set<std::pair<uint32_t, uint32_t>> relocks;               // tid, lock with a record
   for (const MisuseEvent& m : trace.misuses) {
     if (m.kind == tf::MisuseKind::kRelockNonRecursive) relocks.emplace(m.tid, m.lock_id);
+    if (const MisuseEvent* cause = ForeignUnlockBefore(trace, m)) {
+      suppressed->push_back(RelockAfterForeignUnlock(ctx, m, *cause));
+      continue;
+    }
     if (!seen.emplace(static_cast<int>(m.kind), m.lock_id, m.object, m.stack_id).second) continue;
     out->push_back(MakeMisuseFinding(ctx, m));
   }

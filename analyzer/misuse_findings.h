@@ -6,7 +6,9 @@
 // "cond-two-mutexes"; severity "error" except exit-holding-lock ("warning"). The misuse site is
 // extra_stacks[0]. A relock finding is marked hung when a thread slot shows the thread blocked on
 // a lock it holds exclusively (the self-deadlock happened); such a slot without a Misuse record
-// still yields a relock finding.
+// still yields a relock finding. A relock that did not hang, by a thread whose lock another
+// thread had unlocked for it (unlock-not-owner), is the runtime still counting the old owner:
+// it goes to `suppressed` (reason_id "after-foreign-unlock"), the unlock-not-owner is reported.
 // Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(misuses log n).
 
 #ifndef LOCKSCOPE_ANALYZER_MISUSE_FINDINGS_H_
@@ -20,7 +22,8 @@
 namespace lockscope {
 namespace analysis {
 
-void AddMisuseFindings(FindingContext& context, std::vector<Finding>* out);
+void AddMisuseFindings(FindingContext& context, std::vector<Finding>* out,
+                       std::vector<SuppressedCandidate>* suppressed);
 
 // "unlock-not-held", ... (the Finding::subkind strings).
 const char* MisuseSubkind(trace::MisuseKind kind);

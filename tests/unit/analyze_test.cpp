@@ -447,6 +447,39 @@ TEST(AnalyzeTest, RelockThatHungIsMarked) {
   EXPECT_TRUE(slot_only.findings[0].hung);
 }
 
+TEST(AnalyzeTest, RelockAfterForeignUnlockIsSuppressed) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0);
+  MisuseEvent foreign = Misuse(201, tf::MisuseKind::kUnlockNotOwner, kA, 1);
+  foreign.other_tid = kMain;
+  b.trace().misuses = {foreign, Misuse(kMain, tf::MisuseKind::kRelockNonRecursive, kA, 2)};
+  Report r = AnalyzeOne(b.trace());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].subkind, "unlock-not-owner");
+  EXPECT_EQ(r.findings[0].threads.size(), 2u);
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].kind, FindingKind::kApiMisuse);
+  EXPECT_EQ(r.suppressed[0].reason_id, "after-foreign-unlock");
+}
+
+TEST(AnalyzeTest, CondWithTwoMutexesNamesBoth) {
+  TraceBuilder b;
+  MisuseEvent m = Misuse(kMain, tf::MisuseKind::kCondTwoMutexes, kA, 1);
+  m.object = 0x7000;
+  m.other_id = kB;
+  b.trace().misuses = {m};
+  Report r = AnalyzeOne(b.trace());
+  ASSERT_EQ(r.findings.size(), 1u);
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.subkind, "cond-two-mutexes");
+  ASSERT_EQ(f.locks.size(), 3u);
+  EXPECT_EQ(f.locks[0].kind, "condvar");
+  EXPECT_EQ(f.locks[0].address, 0x7000u);
+  EXPECT_NE(f.story.find("with mutex 0x2000, but earlier waits used mutex 0x1000"),
+            std::string::npos)
+      << f.story;
+}
+
 TEST(AnalyzeTest, DanglingIdsDoNotCrash) {
   TraceBuilder b;
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);
