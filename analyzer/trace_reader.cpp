@@ -99,6 +99,7 @@ class Reader {
   tf::FileHeader header_{};
   std::map<uint32_t, std::set<uint32_t>> chunk_seqs_;  // tid -> chunk seq numbers seen
   std::map<uint32_t, uint64_t> thread_dropped_;        // tid -> max cumulative drop count
+  std::set<uint32_t> reused_tids_;                     // tids with more than one ThreadStart
 };
 
 bool Reader::ReadHeader(std::string* error) {
@@ -468,6 +469,9 @@ bool Reader::DecodeThreadStart(uint64_t offset, uint32_t tid) {
   tf::ThreadStart r;
   if (!bytes_.Load(offset, &r)) return false;
   ThreadInfo& t = Thread(tid);
+  // Linux reuses tids: a second ThreadStart means two threads share this id in the trace, and
+  // their events are merged (the format has no other thread identity). Say so.
+  if (t.started) reused_tids_.insert(tid);
   t.parent_tid = r.parent_tid;
   t.create_stack_id = r.create_stack_id;
   t.parent_epoch = r.parent_epoch;
@@ -548,6 +552,12 @@ void Reader::Finish() {
       Warn(fmt::format("{} chunk(s) of thread {} are missing: its records there are lost", missing,
                        tid));
     }
+  }
+  for (uint32_t tid : reused_tids_) {
+    Warn(
+        fmt::format("thread id {} was used by more than one thread (the kernel reuses ids); "
+                    "their events are merged, which can hide or invent orderings",
+                    tid));
   }
   for (const auto& [tid, dropped] : thread_dropped_) {
     if (dropped > 0) Warn(fmt::format("thread {} dropped {} record(s)", tid, dropped));

@@ -255,10 +255,10 @@ TEST(TraceReaderTest, LifecycleRecords) {
   destroy.lock_id = 1;
   auto disabled = Make<tf::Disabled>(tf::RecordKind::kDisabled);
   disabled.reason = static_cast<uint8_t>(tf::DisableReason::kTraceFull);
-  w.AddChunk(101, 0,
-             {LockDefRec(1, 0x1000), TestTraceWriter::Rec(destroy), TestTraceWriter::Rec(detach),
-              TestTraceWriter::Rec(fork), TestTraceWriter::Rec(disabled),
-              TestTraceWriter::Rec(exit)});
+  w.AddChunk(
+      101, 0,
+      {LockDefRec(1, 0x1000), TestTraceWriter::Rec(destroy), TestTraceWriter::Rec(detach),
+       TestTraceWriter::Rec(fork), TestTraceWriter::Rec(disabled), TestTraceWriter::Rec(exit)});
   Trace t;
   std::string error;
   ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
@@ -272,6 +272,16 @@ TEST(TraceReaderTest, LifecycleRecords) {
   EXPECT_TRUE(t.FindLock(1)->destroyed);
   EXPECT_TRUE(t.stats.runtime_disabled);
   EXPECT_TRUE(HasWarning(t, "stopped recording because the trace could not grow"));
+}
+
+TEST(TraceReaderTest, ReusedThreadIdIsWarned) {
+  TestTraceWriter w;
+  w.AddChunk(101, 0, {StartRec(1, 100, 0)});
+  w.AddChunk(101, 1, {StartRec(5, 100, 1)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_TRUE(HasWarning(t, "thread id 101 was used by more than one thread"));
 }
 
 TEST(TraceReaderTest, ThreadSeenOnlyInAChunkGetsThreadInfoAndUncleanExitWarns) {
