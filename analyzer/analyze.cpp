@@ -26,6 +26,9 @@ namespace {
 
 namespace tf = ::lockscope::trace;
 
+constexpr uint64_t kAssignmentsPerCycle = 50'000;
+constexpr uint64_t kAssignmentsPerTrace = 2'000'000;
+
 const char* ModeName(LockMode mode) { return mode == LockMode::kShared ? "shared" : "exclusive"; }
 
 std::string LockAction(LockMode mode, const std::string& name) {
@@ -179,6 +182,9 @@ std::string SuppressionReason(FindingContext& ctx, const std::vector<uint32_t>& 
         "create/join), so they never overlap",
         ctx.ThreadLabel(result.ordered_tid_a), ctx.ThreadLabel(result.ordered_tid_b));
   }
+  if (result.reason_id == "budget") {
+    return "not examined: the witness-search budget for this trace was used up by other cycles";
+  }
   return "an edge of the cycle is missing from the lock graph (damaged trace)";
 }
 
@@ -222,6 +228,9 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
   for (const auto& [id, lock] : trace.locks) {
     if ((lock.attrs & tf::kAttrPreferWriter) != 0) writer_preferring.insert(id);
   }
+  // Witness combinations examined over all cycles of a trace: bounds the worst case (thousands
+  // of threads on both sides of hundreds of cycles, all ordered by create/join) to seconds.
+  uint64_t budget = kAssignmentsPerTrace;
   std::set<std::vector<uint32_t>> reported;    // lock sets with a finding
   std::set<std::vector<uint32_t>> suppressed;  // lock sets with a suppressed candidate
   for (const std::vector<int>& nodes : cycles.cycles) {
@@ -231,7 +240,9 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
     std::sort(lock_set.begin(), lock_set.end());
     if (reported.count(lock_set) != 0) continue;
     Feasibility result =
-        CheckCycleFeasibility(graph, CycleContext{cycle, happens_before, writer_preferring});
+        CheckCycleFeasibility(graph, CycleContext{cycle, happens_before, writer_preferring},
+                              std::min(kAssignmentsPerCycle, budget));
+    budget -= std::min(budget, result.assignments);
     if (result.feasible) {
       reported.insert(lock_set);
       report->findings.push_back(MakeCycleFinding(ctx, graph, cycle, result));

@@ -72,17 +72,21 @@ class Search {
         context_(context),
         hb_(context.happens_before),
         budget_(max_assignments),
+        max_assignments_(max_assignments),
         chosen_(classes.size()) {}
 
   Feasibility Run() {
     Recurse(0);
     Feasibility result = miss_;
-    result.capped = budget_ == 0;
     if (best_score_ > 0) {
       result = Feasibility{};
       result.feasible = true;
       result.witnesses = best_;
+    } else if (miss_stage_ < 0) {
+      result.reason_id = "budget";  // nothing was examined
     }
+    result.capped = budget_ == 0;
+    result.assignments = max_assignments_ - budget_;
     return result;
   }
 
@@ -200,6 +204,7 @@ class Search {
   const CycleContext& context_;
   const HappensBeforeGraph& hb_;
   uint64_t budget_;
+  uint64_t max_assignments_;
   std::vector<const Witness*> chosen_;
   std::vector<const Witness*> best_;
   int best_score_ = 0;

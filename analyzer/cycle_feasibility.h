@@ -40,14 +40,16 @@ struct Feasibility {
   // else the closest miss (empty for "try-lock").
   std::vector<const Witness*> witnesses;
   std::string reason_id;       // when !feasible: "try-lock" | "single-thread" | "shared-locks" |
-                               // "gate-lock" | "happens-before" | "missing-edge" (damaged graph)
+                               // "gate-lock" | "happens-before" | "missing-edge" (damaged graph) |
+                               // "budget" (max_assignments was 0: not examined)
   int try_edge = -1;           // try-lock: the edge whose witnesses are all try/timed attempts
   int shared_edge = -1;        // shared-locks: edge i waits shared for a lock the next holds shared
   uint32_t gate_lock = 0;      // gate-lock: the lock every witness held
   uint32_t single_tid = 0;     // single-thread: the one thread
   uint32_t ordered_tid_a = 0;  // happens-before: one ordered pair (a's witness before b's)
   uint32_t ordered_tid_b = 0;
-  bool capped = false;  // max_assignments stopped the search before it was exhaustive
+  uint64_t assignments = 0;  // witness combinations examined (for a caller's global budget)
+  bool capped = false;       // max_assignments stopped the search before it was exhaustive
 };
 
 struct CycleContext {

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "cycle_feasibility.h"
+#include "happens_before.h"
+#include "lock_graph.h"
+
 namespace lockscope {
 namespace analysis {
 namespace {
@@ -490,6 +494,39 @@ TEST(AnalyzeTest, DanglingIdsDoNotCrash) {
   ASSERT_EQ(cycles.size(), 1u);
   EXPECT_EQ(cycles[0]->locks[0].kind, "unknown");
   EXPECT_EQ(r.findings.size(), 2u);
+}
+
+TEST(HappensBeforeTest, CreateAndJoinEdges) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0);  // main epoch 0 -> create -> 1
+  b.Join(kMain, 201, 2);    // main epoch 1 -> join -> 2
+  HappensBeforeGraph hb(b.trace());
+  EXPECT_TRUE(hb.HappensBefore(kMain, 0, 201, 0));   // before the create
+  EXPECT_FALSE(hb.HappensBefore(kMain, 1, 201, 0));  // after the create: concurrent
+  EXPECT_FALSE(hb.Ordered(kMain, 1, 201, 5));
+  EXPECT_TRUE(hb.HappensBefore(201, 7, kMain, 2));  // everything in 201 before the join
+  EXPECT_FALSE(hb.HappensBefore(201, 7, kMain, 1));
+  EXPECT_FALSE(hb.HappensBefore(kMain, 0, kMain, 1));  // same thread: not answered here
+  EXPECT_FALSE(hb.HappensBefore(999, 0, kMain, 2));    // unknown thread
+}
+
+TEST(CycleFeasibilityTest, ZeroBudgetExaminesNothingAndSaysSo) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB});
+  LockGraph graph(b.trace());
+  HappensBeforeGraph hb(b.trace());
+  Feasibility none = CheckCycleFeasibility(graph, CycleContext{{kA, kB}, hb, {}}, 0);
+  EXPECT_FALSE(none.feasible);
+  EXPECT_EQ(none.reason_id, "budget");
+  EXPECT_TRUE(none.capped);
+  Feasibility one = CheckCycleFeasibility(graph, CycleContext{{kA, kB}, hb, {}}, 1);
+  EXPECT_TRUE(one.feasible);
+  EXPECT_EQ(one.assignments, 1u);
+  ASSERT_EQ(one.witnesses.size(), 2u);
+  EXPECT_EQ(one.witnesses[0]->tid, 201u);
+  Feasibility missing = CheckCycleFeasibility(graph, CycleContext{{kA, kC}, hb, {}});
+  EXPECT_EQ(missing.reason_id, "missing-edge");
 }
 
 TEST(AnalyzeTest, FindingKindNames) {
