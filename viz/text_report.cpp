@@ -272,6 +272,7 @@ void FindingPrinter::AppendEdge(std::string* out, const EdgeEvidence& e) const {
   // tid 0: no thread (findings of the static pass).
   std::string thread = ThreadName(e.tid);
   thread = e.tid == 0                            ? ""
+           : f_.pid == 0                         ? " on " + thread  // a static code path
            : thread.rfind("main thread", 0) == 0 ? " in the " + thread
                                                  : " in thread " + thread;
   *out += fmt::format("  {} {} here {} {}{}{}:\n", Label(e.to), how, holding, Label(e.from), thread,
@@ -294,15 +295,18 @@ void FindingPrinter::AppendLocks(std::string* out) const {
     const LockRef& lock = f_.locks[i];
     std::string kind = lock.kind.empty() ? "lock" : lock.kind;
     bool stack = options_.verbose && !lock.first_stack.empty();
-    *out += fmt::format("    {}: {} at {}{}\n", FullLabel(static_cast<int>(i)), kind,
-                        Hex(lock.address), stack ? ", created or first locked at:" : "");
+    // Address 0: a lock named from source by the static pass, which has no address.
+    std::string at = lock.address == 0 ? "" : " at " + Hex(lock.address);
+    *out += fmt::format("    {}: {}{}{}\n", FullLabel(static_cast<int>(i)), kind, at,
+                        stack ? ", created or first locked at:" : "");
     if (stack) AppendStack(out, lock.first_stack, "      ");
   }
   *out += "\n";
 }
 
 void FindingPrinter::AppendThreads(std::string* out) const {
-  if (f_.threads.empty()) return;
+  // pid 0: a static finding, whose "threads" are code paths named in the scenario; no process.
+  if (f_.threads.empty() || f_.pid == 0) return;
   *out += "  Threads:\n";
   for (const auto& t : f_.threads) {
     std::string name = t.name.empty() ? fmt::format("tid {}", t.tid) : t.name;

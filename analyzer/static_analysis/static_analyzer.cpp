@@ -77,11 +77,8 @@ class StaticAnalysis {
     ReportSelfEdges();
     ReportRaces();
     ReportEscapes();
-    analysis::TraceSummary summary;
-    summary.path = "static analysis of " + std::to_string(facts_.parsed_files.size()) + " file(s)";
-    summary.warnings = facts_.failed_files;
-    summary.locks = facts_.lock_kinds.size();
-    report_.traces.push_back(summary);
+    // No TraceSummary: a static report covers no process. Files that failed to parse are in
+    // ProgramFacts::failed_files for the caller to print.
     return std::move(report_);
   }
 
@@ -109,6 +106,7 @@ class StaticAnalysis {
   std::map<std::tuple<std::string, std::string, bool, bool>, StaticEdge> edges_;
   std::map<std::string, SourceLoc> first_site_;  // lock -> first acquisition seen
   std::set<std::string> exclusively_taken_;
+  std::map<std::string, SourceLoc> exclusive_site_;  // lock -> first exclusive acquisition
 };
 
 void StaticAnalysis::BuildCallGraph() {
@@ -116,7 +114,10 @@ void StaticAnalysis::BuildCallGraph() {
     for (const std::string& base : f.overrides) overriders_[base].push_back(usr);
     for (const AcquireFact& a : f.acquires) {
       first_site_.emplace(a.lock, a.loc);
-      if (!a.shared) exclusively_taken_.insert(a.lock);
+      if (!a.shared) {
+        exclusively_taken_.insert(a.lock);
+        exclusive_site_.emplace(a.lock, a.loc);
+      }
     }
   }
   for (const auto& [usr, f] : facts_.functions) {
@@ -288,9 +289,16 @@ Finding StaticAnalysis::EdgeFinding(FindingKind kind, const std::vector<StaticEd
     for (const std::string& g : e.also_held) ev.also_held.push_back(lock_index(g));
     f.edges.push_back(ev);
   }
+  // No threads in a static finding: each edge is a code path that a thread may run. Paths are
+  // numbered and named after the function that holds the first lock.
   for (size_t i = 0; i < edges.size(); ++i) {
     const StaticEdge& e = edges[i];
     uint32_t path = static_cast<uint32_t>(i + 1);
+    analysis::ThreadRef t;
+    t.tid = path;
+    t.name = "path " + std::to_string(path) + " (" + e.held_loc.function + ")";
+    f.threads.push_back(t);
+    f.edges[i].tid = path;
     f.scenario.push_back({path, std::string(e.from_shared ? "rlock(" : "lock(") + e.from + ")"});
   }
   for (size_t i = 0; i < edges.size(); ++i) {
@@ -418,6 +426,19 @@ void StaticAnalysis::ReportSelfEdges() {
     }
     Finding f = EdgeFinding(fk, {e});
     if (fk == FindingKind::kApiMisuse) f.subkind = "relock-non-recursive";
+    if (fk == FindingKind::kRecursiveReadHazard) {
+      // The three-party story: path 1 reads, a writer queues, path 1 reads again behind it.
+      const SourceLoc& writer = exclusive_site_.at(e.from);
+      analysis::ThreadRef w;
+      w.tid = 2;
+      w.name = "path 2 (" + writer.function + ")";
+      f.threads.push_back(w);
+      f.scenario = {{1, "rlock(" + e.from + ")"},
+                    {2, "lock(" + e.from + ") <- waits for the reader"},
+                    {1, "rlock(" + e.from + ") <- waits behind the writer"}};
+      f.extra_stacks = {{ToFrame(writer)}};
+      f.extra_stack_titles = {"the writer takes " + e.from + " exclusively here"};
+    }
     f.severity = "error";
     f.summary = summary;
     f.story = story;
