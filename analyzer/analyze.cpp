@@ -171,9 +171,20 @@ std::string SuppressionReason(FindingContext& ctx, const std::vector<uint32_t>& 
         name(waited));
   }
   if (result.reason_id == "gate-lock") {
+    bool everywhere =
+        std::all_of(result.witnesses.begin(), result.witnesses.end(), [&](const Witness* w) {
+          return std::any_of(w->also_held.begin(), w->also_held.end(),
+                             [&](const HeldLock& h) { return h.lock_id == result.gate_lock; });
+        });
+    if (everywhere) {
+      return fmt::format(
+          "every acquisition in the cycle happens while holding {}, which "
+          "serializes them",
+          name(result.gate_lock));
+    }
     return fmt::format(
-        "every acquisition in the cycle happens while holding {}, which "
-        "serializes them",
+        "two of the threads would have to hold {} at the same time for this "
+        "cycle to close, so it cannot deadlock",
         name(result.gate_lock));
   }
   if (result.reason_id == "happens-before") {

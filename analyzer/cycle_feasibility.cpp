@@ -180,22 +180,30 @@ class Search {
     return -1;
   }
 
-  // A lock held by every chosen witness, by at most one of them in shared mode (two readers do
-  // not exclude each other); 0 when there is none.
+  // The locks witness i holds while it waits: its edge's `from` lock and its also_held locks.
+  std::vector<HeldLock> HeldBy(size_t i) const {
+    std::vector<HeldLock> held = chosen_[i]->also_held;
+    held.push_back({context_.cycle[i], chosen_[i]->held_stack_id, chosen_[i]->from_mode, 1});
+    return held;
+  }
+
+  // A lock two witnesses of different threads would both hold at the moment of the deadlock, not
+  // both in shared mode (two readers do not exclude each other): those states cannot coexist.
+  // A lock held around the whole cycle (the classic gate lock) is the common case; in a longer
+  // cycle, one thread may also hold another edge's lock. 0 when there is none.
   uint32_t GateLock() const {
-    for (const HeldLock& candidate : chosen_[0]->also_held) {
-      int shared = 0;
-      bool everywhere = true;
-      for (const Witness* w : chosen_) {
-        auto it = std::find_if(w->also_held.begin(), w->also_held.end(),
-                               [&](const HeldLock& h) { return h.lock_id == candidate.lock_id; });
-        if (it == w->also_held.end()) {
-          everywhere = false;
-          break;
+    const size_t k = chosen_.size();
+    for (size_t i = 0; i < k; ++i) {
+      std::vector<HeldLock> held_i = HeldBy(i);
+      for (size_t j = i + 1; j < k; ++j) {
+        if (chosen_[i]->tid == chosen_[j]->tid) continue;
+        for (const HeldLock& b : HeldBy(j)) {
+          for (const HeldLock& a : held_i) {
+            bool both_shared = a.mode == LockMode::kShared && b.mode == LockMode::kShared;
+            if (a.lock_id == b.lock_id && !both_shared) return a.lock_id;
+          }
         }
-        if (it->mode == LockMode::kShared) ++shared;
       }
-      if (everywhere && shared <= 1) return candidate.lock_id;
     }
     return 0;
   }

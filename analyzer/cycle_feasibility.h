@@ -9,8 +9,9 @@
 //   3. no edge waits for a shared acquisition of a lock that the next thread of the cycle holds
 //      shared (readers do not block readers), unless the lock prefers writers (a queued writer
 //      makes the reader wait);
-//   4. no gate lock: no other lock is held by every picked witness in conflicting modes (at most
-//      one of them in shared mode) — a common outer lock serializes the inversion;
+//   4. no gate lock: no lock is held by two witnesses of different threads (each holds its
+//      edge's `from` lock and its also_held locks) unless both hold it shared — a common outer
+//      lock serializes the inversion, and in a longer cycle one thread may hold another's lock;
 //   5. not every pair of witnesses from different threads is ordered by thread create/join
 //      (HappensBeforeGraph): if all are ordered, the states never coexist.
 // Among feasible assignments the one with the most distinct threads wins (ties: earliest seq).
@@ -44,7 +45,7 @@ struct Feasibility {
                                // "budget" (max_assignments was 0: not examined)
   int try_edge = -1;           // try-lock: the edge whose witnesses are all try/timed attempts
   int shared_edge = -1;        // shared-locks: edge i waits shared for a lock the next holds shared
-  uint32_t gate_lock = 0;      // gate-lock: the lock every witness held
+  uint32_t gate_lock = 0;      // gate-lock: a lock two threads' witnesses would both hold
   uint32_t single_tid = 0;     // single-thread: the one thread
   uint32_t ordered_tid_a = 0;  // happens-before: one ordered pair (a's witness before b's)
   uint32_t ordered_tid_b = 0;
