@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "cycle_feasibility.h"
@@ -242,8 +243,11 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
   // Witness combinations examined over all cycles of a trace: bounds the worst case (thousands
   // of threads on both sides of hundreds of cycles, all ordered by create/join) to seconds.
   uint64_t budget = kAssignmentsPerTrace;
-  std::set<std::vector<uint32_t>> reported;    // lock sets with a finding
-  std::set<std::vector<uint32_t>> suppressed;  // lock sets with a suppressed candidate
+  std::set<std::vector<uint32_t>> reported;  // lock sets with a finding
+  // Lock set -> its first suppressed candidate; dropped at the end if another cycle over the same
+  // locks was reported after all.
+  std::map<std::vector<uint32_t>, SuppressedCandidate> suppressed;
+  std::vector<std::vector<uint32_t>> suppressed_order;
   for (const std::vector<int>& nodes : cycles.cycles) {
     std::vector<uint32_t> cycle;
     for (int n : nodes) cycle.push_back(graph.nodes()[n]);
@@ -257,9 +261,13 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
     if (result.feasible) {
       reported.insert(lock_set);
       report->findings.push_back(MakeCycleFinding(ctx, graph, cycle, result));
-    } else if (suppressed.insert(lock_set).second) {
-      report->suppressed.push_back(MakeSuppressed(ctx, graph, cycle, result));
+    } else if (suppressed.count(lock_set) == 0) {
+      suppressed.emplace(lock_set, MakeSuppressed(ctx, graph, cycle, result));
+      suppressed_order.push_back(lock_set);
     }
+  }
+  for (const std::vector<uint32_t>& lock_set : suppressed_order) {
+    if (reported.count(lock_set) == 0) report->suppressed.push_back(suppressed.at(lock_set));
   }
 }
 

@@ -397,6 +397,20 @@ TEST(AnalyzeTest, ShortestCycleFirstAndOneFindingPerLockSet) {
   EXPECT_EQ(cycles[1]->cycle_locks, 3);
 }
 
+TEST(AnalyzeTest, NoSuppressedCandidateForALockSetThatWasReported) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1).Thread(203, kMain, 2);
+  // A->B->C->A by one thread (single-thread, examined first) and A->C->B->A by three threads
+  // (feasible): the same lock set ends up reported, so it is not also listed as suppressed.
+  b.Lock(201, kB, {kA}).Lock(201, kC, {kB}).Lock(201, kA, {kC});
+  b.Lock(201, kC, {kA}).Lock(202, kB, {kC}).Lock(203, kA, {kB});
+  Report r = AnalyzeOne(b.trace());
+  size_t three = 0;
+  for (const Finding* f : Cycles(r)) three += f->cycle_locks == 3;
+  EXPECT_EQ(three, 1u);
+  for (const SuppressedCandidate& s : r.suppressed) EXPECT_NE(s.locks.size(), 3u) << s.reason;
+}
+
 TEST(AnalyzeTest, HungCycleIsMarked) {
   TraceBuilder b;
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);
