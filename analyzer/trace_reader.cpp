@@ -333,7 +333,7 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
     case K::kStackDef:
       return DecodeStack(offset, h.size);
     case K::kLockDef:
-      return DecodeLockDef(offset) && h.size >= sizeof(tf::LockDef);
+      return h.size >= sizeof(tf::LockDef) && DecodeLockDef(offset);
     case K::kLockDestroy: {
       tf::LockDestroy r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;

@@ -412,6 +412,23 @@ TEST(TraceReaderTest, AbsurdRecordSizeStopsOnlyThatChunk) {
   EXPECT_TRUE(HasWarning(t, "damaged record"));
 }
 
+TEST(TraceReaderTest, RecordSmallerThanItsKindIsDamage) {
+  TestTraceWriter w;
+  std::string small = LockDefRec(5, 0x5000);
+  uint32_t size = 16;  // a LockDef is 40 bytes
+  std::memcpy(&small[4], &size, 4);
+  small.resize(16);
+  w.AddChunk(100, 0, {LockDefRec(1, 0x1000), small, LockDefRec(2, 0x2000)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_NE(t.FindLock(1), nullptr);
+  EXPECT_EQ(t.FindLock(5), nullptr);
+  EXPECT_EQ(t.FindLock(2), nullptr);
+  EXPECT_EQ(t.stats.bad_chunks, 1u);
+  EXPECT_TRUE(HasWarning(t, "inconsistent size 16"));
+}
+
 TEST(TraceReaderTest, AbsurdStackDepthIsRejectedWithoutAllocating) {
   TestTraceWriter w;
   auto stack = Make<tf::StackDef>(tf::RecordKind::kStackDef);
