@@ -8,9 +8,11 @@
 //     shortest first, one Finding per distinct lock set; a cycle is reported only when some choice
 //     of one witness per edge could deadlock (cycle_feasibility.h), else it becomes a
 //     SuppressedCandidate with reason_id "try-lock", "single-thread", "shared-locks",
-//     "gate-lock" or "happens-before";
+//     "gate-lock" or "happens-before" (or "budget" / "missing-edge" for pathological and damaged
+//     traces);
 //   - api misuse from the runtime's Misuse records and the final thread slots
-//     (misuse_findings.h).
+//     (misuse_findings.h); a relock echoing an unlock-not-owner is suppressed with
+//     "after-foreign-unlock".
 // Order of Report::findings: cycles (shorter first), then the other kinds in trace order.
 // Locks are named by finding_context.h; TraceSummary::warnings = the reader's ReadStats warnings
 // followed by the symbolizer's (one line per module without debug info).

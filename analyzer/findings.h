@@ -110,7 +110,8 @@ struct Finding {
 struct SuppressedCandidate {
   FindingKind kind = FindingKind::kLockOrderCycle;
   std::string reason_id;  // "single-thread", "gate-lock", "happens-before", "try-lock",
-                          // "shared-locks" (readers do not block readers), ...
+                          // "shared-locks" (readers do not block readers),
+                          // "after-foreign-unlock" (api-misuse), ...; analyze.h lists them all
   std::string reason;     // human sentence naming the evidence
   std::vector<LockRef> locks;
   std::vector<uint32_t> tids;
