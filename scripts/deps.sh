@@ -10,12 +10,17 @@ PKGS=(
   libgraphviz-dev graphviz                  # in-process SVG (libgvc)
   nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev libzstd-dev
   libgtest-dev libgmock-dev
+  python3-jsonschema                        # SARIF 2.1.0 schema validation (tests/e2e/test_sarif.py)
+  chromium                                  # headless browser test of the HTML/SVG report (big)
 )
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the SARIF 2.1.0 schema at test time (tests/e2e/test_sarif.py). A Node.js install that
+# is not Debian's (e.g. NodeSource) bundles its own npm and conflicts with Debian's package.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
