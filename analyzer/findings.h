@@ -129,11 +129,34 @@ struct TraceSummary {
   std::vector<std::string> warnings;  // partial read, dropped records, missing debug info, ...
 };
 
+// The whole lock-order graph, beyond the edges that findings cite. Optional and additive: an
+// analyzer that does not fill it leaves it empty, and viz then draws only the findings' evidence.
+// viz draws the neighbourhood of the findings by default and all of it with --full-graph.
+struct LockGraphEdge {
+  int from = 0;                // index into LockGraphView::locks: the lock held
+  int to = 0;                  // index into LockGraphView::locks: the lock acquired
+  std::string from_mode;       // "exclusive" | "shared"
+  std::string to_mode;
+  std::vector<uint32_t> tids;  // threads that took this edge
+  uint64_t count = 1;          // distinct records supporting it
+  uint64_t wait_ns = 0;        // total time spent waiting for `to` on this edge; 0 = unknown
+  Stack acquire_stack;         // one witness: where `to` was acquired while holding `from`
+};
+
+struct LockGraphView {
+  std::vector<LockRef> locks;
+  std::vector<uint32_t> instances;  // parallel to locks when grouped by class: instance count;
+                                    // empty (or 0) = one instance
+  std::vector<LockGraphEdge> edges;
+  std::vector<ThreadRef> threads;   // names for LockGraphEdge::tids
+};
+
 struct Report {
   std::string tool_version;
   std::vector<TraceSummary> traces;
   std::vector<Finding> findings;             // most important first (shortest cycles first)
   std::vector<SuppressedCandidate> suppressed;
+  LockGraphView graph;                       // optional, see LockGraphView
 };
 
 }  // namespace analysis
