@@ -16,6 +16,7 @@
 #include "lock_graph.h"
 #include "misuse_findings.h"
 #include "symbolizer.h"
+#include "wait_findings.h"
 
 #ifndef LOCKSCOPE_VERSION
 #define LOCKSCOPE_VERSION "unknown"
@@ -297,6 +298,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   TraceSummary summary = MakeSummary(trace);
   AddCycleFindings(ctx, report, &summary.warnings);
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
+  AddActualDeadlockFindings(ctx, &report->findings);
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
   report->traces.push_back(std::move(summary));
 }

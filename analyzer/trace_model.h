@@ -118,8 +118,17 @@ struct SlotSnapshot {
   uint64_t wait_object = 0;
   uint64_t wait_since_ns = 0;
   uint32_t wait_stack_id = 0;
+  uint8_t wait_flags = 0;  // trace::WaitFlag bits (kWaitTimed)
   bool held_overflow = false;
   std::vector<HeldLock> held;
+};
+
+// One kWatchdogReport: the runtime's live watchdog reached a verdict (issue #4).
+struct WatchdogEvent {
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  trace::WatchdogVerdict verdict = trace::WatchdogVerdict::kCycle;
+  std::vector<uint32_t> tids;  // see trace::WatchdogVerdict
 };
 
 // How complete the read was. Everything readable is kept; `warnings` says what was not.
@@ -160,6 +169,7 @@ struct Trace {
   std::vector<MisuseEvent> misuses;                  // sorted by seq
   std::vector<int32_t> forked_children;
   std::vector<SlotSnapshot> slots;                   // non-free slots only
+  std::vector<WatchdogEvent> watchdog_reports;       // sorted by seq
   ReadStats stats;
 
   const LockInfo* FindLock(uint32_t id) const {

@@ -88,6 +88,7 @@ class Reader {
   bool DecodeDisabled(uint64_t offset, uint32_t size);
   bool DecodeMisuse(uint64_t offset, uint32_t tid);
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
+  bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);
   void Warn(std::string line) { out_->stats.warnings.push_back(std::move(line)); }
@@ -100,6 +101,7 @@ class Reader {
   std::map<uint32_t, std::set<uint32_t>> chunk_seqs_;  // tid -> chunk seq numbers seen
   std::map<uint32_t, uint64_t> thread_dropped_;        // tid -> max cumulative drop count
   std::set<uint32_t> reused_tids_;                     // tids with more than one ThreadStart
+  std::set<uint32_t> watchdog_tids_;                   // chunk owners that wrote watchdog reports
 };
 
 bool Reader::ReadHeader(std::string* error) {
@@ -196,6 +198,7 @@ void Reader::ReadSlots() {
     s.wait_object = slot.wait_object;
     s.wait_since_ns = slot.wait_since_ns;
     s.wait_stack_id = slot.wait_stack_id;
+    s.wait_flags = slot.wait_flags;
     s.held_overflow = slot.held_overflow != 0;
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
     for (uint32_t k = 0; k < n; ++k) {
@@ -369,6 +372,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return DecodeDisabled(offset, h.size);
     case K::kThreadName:
       return DecodeThreadName(offset, h.size, tid);
+    case K::kWatchdogReport:
+      return DecodeWatchdogReport(offset, h.size, tid);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -537,8 +542,31 @@ bool Reader::DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid) {
   return true;
 }
 
+bool Reader::DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid) {
+  tf::WatchdogReport r;
+  if (!LoadFixed(bytes_, offset, size, &r) || !TrailingFits(size, sizeof(r), r.n_tids, 4)) {
+    return false;
+  }
+  WatchdogEvent w;
+  w.seq = r.seq;
+  w.time_ns = r.time_ns;
+  w.verdict = static_cast<tf::WatchdogVerdict>(r.verdict);
+  w.tids.resize(r.n_tids);
+  for (uint32_t i = 0; i < r.n_tids; ++i) bytes_.Load(offset + sizeof(r) + 4 * i, &w.tids[i]);
+  out_->watchdog_reports.push_back(std::move(w));
+  watchdog_tids_.insert(tid);
+  return true;
+}
+
 void Reader::Finish() {
   Trace& t = *out_;
+  // The watchdog thread writes only its reports: it is the runtime's, not the program's.
+  for (uint32_t tid : watchdog_tids_) {
+    auto it = t.threads.find(tid);
+    if (it != t.threads.end() && !it->second.started) t.threads.erase(it);
+  }
+  std::stable_sort(t.watchdog_reports.begin(), t.watchdog_reports.end(),
+                   [](const auto& a, const auto& b) { return a.seq < b.seq; });
   auto by_seq = [](const auto& a, const auto& b) { return a.seq < b.seq; };
   std::stable_sort(t.acquires.begin(), t.acquires.end(), by_seq);
   std::stable_sort(t.joins.begin(), t.joins.end(), by_seq);

@@ -41,7 +41,7 @@ LOCKSCOPE_INTERCEPTOR(int, sem_wait, sem_t* s) {
 LOCKSCOPE_INTERCEPTOR(int, sem_timedwait, sem_t* s, ts_t t) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(sem_timedwait)(s, t);
-  rt::BeginObjectWait(si, si.ts(), WaitKind::kSem, s);
+  rt::BeginObjectWait(si, si.ts(), WaitKind::kSem, s, /*timed=*/true);
   int rc = LOCKSCOPE_REAL(sem_timedwait)(s, t);
   rt::EndObjectWait(si, si.ts());
   return rc;
@@ -50,7 +50,7 @@ LOCKSCOPE_INTERCEPTOR(int, sem_timedwait, sem_t* s, ts_t t) {
 LOCKSCOPE_INTERCEPTOR(int, sem_clockwait, sem_t* s, clockid_t c, ts_t t) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(sem_clockwait)(s, c, t);
-  rt::BeginObjectWait(si, si.ts(), WaitKind::kSem, s);
+  rt::BeginObjectWait(si, si.ts(), WaitKind::kSem, s, /*timed=*/true);
   int rc = LOCKSCOPE_REAL(sem_clockwait)(s, c, t);
   rt::EndObjectWait(si, si.ts());
   return rc;

@@ -7,6 +7,7 @@
 #include "interception.h"
 #include "scoped_interceptor.h"
 #include "stack_table.h"
+#include "watchdog.h"
 
 using lockscope::rt::ScopedInterceptor;
 using lockscope::rt::ThreadArgs;
@@ -37,6 +38,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_create, pthread_t* t, const pthread_attr_t* a
                       void* arg) noexcept {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_create)(t, a, fn, arg);
+  rt::MaybeStartWatchdog(si, LOCKSCOPE_REAL(pthread_create));
   ThreadArgs* args = rt::BeforeThreadCreate(si, si.ts(), fn, arg);
   int rc = args ? LOCKSCOPE_REAL(pthread_create)(t, a, rt::ThreadTrampoline, args)
                 : LOCKSCOPE_REAL(pthread_create)(t, a, fn, arg);
@@ -69,7 +71,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_timedjoin_np, pthread_t t, void** ret,
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_timedjoin_np)(t, ret, abstime);
   uint32_t stack_id = 0;
-  uint32_t tid = rt::BeforeJoin(si, si.ts(), t, /*blocking=*/true, &stack_id);
+  uint32_t tid = rt::BeforeJoin(si, si.ts(), t, /*blocking=*/true, &stack_id, /*timed=*/true);
   int rc = LOCKSCOPE_REAL(pthread_timedjoin_np)(t, ret, abstime);
   rt::AfterJoin(si, si.ts(), t, tid, stack_id, rc);
   return rc;

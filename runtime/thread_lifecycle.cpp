@@ -282,7 +282,7 @@ void* ThreadTrampoline(void* p) {
 }
 
 uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bool blocking,
-                    uint32_t* stack_id) {
+                    uint32_t* stack_id, bool timed) {
   ErrnoSaver es;
   uint32_t tid = LookupThreadTid(static_cast<uint64_t>(target));
   *stack_id = CaptureStackId(g, &ts->buf);
@@ -290,7 +290,10 @@ uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bo
     trace::ThreadSlot* s = ts->slot;
     s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kJoin);
     s->wait_lock_id = 0;
-    s->wait_object = tid;
+    // A target that has not started yet has no tid: name it by its pthread_t instead.
+    s->wait_object = tid != 0 ? tid : static_cast<uint64_t>(target);
+    s->wait_flags = static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
+                                         (tid != 0 ? 0 : trace::kWaitJoinPthread));
     s->wait_stack_id = *stack_id;
     s->wait_since_ns = MonotonicNs();
     __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kBlocked),
@@ -306,6 +309,7 @@ void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_
     __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
                      __ATOMIC_RELEASE);
     s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
+    s->wait_flags = 0;
     s->wait_object = 0;
     s->wait_stack_id = 0;
   }

@@ -98,10 +98,11 @@ void RemoveHeldAt(ThreadState* ts, uint32_t i) {
 }
 
 void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t object,
-             uint32_t stack_id, uint8_t mode) {
+             uint32_t stack_id, uint8_t mode, uint8_t wait_flags = 0) {
   trace::ThreadSlot* s = ts->slot;
   if (!s) return;
   s->wait_kind = static_cast<uint8_t>(kind);
+  s->wait_flags = wait_flags;
   s->wait_lock_id = lock_id;
   s->wait_object = object;
   s->wait_stack_id = stack_id;
@@ -111,12 +112,28 @@ void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t o
                    __ATOMIC_RELEASE);
 }
 
+// Process-shared waits may be ended by another process: the watchdog must not call them stuck.
+// Both read glibc's private layout (stable since 2.25, the condvar rewrite): the condvar keeps
+// PTHREAD_PROCESS_SHARED in bit 0 of __wrefs (nptl/pthread_cond_common.c); the barrier is
+// struct pthread_barrier { unsigned in, current_round, count; int shared; ... } with
+// shared == FUTEX_PRIVATE (128) for a private barrier (nptl/pthread_barrier_init.c).
+bool CondIsProcessShared(const void* cond) {
+  return (static_cast<const pthread_cond_t*>(cond)->__data.__wrefs & 1u) != 0;
+}
+
+bool BarrierIsProcessShared(const void* barrier) {
+  int shared;
+  memcpy(&shared, static_cast<const uint8_t*>(barrier) + 3 * sizeof(unsigned), sizeof(shared));
+  return shared != 128;
+}
+
 void ClearWait(ThreadState* ts) {
   trace::ThreadSlot* s = ts->slot;
   if (!s) return;
   __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
                    __ATOMIC_RELEASE);
   s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
+  s->wait_flags = 0;
   s->wait_lock_id = 0;
   s->wait_object = 0;
   s->wait_stack_id = 0;
@@ -339,7 +356,7 @@ void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock,
 }
 
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
-                    const void* mutex) {
+                    const void* mutex, bool timed) {
   ErrnoSaver es;
   const uintptr_t maddr = reinterpret_cast<uintptr_t>(mutex);
   const uintptr_t caddr = reinterpret_cast<uintptr_t>(cond);
@@ -377,7 +394,9 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   if (op->had) {
     WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
   }
-  SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0);
+  SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0,
+          static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
+                               (CondIsProcessShared(cond) ? trace::kWaitShared : 0)));
 }
 
 void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc) {
@@ -399,10 +418,12 @@ void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
 }
 
 void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
-                     const void* object) {
+                     const void* object, bool timed) {
   ErrnoSaver es;
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
-  SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0);
+  bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
+  SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
+          static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
 }
 
 void EndObjectWait(const ReentryGuard&, ThreadState* ts) {

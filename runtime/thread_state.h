@@ -94,8 +94,9 @@ ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*f
 void AfterThreadCreate(const ReentryGuard& g, ThreadState* ts, ThreadArgs* args, int rc);
 void* ThreadTrampoline(void* args);
 // Join: returns the target's tid (0 if unknown); marks the slot blocked when `blocking`.
+// `timed`: pthread_timedjoin_np (slot wait_flags kWaitTimed).
 uint32_t BeforeJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, bool blocking,
-                    uint32_t* stack_id);
+                    uint32_t* stack_id, bool timed = false);
 void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_t target_tid,
                uint32_t stack_id, int rc);
 void OnDetach(const ReentryGuard& g, ThreadState* ts, pthread_t target, int rc);
@@ -137,15 +138,16 @@ struct CondWaitOp {
   HeldLock saved;
   bool had;  // the mutex was in this thread's held set
 };
+// `timed`: timedwait/clockwait (slot wait_flags kWaitTimed: the watchdog never calls it stuck).
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
-                    const void* mutex);
+                    const void* mutex, bool timed = false);
 void AfterCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, int rc);
 void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool broadcast);
 void OnCondInitOrDestroy(const ReentryGuard& g, const void* cond);
 
 // Waits on other objects (sem, barrier): slot blocked around the real call.
 void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
-                     const void* object);
+                     const void* object, bool timed = false);
 void EndObjectWait(const ReentryGuard& g, ThreadState* ts);
 
 // --- helpers shared by the two policy files

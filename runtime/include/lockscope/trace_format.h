@@ -49,6 +49,8 @@ namespace trace {
 // Version history:
 //   v1: initial — header + thread slots + chunked records (dependency records, lifecycle,
 //       lock/stack/module definitions, misuse).
+//   v1 (additive): ThreadSlot::wait_flags (was reserved0, always 0 before: kWaitTimed);
+//       kWatchdogReport (16).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -114,6 +116,21 @@ enum class WaitKind : uint8_t {
   kBarrier = 4,  // pthread_barrier_wait; wait_object = barrier address
   kJoin = 5,     // pthread_join; wait_object = joined thread's tid
   kFd = 6,       // blocking read/write on a pipe-like fd (reserved for the waits issue)
+};
+
+// ThreadSlot::wait_flags bits.
+enum WaitFlag : uint8_t {
+  kWaitTimed = 1u << 0,  // the wait has a timeout (timedwait, clockwait, timedjoin): not "for good"
+  kWaitJoinPthread = 1u << 1,  // kJoin whose target had not started yet: wait_object is the
+                               // target's pthread_t (match ThreadSlot::pthread_self), not its tid
+  kWaitShared = 1u << 2,       // a process-shared condvar/barrier: another process may end it
+};
+
+// WatchdogReport::verdict.
+enum class WatchdogVerdict : uint8_t {
+  kCycle = 1,       // a cycle of blocked threads (lock waits and joins); tids in cycle order
+  kAllAsleep = 2,   // every live thread is blocked in an untimed wait; tids = all of them
+  kLongBlock = 3,   // one thread blocked longer than block_warn_s; tids = {blocked, holder or 0}
 };
 
 enum class MisuseKind : uint8_t {
@@ -197,7 +214,7 @@ struct ThreadSlot {
   uint8_t wait_kind;        // WaitKind
   uint8_t wait_mode;        // LockMode for kLock
   uint8_t held_overflow;    // 1 when the thread holds more than kSlotHeld locks
-  uint8_t reserved0;
+  uint8_t wait_flags;       // WaitFlag bits of the current wait (written before state=kBlocked)
   uint32_t n_held;          // valid entries in held[] (<= kSlotHeld)
   uint64_t reserved1[2];
   HeldEntry held[kSlotHeld];
@@ -245,6 +262,8 @@ enum class RecordKind : uint8_t {
   kFork = 12,         // this process forked a child
   kDisabled = 13,     // the runtime gave up recording (fail-soft), see DisableReason
   kThreadName = 14,   // pthread_setname_np
+  // 16..23: waits, hangs and leaks (issue #4).
+  kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
 };
 
 struct RecordHeader {
@@ -428,6 +447,21 @@ struct ThreadName {
 };
 static_assert(sizeof(ThreadName) == 16);
 static_assert(std::is_trivially_copyable_v<ThreadName>);
+
+// kWatchdogReport: written by the runtime's watchdog thread (its own chunk, whose tid is the
+// watchdog's, which never has a kThreadStart) once per verdict it prints. The thread slots hold
+// the details (what each thread waits for, what it holds) at that moment and after.
+// Trailing: `n_tids` uint32_t tids (see WatchdogVerdict), padded to 8.
+struct WatchdogReport {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;   // CLOCK_MONOTONIC when the verdict was reached
+  uint8_t verdict;    // WatchdogVerdict
+  uint8_t reserved[3];
+  uint32_t n_tids;    // <= 64
+};
+static_assert(sizeof(WatchdogReport) == 32);
+static_assert(std::is_trivially_copyable_v<WatchdogReport>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }

@@ -1,0 +1,303 @@
+// wait_findings.cpp — see wait_findings.h.
+
+#include "wait_findings.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+namespace tf = ::lockscope::trace;
+
+bool Blocked(const SlotSnapshot& s) { return s.state == tf::ThreadState::kBlocked; }
+
+// True when `holder` holds `lock_id` in a mode that blocks a request in `mode`.
+bool HoldsConflicting(const SlotSnapshot& holder, uint32_t lock_id, LockMode mode) {
+  return std::any_of(holder.held.begin(), holder.held.end(), [&](const HeldLock& h) {
+    return h.lock_id == lock_id && (mode == LockMode::kExclusive || h.mode == LockMode::kExclusive);
+  });
+}
+
+// Tarjan's strongly connected components over `adj` (recursive: the graph has one node per
+// thread slot and few edges per node).
+std::vector<std::vector<size_t>> StronglyConnected(const std::vector<std::vector<size_t>>& adj) {
+  const size_t n = adj.size();
+  std::vector<int> index(n, -1), low(n, 0);
+  std::vector<bool> on_stack(n, false);
+  std::vector<size_t> stack;
+  std::vector<std::vector<size_t>> out;
+  int next = 0;
+  std::function<void(size_t)> visit = [&](size_t v) {
+    index[v] = low[v] = next++;
+    stack.push_back(v);
+    on_stack[v] = true;
+    for (size_t w : adj[v]) {
+      if (index[w] < 0) {
+        visit(w);
+        low[v] = std::min(low[v], low[w]);
+      } else if (on_stack[w]) {
+        low[v] = std::min(low[v], index[w]);
+      }
+    }
+    if (low[v] != index[v]) return;
+    std::vector<size_t> component;
+    size_t w;
+    do {
+      w = stack.back();
+      stack.pop_back();
+      on_stack[w] = false;
+      component.push_back(w);
+    } while (w != v);
+    std::sort(component.begin(), component.end());
+    out.push_back(std::move(component));
+  };
+  for (size_t v = 0; v < n; ++v) {
+    if (index[v] < 0) visit(v);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The shortest cycle through `start` inside `component` (BFS), as edges in cycle order.
+std::vector<WaitForEdge> CycleThrough(size_t start, const std::set<size_t>& component,
+                                      const std::vector<WaitForEdge>& edges) {
+  std::map<size_t, const WaitForEdge*> came_by;  // node -> edge that reached it first
+  std::deque<size_t> queue{start};
+  const WaitForEdge* closing = nullptr;
+  while (!queue.empty() && closing == nullptr) {
+    size_t v = queue.front();
+    queue.pop_front();
+    for (const WaitForEdge& e : edges) {
+      if (e.from != v || component.count(e.to) == 0) continue;
+      if (e.to == start) {
+        closing = &e;
+        break;
+      }
+      if (came_by.emplace(e.to, &e).second) queue.push_back(e.to);
+    }
+  }
+  std::vector<WaitForEdge> cycle;
+  if (closing == nullptr) return cycle;
+  for (const WaitForEdge* e = closing;; e = came_by.at(e->from)) {
+    cycle.push_back(*e);
+    if (e->from == start) break;
+  }
+  std::reverse(cycle.begin(), cycle.end());
+  return cycle;
+}
+
+// "+1.234 s" after the trace started, or "" when `ns` is unknown.
+std::string RelTime(const Trace& trace, uint64_t ns) {
+  if (ns == 0 || ns < trace.start_monotonic_ns) return "";
+  return fmt::format("+{:.3f} s", static_cast<double>(ns - trace.start_monotonic_ns) / 1e9);
+}
+
+std::string SinceStart(const Trace& trace, uint64_t ns) {
+  std::string t = RelTime(trace, ns);
+  return t.empty() ? "" : " since " + t;
+}
+
+// "acquiring M2" / "joining T3" for the wait of slot `s` along edge `e`.
+std::string WaitAction(FindingContext& ctx, const SlotSnapshot& s, const WaitForEdge& e) {
+  const SlotSnapshot& target = ctx.trace().slots[e.to];
+  if (s.wait_kind == tf::WaitKind::kJoin) return "joining thread " + ctx.ThreadLabel(target.tid);
+  std::string verb = s.wait_mode == LockMode::kShared ? "read-acquiring " : "acquiring ";
+  return verb + FindingContext::ShortLockName(ctx.MakeLockRef(e.lock_id)) + ", held by thread " +
+         ctx.ThreadLabel(target.tid);
+}
+
+const HeldLock* FindHeld(const SlotSnapshot& s, uint32_t lock_id) {
+  for (const HeldLock& h : s.held) {
+    if (h.lock_id == lock_id) return &h;
+  }
+  return nullptr;
+}
+
+// Lock cycles get lock-order-style edge evidence: the thread of cycle edge k+1 holds lock k (the
+// one cycle edge k waits for) and waits for lock k+1.
+void AddLockEdges(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, Finding* f) {
+  const Trace& trace = ctx.trace();
+  const size_t n = cycle.size();
+  for (const WaitForEdge& e : cycle) f->locks.push_back(ctx.MakeLockRef(e.lock_id));
+  f->cycle_locks = static_cast<int>(n);
+  for (size_t k = 0; k < n; ++k) {
+    const WaitForEdge& next = cycle[(k + 1) % n];
+    const SlotSnapshot& s = trace.slots[next.from];
+    EdgeEvidence ev;
+    ev.from = static_cast<int>(k);
+    ev.to = static_cast<int>((k + 1) % n);
+    const HeldLock* held = FindHeld(s, cycle[k].lock_id);
+    ev.from_mode = held != nullptr && held->mode == LockMode::kShared ? "shared" : "exclusive";
+    ev.to_mode = s.wait_mode == LockMode::kShared ? "shared" : "exclusive";
+    ev.tid = s.tid;
+    ev.acquire_stack = ctx.StackOf(s.wait_stack_id);
+    ev.held_stack = ctx.StackOf(held != nullptr ? held->stack_id : 0);
+    f->edges.push_back(std::move(ev));
+  }
+}
+
+// Mixed cycles (joins): each thread's wait site and the stacks of the locks it holds.
+void AddThreadStacks(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, Finding* f) {
+  const Trace& trace = ctx.trace();
+  for (const WaitForEdge& e : cycle) {
+    const SlotSnapshot& s = trace.slots[e.from];
+    f->extra_stacks.push_back(ctx.StackOf(s.wait_stack_id));
+    f->extra_stack_titles.push_back(
+        fmt::format("thread {} blocked here{} ({})", ctx.ThreadLabel(s.tid),
+                    SinceStart(trace, s.wait_since_ns), WaitAction(ctx, s, e)));
+    if (e.lock_id != 0) f->locks.push_back(ctx.MakeLockRef(e.lock_id));
+    for (const HeldLock& h : s.held) {
+      LockRef ref = ctx.MakeLockRef(h.lock_id);
+      f->extra_stacks.push_back(ctx.StackOf(h.stack_id));
+      f->extra_stack_titles.push_back(fmt::format("thread {} holds {}, acquired here",
+                                                  ctx.ThreadLabel(s.tid),
+                                                  FindingContext::ShortLockName(ref)));
+    }
+  }
+}
+
+void AddScenario(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, Finding* f) {
+  const Trace& trace = ctx.trace();
+  for (const WaitForEdge& e : cycle) {
+    const SlotSnapshot& s = trace.slots[e.from];
+    for (const HeldLock& h : s.held) {
+      std::string verb = h.mode == LockMode::kShared ? "rlock" : "lock";
+      f->scenario.push_back(
+          {s.tid, fmt::format("{}({})", verb, FindingContext::ShortLockName(ctx.MakeLockRef(h.lock_id)))});
+    }
+  }
+  for (const WaitForEdge& e : cycle) {
+    const SlotSnapshot& s = trace.slots[e.from];
+    std::string action =
+        e.lock_id == 0
+            ? fmt::format("join({})", ctx.ThreadLabel(trace.slots[e.to].tid))
+            : fmt::format("{}({})", s.wait_mode == LockMode::kShared ? "rlock" : "lock",
+                          FindingContext::ShortLockName(ctx.MakeLockRef(e.lock_id)));
+    f->scenario.push_back({s.tid, action + " <- blocked"});
+  }
+}
+
+// The first watchdog report that names every thread of the cycle, or nullptr.
+const WatchdogEvent* WatchdogSaw(const Trace& trace, const std::vector<uint32_t>& tids) {
+  for (const WatchdogEvent& w : trace.watchdog_reports) {
+    if (w.verdict != tf::WatchdogVerdict::kCycle && w.verdict != tf::WatchdogVerdict::kAllAsleep) {
+      continue;
+    }
+    bool all = std::all_of(tids.begin(), tids.end(), [&](uint32_t t) {
+      return std::find(w.tids.begin(), w.tids.end(), t) != w.tids.end();
+    });
+    if (all) return &w;
+  }
+  return nullptr;
+}
+
+std::string Story(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, bool joins) {
+  const Trace& trace = ctx.trace();
+  std::string story;
+  std::vector<uint32_t> tids;
+  for (const WaitForEdge& e : cycle) {
+    const SlotSnapshot& s = trace.slots[e.from];
+    tids.push_back(s.tid);
+    std::string at = FindingContext::Where(ctx.StackOf(s.wait_stack_id));
+    std::string holds;
+    for (const HeldLock& h : s.held) {
+      holds += (holds.empty() ? "" : ", ") + FindingContext::ShortLockName(ctx.MakeLockRef(h.lock_id));
+    }
+    story += fmt::format("Thread {} is blocked{}{} {}{}. ", ctx.ThreadLabel(s.tid),
+                         SinceStart(trace, s.wait_since_ns), at.empty() ? "" : " at " + at,
+                         WaitAction(ctx, s, e), holds.empty() ? "" : "; it holds " + holds);
+  }
+  story += "None of these threads can ever proceed: the process hung.";
+  if (const WatchdogEvent* w = WatchdogSaw(trace, tids)) {
+    std::string when = RelTime(trace, w->time_ns);
+    story += fmt::format(" The runtime's watchdog saw this while the process ran{}.",
+                         when.empty() ? "" : " (at " + when + ")");
+  }
+  story += joins ? " Do not join a thread while holding a lock that thread needs: release the "
+                   "lock before pthread_join (or std::thread::join)."
+                 : " Take these locks in one global order everywhere.";
+  return story;
+}
+
+Finding MakeDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEdge>& cycle) {
+  const Trace& trace = ctx.trace();
+  Finding f;
+  f.kind = FindingKind::kActualDeadlock;
+  f.severity = "error";
+  f.hung = true;
+  f.pid = trace.pid;
+  f.trace_path = trace.path;
+  bool joins = std::any_of(cycle.begin(), cycle.end(), [](const WaitForEdge& e) {
+    return e.lock_id == 0;
+  });
+  if (joins) {
+    AddThreadStacks(ctx, cycle, &f);
+  } else {
+    AddLockEdges(ctx, cycle, &f);
+  }
+  std::string chain;
+  for (const WaitForEdge& e : cycle) {
+    const SlotSnapshot& s = trace.slots[e.from];
+    f.threads.push_back(ctx.MakeThreadRef(s.tid));
+    chain += (chain.empty() ? "" : "; ") + ctx.ThreadLabel(s.tid) + " " + WaitAction(ctx, s, e);
+  }
+  f.summary = fmt::format("deadlock: {} threads blocked in a wait-for cycle ({})", cycle.size(),
+                          chain);
+  AddScenario(ctx, cycle, &f);
+  f.story = Story(ctx, cycle, joins);
+  return f;
+}
+
+}  // namespace
+
+std::vector<WaitForEdge> WaitForEdges(const Trace& trace) {
+  std::vector<WaitForEdge> edges;
+  const std::vector<SlotSnapshot>& slots = trace.slots;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const SlotSnapshot& s = slots[i];
+    if (!Blocked(s)) continue;
+    for (size_t j = 0; j < slots.size(); ++j) {
+      const SlotSnapshot& t = slots[j];
+      if (j == i || t.tid == s.tid || t.state == tf::ThreadState::kExited) continue;
+      if (s.wait_kind == tf::WaitKind::kLock && s.wait_lock_id != 0 &&
+          HoldsConflicting(t, s.wait_lock_id, s.wait_mode)) {
+        edges.push_back({i, j, s.wait_lock_id});
+      } else if (s.wait_kind == tf::WaitKind::kJoin && s.wait_object != 0 &&
+                 s.wait_object == ((s.wait_flags & tf::kWaitJoinPthread) != 0 ? t.pthread_self
+                                                                              : t.tid)) {
+        edges.push_back({i, j, 0});
+      }
+    }
+  }
+  return edges;
+}
+
+std::vector<std::vector<WaitForEdge>> BlockedCycles(const Trace& trace) {
+  std::vector<WaitForEdge> edges = WaitForEdges(trace);
+  std::vector<std::vector<size_t>> adj(trace.slots.size());
+  for (const WaitForEdge& e : edges) adj[e.from].push_back(e.to);
+  std::vector<std::vector<WaitForEdge>> cycles;
+  for (const std::vector<size_t>& component : StronglyConnected(adj)) {
+    if (component.size() < 2) continue;
+    std::set<size_t> members(component.begin(), component.end());
+    std::vector<WaitForEdge> cycle = CycleThrough(component.front(), members, edges);
+    if (!cycle.empty()) cycles.push_back(std::move(cycle));
+  }
+  return cycles;
+}
+
+void AddActualDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
+  for (const std::vector<WaitForEdge>& cycle : BlockedCycles(ctx.trace())) {
+    out->push_back(MakeDeadlockFinding(ctx, cycle));
+  }
+}
+
+}  // namespace analysis
+}  // namespace lockscope

@@ -1,0 +1,52 @@
+// wait_findings.h — findings about threads that are blocked for good, read from the final thread
+// slots (the live state the runtime mirrors into the trace file; after SIGKILL or `lockscope run
+// --timeout` it is the exact picture at the moment of death).
+//
+// What: the wait-for graph of the blocked threads. A thread blocked acquiring lock L waits for
+// every other thread whose slot holds L in a conflicting mode (an exclusive request conflicts with
+// any holder, a shared request with an exclusive holder); a thread blocked in pthread_join waits
+// for the joined thread while that thread has not exited. Every strongly connected component of
+// two or more threads (Tarjan 1972) is a set of threads none of which can proceed: one
+// `actual-deadlock` Finding per component, with one elementary cycle through it as evidence
+// (each thread: what it waits for, from where, since when; what it holds and where it took it).
+// A thread waiting for a lock it holds itself is the AA case, reported by misuse_findings.h.
+// When the runtime's watchdog saw the same threads in a cycle while the process ran
+// (kWatchdogReport), the story says so.
+// Identity: threads are slot tids; locks are runtime lock ids (named by the FindingContext).
+// False positives: a slot is a snapshot, not a transaction; a cycle needs every thread in it to be
+// blocked at the same moment, which a torn snapshot of two independent updates rarely fakes.
+// Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(slots * held).
+
+#ifndef LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_
+#define LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_
+
+#include <cstddef>
+#include <vector>
+
+#include "finding_context.h"
+#include "findings.h"
+#include "trace_model.h"
+
+namespace lockscope {
+namespace analysis {
+
+// One wait-for edge: slot `from` cannot proceed until slot `to` does something.
+struct WaitForEdge {
+  size_t from = 0;        // index into Trace::slots
+  size_t to = 0;          // index into Trace::slots
+  uint32_t lock_id = 0;   // the lock `from` waits for and `to` holds; 0 for a join
+};
+
+// The wait-for edges of trace.slots (see above), sorted by (from, to).
+std::vector<WaitForEdge> WaitForEdges(const Trace& trace);
+
+// One elementary cycle per strongly connected component of two or more blocked threads, as
+// edges in cycle order (edges[i].to == edges[i+1].from), components in slot order.
+std::vector<std::vector<WaitForEdge>> BlockedCycles(const Trace& trace);
+
+void AddActualDeadlockFindings(FindingContext& context, std::vector<Finding>* out);
+
+}  // namespace analysis
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_

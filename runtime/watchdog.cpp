@@ -1,0 +1,346 @@
+// watchdog.cpp — see watchdog.h.
+
+#include "watchdog.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "event_buffer.h"
+#include "internal/mmap_alloc.h"
+#include "internal/raw_log.h"
+#include "runtime.h"
+#include "trace_writer.h"
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+using internal::RawLog;
+using trace::ThreadSlot;
+using trace::WaitKind;
+
+constexpr uint32_t kMaxReportTids = 64;
+constexpr uint32_t kWarnMemory = 64;        // remembered (tid, wait start) long-block warnings
+constexpr uint64_t kMaxPairChecks = 4000000; // per scan: waiters x live slots (huge programs)
+
+std::atomic<int> g_watchdog_pid{0};
+
+// Scratch memory of the watchdog thread, mmap'd once (never malloc).
+struct Scan {
+  ThreadSlot* copy = nullptr;  // live slots, copied
+  int32_t* next = nullptr;     // wait-for successor (index into copy) or -1
+  int32_t* path = nullptr;     // cycle search: start index of the walk that visited a node, or -1
+  uint32_t n = 0;
+  uint32_t capacity = 0;
+  bool complete = true;        // false: some waits were not resolved (too many threads)
+};
+
+// What the watchdog remembers between scans.
+struct Memory {
+  uint64_t pending_cycle = 0;   // signature seen in the previous scan, not yet reported
+  uint64_t pending_asleep = 0;
+  uint64_t reported[16] = {};   // signatures already reported
+  uint32_t n_reported = 0;
+  uint64_t warned[kWarnMemory] = {};
+  uint32_t n_warned = 0;
+  EventBuffer buf;
+  bool buf_ready = false;
+};
+
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+// Order-independent signature of a set of waits: the same threads in the same waits.
+uint64_t WaitSignature(const ThreadSlot& s) { return Mix(uint64_t{s.tid} << 32 ^ s.wait_since_ns); }
+
+bool Blocked(const ThreadSlot& s) {
+  return s.state == static_cast<uint32_t>(trace::ThreadState::kBlocked);
+}
+
+bool HoldsConflicting(const ThreadSlot& holder, uint32_t lock_id, uint8_t mode) {
+  uint32_t n = holder.n_held < trace::kSlotHeld ? holder.n_held : trace::kSlotHeld;
+  for (uint32_t k = 0; k < n; ++k) {
+    const trace::HeldEntry& h = holder.held[k];
+    if (h.lock_id == lock_id && (mode == 0 || h.mode == 0)) return true;
+  }
+  return false;
+}
+
+// Copies the live slots (running or blocked) out of the shared table.
+void CopySlots(Scan* scan) {
+  scan->n = 0;
+  trace::FileHeader* header = g_writer.header();
+  if (header == nullptr) return;
+  auto* slots = reinterpret_cast<ThreadSlot*>(reinterpret_cast<uint8_t*>(header) +
+                                              header->slots_offset);
+  uint32_t count = header->slot_count < scan->capacity ? header->slot_count : scan->capacity;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t state = __atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE);
+    if (state != static_cast<uint32_t>(trace::ThreadState::kRunning) &&
+        state != static_cast<uint32_t>(trace::ThreadState::kBlocked)) {
+      continue;
+    }
+    memcpy(&scan->copy[scan->n], &slots[i], sizeof(ThreadSlot));
+    scan->copy[scan->n].state = state;
+    ++scan->n;
+  }
+  scan->complete = scan->n < header->slot_count;  // a full table may hide threads
+}
+
+// next[i]: the first thread blocked slot i waits for (lock holder, joined thread), or -1.
+void ResolveWaits(Scan* scan) {
+  uint64_t checks = 0;
+  for (uint32_t i = 0; i < scan->n; ++i) {
+    scan->next[i] = -1;
+    const ThreadSlot& s = scan->copy[i];
+    if (!Blocked(s)) continue;
+    const auto kind = static_cast<WaitKind>(s.wait_kind);
+    if (kind != WaitKind::kLock && kind != WaitKind::kJoin) continue;
+    if ((checks += scan->n) > kMaxPairChecks) {
+      scan->complete = false;
+      continue;
+    }
+    const bool by_pthread = (s.wait_flags & trace::kWaitJoinPthread) != 0;
+    for (uint32_t j = 0; j < scan->n; ++j) {
+      const ThreadSlot& t = scan->copy[j];
+      if (j == i || t.tid == s.tid) continue;
+      bool waits = kind == WaitKind::kLock
+                       ? s.wait_lock_id != 0 && HoldsConflicting(t, s.wait_lock_id, s.wait_mode)
+                       : s.wait_object != 0 && s.wait_object == (by_pthread ? t.pthread_self : t.tid);
+      if (waits) {
+        scan->next[i] = static_cast<int32_t>(j);
+        break;
+      }
+    }
+  }
+}
+
+// Finds a cycle in the successor graph; writes its members (cycle order) to out, returns count.
+uint32_t FindCycle(Scan* scan, uint32_t* out) {
+  for (uint32_t i = 0; i < scan->n; ++i) scan->path[i] = -1;
+  for (uint32_t start = 0; start < scan->n; ++start) {
+    int32_t v = static_cast<int32_t>(start);
+    while (v >= 0 && scan->path[v] < 0) {
+      scan->path[v] = static_cast<int32_t>(start);
+      v = scan->next[v];
+    }
+    if (v < 0 || scan->path[v] != static_cast<int32_t>(start)) continue;
+    uint32_t n = 0;
+    int32_t u = v;
+    do {
+      if (n < kMaxReportTids) out[n++] = static_cast<uint32_t>(u);
+      u = scan->next[u];
+    } while (u != v);
+    return n;
+  }
+  return 0;
+}
+
+// True when slot i is blocked in a wait nothing in the process can end any more (watchdog.h).
+bool AsleepForGood(const Scan& scan, uint32_t i) {
+  const ThreadSlot& s = scan.copy[i];
+  if (!Blocked(s) || (s.wait_flags & (trace::kWaitTimed | trace::kWaitShared)) != 0) return false;
+  switch (static_cast<WaitKind>(s.wait_kind)) {
+    case WaitKind::kLock:
+    case WaitKind::kJoin:
+      return scan.next[i] >= 0;
+    case WaitKind::kCond:
+    case WaitKind::kBarrier:
+      return true;
+    default:
+      return false;  // semaphores (signal handlers may post), fds, unknown
+  }
+}
+
+bool AlreadyReported(Memory* m, uint64_t sig) {
+  for (uint32_t k = 0; k < m->n_reported && k < 16; ++k) {
+    if (m->reported[k] == sig) return true;
+  }
+  return false;
+}
+
+const char* WaitName(uint8_t kind) {
+  switch (static_cast<WaitKind>(kind)) {
+    case WaitKind::kLock: return "lock";
+    case WaitKind::kCond: return "condition variable";
+    case WaitKind::kSem: return "semaphore";
+    case WaitKind::kBarrier: return "barrier";
+    case WaitKind::kJoin: return "join of thread";
+    case WaitKind::kFd: return "fd";
+    default: return "?";
+  }
+}
+
+// One line per thread: what it waits for, since when, who holds it, what it holds.
+void DescribeThread(const Scan& scan, uint32_t i, uint64_t now) {
+  const ThreadSlot& s = scan.copy[i];
+  char held[256];
+  size_t len = 0;
+  held[0] = '\0';
+  uint32_t n = s.n_held < trace::kSlotHeld ? s.n_held : trace::kSlotHeld;
+  for (uint32_t k = 0; k < n && len + 16 < sizeof(held); ++k) {
+    len += internal::RawFormat(held + len, sizeof(held) - len, "%sL%u", k ? ", " : "",
+                               s.held[k].lock_id);
+  }
+  uint64_t ms = s.wait_since_ns && now > s.wait_since_ns ? (now - s.wait_since_ns) / 1000000 : 0;
+  const auto kind = static_cast<WaitKind>(s.wait_kind);
+  uint32_t other = scan.next[i] >= 0 ? scan.copy[scan.next[i]].tid : 0;
+  if (kind == WaitKind::kLock) {
+    RawLog("  thread %u blocked %llu ms acquiring lock L%u (%p), held by thread %u; holds [%s]",
+           s.tid, static_cast<unsigned long long>(ms), s.wait_lock_id,
+           reinterpret_cast<void*>(s.wait_object), other, held);
+  } else if (kind == WaitKind::kJoin) {
+    RawLog("  thread %u blocked %llu ms joining thread %u; holds [%s]", s.tid,
+           static_cast<unsigned long long>(ms), other, held);
+  } else {
+    RawLog("  thread %u blocked %llu ms on %s %p%s; holds [%s]", s.tid,
+           static_cast<unsigned long long>(ms), WaitName(s.wait_kind),
+           reinterpret_cast<void*>(s.wait_object),
+           kind == WaitKind::kCond && s.wait_lock_id ? " (with its mutex released)" : "", held);
+  }
+}
+
+void WriteReport(const ReentryGuard& g, Memory* m, const Scan& scan, trace::WatchdogVerdict verdict,
+                 const uint32_t* members, uint32_t n, uint64_t now) {
+  if (!RuntimeActive()) return;
+  if (!m->buf_ready) {
+    m->buf.Init(GetTid());
+    m->buf_ready = true;
+  }
+  uint32_t tids[kMaxReportTids];
+  for (uint32_t k = 0; k < n; ++k) tids[k] = scan.copy[members[k]].tid;
+  auto r = MakeRecord<trace::WatchdogReport>(trace::RecordKind::kWatchdogReport);
+  r.seq = NextSeq();
+  r.time_ns = now;
+  r.verdict = static_cast<uint8_t>(verdict);
+  r.n_tids = n;
+  EmitRecord(g, &m->buf, r, tids, n * static_cast<uint32_t>(sizeof(uint32_t)));
+}
+
+void Report(const ReentryGuard& g, Memory* m, const Scan& scan, trace::WatchdogVerdict verdict,
+            const uint32_t* members, uint32_t n, uint64_t sig) {
+  const uint64_t now = MonotonicNs();
+  m->reported[m->n_reported++ % 16] = sig;
+  WriteReport(g, m, scan, verdict, members, n, now);
+  if (verdict == trace::WatchdogVerdict::kCycle) {
+    RawLog("WATCHDOG: deadlock: %u threads are blocked in a cycle (pid %d):", n, getpid());
+  } else {
+    RawLog("WATCHDOG: all %u threads are blocked and nothing in the process can wake them (pid %d):",
+           n, getpid());
+  }
+  for (uint32_t k = 0; k < n; ++k) DescribeThread(scan, members[k], now);
+  RawLog("WATCHDOG: stacks and lock names are in the trace %s (lockscope analyze)",
+         g_writer.path());
+  const char* action = g_flags.on_deadlock;
+  if (action != nullptr && strcmp(action, "abort") == 0) {
+    RawLog("WATCHDOG: on_deadlock=abort: aborting");
+    abort();
+  }
+}
+
+// One warning per (thread, wait) blocked longer than block_warn_s.
+void WarnLongBlocks(Memory* m, const Scan& scan) {
+  if (g_flags.block_warn_s <= 0) return;
+  const uint64_t now = MonotonicNs();
+  const uint64_t limit = static_cast<uint64_t>(g_flags.block_warn_s) * 1000000000ull;
+  for (uint32_t i = 0; i < scan.n; ++i) {
+    const ThreadSlot& s = scan.copy[i];
+    if (!Blocked(s) || (s.wait_flags & trace::kWaitTimed) || s.wait_since_ns == 0) continue;
+    if (now - s.wait_since_ns < limit) continue;
+    uint64_t sig = WaitSignature(s);
+    bool seen = false;
+    for (uint32_t k = 0; k < kWarnMemory && k < m->n_warned; ++k) seen |= m->warned[k] == sig;
+    if (seen) continue;
+    m->warned[m->n_warned++ % kWarnMemory] = sig;
+    RawLog("WATCHDOG: thread %u has been blocked for more than %d s:", s.tid,
+           g_flags.block_warn_s);
+    DescribeThread(scan, i, now);
+  }
+}
+
+void ScanOnce(const ReentryGuard& g, Scan* scan, Memory* m) {
+  CopySlots(scan);
+  ResolveWaits(scan);
+  uint32_t members[kMaxReportTids];
+  uint32_t n = FindCycle(scan, members);
+  uint64_t sig = 0;
+  for (uint32_t k = 0; k < n; ++k) sig += WaitSignature(scan->copy[members[k]]);
+  if (n > 0 && sig == m->pending_cycle && !AlreadyReported(m, sig)) {
+    Report(g, m, *scan, trace::WatchdogVerdict::kCycle, members, n, sig);
+  }
+  m->pending_cycle = sig;
+  // All asleep: every live thread, none of them in a cycle already reported.
+  uint64_t all = 0;
+  bool asleep = scan->complete && scan->n > 0 && scan->n <= kMaxReportTids;
+  for (uint32_t i = 0; asleep && i < scan->n; ++i) {
+    asleep = AsleepForGood(*scan, i);
+    members[i] = i;
+    all += WaitSignature(scan->copy[i]);
+  }
+  if (!asleep) all = 0;
+  if (asleep && all == m->pending_asleep && !AlreadyReported(m, all) &&
+      !(n > 0 && AlreadyReported(m, sig))) {
+    Report(g, m, *scan, trace::WatchdogVerdict::kAllAsleep, members, scan->n, all);
+  }
+  m->pending_asleep = all;
+  WarnLongBlocks(m, *scan);
+}
+
+void* WatchdogMain(void*) {
+  // Held for the thread's life: anything this thread might call passes straight through.
+  ReentryGuard g;
+  Scan scan;      // on this thread's stack: a fork child starts afresh
+  Memory memory;
+  trace::FileHeader* header = g_writer.header();
+  if (header == nullptr) return nullptr;
+  scan.capacity = header->slot_count;
+  scan.copy = static_cast<ThreadSlot*>(internal::MmapZeroed(scan.capacity * sizeof(ThreadSlot)));
+  scan.next = static_cast<int32_t*>(internal::MmapZeroed(scan.capacity * sizeof(int32_t)));
+  scan.path = static_cast<int32_t*>(internal::MmapZeroed(scan.capacity * sizeof(int32_t)));
+  if (!scan.copy || !scan.next || !scan.path) return nullptr;  // no memory: no watchdog
+  const long period_ms = g_flags.watchdog_ms;
+  for (;;) {
+    timespec ts{period_ms / 1000, (period_ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+    if (!RuntimeActive()) continue;
+    ScanOnce(g, &scan, &memory);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void MaybeStartWatchdog(const ReentryGuard&, PthreadCreateFn create) {
+  if (g_flags.watchdog_ms <= 0 || !RuntimeActive() || create == nullptr) return;
+  const int pid = getpid();  // a fork child has a new pid and no watchdog yet
+  int seen = g_watchdog_pid.load(std::memory_order_relaxed);
+  if (seen == pid || !g_watchdog_pid.compare_exchange_strong(seen, pid)) return;
+  ErrnoSaver es;
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return;
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  // The watchdog inherits a full signal mask: the program's signals never run on our thread.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t thread;
+  if (create(&thread, &attr, WatchdogMain, nullptr) != 0) {
+    RawLog("cannot start the watchdog thread; live deadlock detection is off");
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+}  // namespace rt
+}  // namespace lockscope
