@@ -1,13 +1,20 @@
+// dot_graph.cpp — see dot_graph.h.
+
 #include "dot_graph.h"
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
-#include <tuple>
 #include <utility>
+
+#include "escape.h"
+#include "frame_format.h"
 
 namespace lockscope {
 namespace viz {
@@ -15,153 +22,289 @@ namespace viz {
 using analysis::EdgeEvidence;
 using analysis::Finding;
 using analysis::FindingKind;
+using analysis::LockGraphEdge;
 using analysis::LockRef;
 using analysis::Report;
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-size_t Utf8SequenceLength(const std::string& s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+using NodeKey = std::pair<int32_t, uint32_t>;  // (pid, lock id): one lock instance
+
+NodeKey KeyOf(const LockRef& lock) { return {lock.pid, lock.lock_id}; }
+
+// Colours: red = reported cycle, orange = upgrade, purple = recursive read, grey = context.
+struct EdgeStyle {
+  const char* color;
+  const char* fill;  // node fill for the locks of such a finding
+};
+
+EdgeStyle StyleFor(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kLockOrderCycle:
+    case FindingKind::kActualDeadlock:
+    case FindingKind::kCommDeadlock: return {"#d62728", "#fde0dd"};
+    case FindingKind::kRwlockUpgrade: return {"#e6550d", "#fee6ce"};
+    case FindingKind::kRecursiveReadHazard: return {"#7b3294", "#eadcf0"};
+    case FindingKind::kContention: return {"#b8860b", "#fff5cc"};
+    default: return {"#1f77b4", "#deebf7"};
   }
-  return n;
 }
 
-std::string FrameText(const analysis::Frame& f) {
-  std::ostringstream os;
-  if (!f.function.empty()) {
-    os << f.function;
+// Wait time as a colour from yellow (short) to red (longest in the graph).
+std::string HeatColor(uint64_t wait_ns, uint64_t max_wait_ns) {
+  double t = max_wait_ns == 0 ? 0 : std::log1p(static_cast<double>(wait_ns)) /
+                                         std::log1p(static_cast<double>(max_wait_ns));
+  int green = static_cast<int>(200 * (1.0 - t));
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "#e6%02x00", green);
+  return buf;
+}
+
+std::string WaitText(uint64_t wait_ns) {
+  char buf[48];
+  if (wait_ns >= 1000000000ull) {
+    std::snprintf(buf, sizeof(buf), "waited %.2f s", wait_ns / 1e9);
+  } else if (wait_ns >= 1000000ull) {
+    std::snprintf(buf, sizeof(buf), "waited %.2f ms", wait_ns / 1e6);
   } else {
-    os << (f.module.empty() ? "?" : f.module) << "+0x" << std::hex << f.module_offset << std::dec;
+    std::snprintf(buf, sizeof(buf), "waited %.1f us", wait_ns / 1e3);
   }
-  if (!f.file.empty()) {
-    auto slash = f.file.rfind('/');
-    os << " " << (slash == std::string::npos ? f.file : f.file.substr(slash + 1)) << ":" << f.line;
-  }
-  return os.str();
-}
-
-std::string StackText(const analysis::Stack& stack, size_t max_frames) {
-  std::string out;
-  for (size_t i = 0; i < stack.size() && i < max_frames; ++i) {
-    out += "#" + std::to_string(i) + " " + FrameText(stack[i]) + "\n";
-  }
-  return out;
-}
-
-// The first frame that has a source line: the acquisition "site" shown on an edge label.
-std::string SiteText(const analysis::Stack& stack) {
-  for (const auto& f : stack) {
-    if (!f.file.empty()) return FrameText(f);
-  }
-  return stack.empty() ? std::string() : FrameText(stack.front());
+  return buf;
 }
 
 class DotBuilder {
  public:
-  explicit DotBuilder(const Report& report) : report_(report) {}
+  DotBuilder(const Report& report, const DotOptions& options)
+      : report_(report), options_(options) {}
 
   std::string Build() {
-    out_ << "digraph lockscope {\n"
-         << "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, "
-         << "label=\"lockscope lock-order graph\"];\n"
-         << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f6fa\", "
-         << "fontname=\"Helvetica\", fontsize=11];\n"
-         << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+    CollectFindingNodes();
+    std::vector<size_t> graph_edges = SelectGraphEdges();
+    large_ = finding_nodes_.size() + graph_nodes_.size() > kLargeGraphNodes;
+    EmitHeader(graph_edges.size());
     int finding_no = 0;
     for (const Finding& f : report_.findings) {
       ++finding_no;
-      if (!f.edges.empty()) AddFindingEdges(f, finding_no);
+      AddFindingEdges(f, finding_no);
     }
     for (const auto& s : report_.suppressed) AddSuppressed(s);
-    AddLegend();
+    for (size_t i : graph_edges) AddGraphEdge(report_.graph.edges[i]);
+    if (options_.legend && !large_) AddLegend();
     out_ << "}\n";
     return out_.str();
   }
 
  private:
-  std::string NodeFor(const LockRef& lock) {
-    auto key = std::make_pair(lock.pid, lock.lock_id);
+  // The locks that findings and suppressed candidates name; with the finding that colours them.
+  void CollectFindingNodes() {
+    for (const Finding& f : report_.findings) {
+      for (const LockRef& l : f.locks) finding_nodes_.emplace(KeyOf(l), f.kind);
+    }
+    for (const auto& s : report_.suppressed) {
+      for (const LockRef& l : s.locks) suppressed_nodes_.insert(KeyOf(l));
+    }
+  }
+
+  bool IsDrawnLock(const NodeKey& key) const {
+    return finding_nodes_.count(key) != 0 || suppressed_nodes_.count(key) != 0;
+  }
+
+  // Report::graph edges to draw: all with full_graph, else those touching a finding's lock.
+  std::vector<size_t> SelectGraphEdges() {
+    const auto& g = report_.graph;
+    std::vector<size_t> picked;
+    std::set<size_t> locks_shown;
+    for (size_t i = 0; i < g.edges.size(); ++i) {
+      const LockGraphEdge& e = g.edges[i];
+      if (!GraphEdgeInRange(e)) continue;
+      bool near = IsDrawnLock(KeyOf(g.locks[e.from])) || IsDrawnLock(KeyOf(g.locks[e.to]));
+      if (!options_.full_graph && !near) continue;
+      picked.push_back(i);
+      max_wait_ns_ = std::max(max_wait_ns_, e.wait_ns);
+      for (int end : {e.from, e.to}) {
+        if (!IsDrawnLock(KeyOf(g.locks[end]))) graph_nodes_.insert(KeyOf(g.locks[end]));
+      }
+    }
+    for (const LockRef& l : g.locks) {
+      if (!IsDrawnLock(KeyOf(l)) && graph_nodes_.count(KeyOf(l)) == 0) ++omitted_locks_;
+    }
+    return picked;
+  }
+
+  bool GraphEdgeInRange(const LockGraphEdge& e) const {
+    const size_t n = report_.graph.locks.size();
+    return e.from >= 0 && e.to >= 0 && static_cast<size_t>(e.from) < n &&
+           static_cast<size_t>(e.to) < n;
+  }
+
+  void EmitHeader(size_t graph_edges) {
+    std::string title = "lockscope lock-order graph";
+    if (omitted_locks_ > 0) {
+      title += "\n(" + std::to_string(omitted_locks_) +
+               " locks far from every finding not shown; --full-graph draws them)";
+    }
+    (void)graph_edges;
+    out_ << "digraph lockscope {\n"
+         << "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, nodesep=0.5, "
+         << "ranksep=0.9, label=\"" << EscapeDot(title) << "\"";
+    if (large_) out_ << ", layout=sfdp, overlap=false, splines=false, outputorder=edgesfirst";
+    out_ << "];\n"
+         << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f6fa\", "
+         << "color=\"#5a6270\", fontname=\"Helvetica\", fontsize=11];\n"
+         << "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#8a8f98\"];\n";
+  }
+
+  std::string NodeFor(const LockRef& lock, uint32_t instances = 0) {
+    auto key = KeyOf(lock);
     auto it = nodes_.find(key);
     if (it != nodes_.end()) return it->second;
     std::string id = "L" + std::to_string(nodes_.size());
     nodes_.emplace(key, id);
     std::string label = lock.name + "\n" + lock.kind;
+    if (instances > 1) label += " \xC3\x97" + std::to_string(instances) + " instances";
     if (report_.traces.size() > 1) label += " (pid " + std::to_string(lock.pid) + ")";
-    std::string tooltip = lock.name + "\nfirst locked at:\n" + StackText(lock.first_stack, 16);
-    out_ << "  " << id << " [label=\"" << EscapeDot(label) << "\", tooltip=\""
-         << EscapeDot(tooltip) << "\"];\n";
+    std::string tooltip = lock.name + " (" + lock.kind + ")\nfirst locked at:\n" +
+                          StackText(lock.first_stack, 32);
+    out_ << "  " << id << " [label=\"" << EscapeDot(large_ ? lock.name : label)
+         << "\", tooltip=\"" << EscapeDot(tooltip) << "\"";
+    auto kind = finding_nodes_.find(key);
+    if (kind != finding_nodes_.end()) {
+      EdgeStyle style = StyleFor(kind->second);
+      out_ << ", fillcolor=\"" << style.fill << "\", color=\"" << style.color
+           << "\", penwidth=2";
+    }
+    out_ << "];\n";
     return id;
   }
 
+  static std::string EdgeCaption(const Finding& f, int finding_no, size_t i, size_t n,
+                                 const EdgeEvidence& e) {
+    if (IsCycleKind(f.kind)) {
+      return "cycle " + std::to_string(finding_no) + " \xC2\xB7 " + std::to_string(i + 1) + "/" +
+             std::to_string(n) + (f.hung ? " (hung)" : "");
+    }
+    std::string modes = ModesText(e);
+    if (f.kind == FindingKind::kRwlockUpgrade) {
+      return "upgrade " + (modes.empty() ? std::string("read \xE2\x86\x92 write") : modes);
+    }
+    if (f.kind == FindingKind::kRecursiveReadHazard) return "recursive read \xE2\x86\x92 read";
+    return analysis::FindingKindName(f.kind);
+  }
+
   void AddFindingEdges(const Finding& f, int finding_no) {
-    const bool cycle = f.kind == FindingKind::kLockOrderCycle;
     const size_t n = f.edges.size();
+    const EdgeStyle style = StyleFor(f.kind);
     for (size_t i = 0; i < n; ++i) {
       const EdgeEvidence& e = f.edges[i];
-      if (e.from < 0 || e.to < 0 || static_cast<size_t>(e.from) >= f.locks.size() ||
-          static_cast<size_t>(e.to) >= f.locks.size()) {
-        continue;  // malformed evidence: draw nothing rather than a wrong edge
-      }
+      if (!EdgeInRange(f, e)) continue;  // malformed evidence: draw nothing rather than a wrong edge
       std::string from = NodeFor(f.locks[e.from]);
       std::string to = NodeFor(f.locks[e.to]);
+      drawn_pairs_.insert({KeyOf(f.locks[e.from]), KeyOf(f.locks[e.to])});
       std::string thread = ThreadName(f, e.tid);
-      std::string label = (cycle ? "#" + std::to_string(finding_no) + " " +
-                                       std::to_string(i + 1) + "/" + std::to_string(n) + "  "
-                                 : std::string()) +
-                          thread + (e.to_mode == "shared" ? " rlock" : " lock") + "\n" +
-                          SiteText(e.acquire_stack);
-      if (e.count > 1) label += "\n×" + std::to_string(e.count);
-      std::string tooltip = f.locks[e.to].name + " acquired while holding " +
-                            f.locks[e.from].name + " in " + thread + ":\n" +
-                            StackText(e.acquire_stack, 32) + f.locks[e.from].name +
-                            " acquired at:\n" + StackText(e.held_stack, 32);
+      std::string modes = ModesText(e);
+      std::string label = EdgeCaption(f, finding_no, i, n, e) + "\n" + thread +
+                          (e.to_mode == "shared" ? ": rlock " : ": lock ") + f.locks[e.to].name +
+                          "\nholding " + f.locks[e.from].name + "\nat " + SiteText(e.acquire_stack);
+      if (e.count > 1) label += "\n\xC3\x97" + std::to_string(e.count);
+      std::string tooltip = f.locks[e.to].name + " acquired" + (modes.empty() ? "" : " (" + modes + ")") +
+                            " while holding " + f.locks[e.from].name + " in " + thread + ":\n" +
+                            StackText(e.acquire_stack, 64) + f.locks[e.from].name +
+                            " acquired at:\n" + StackText(e.held_stack, 64);
       out_ << "  " << from << " -> " << to << " [label=\"" << EscapeDot(label)
            << "\", tooltip=\"" << EscapeDot(tooltip) << "\", labeltooltip=\""
-           << EscapeDot(tooltip) << "\", color=\"" << (cycle ? "#d62728" : "#ff7f0e")
-           << "\", fontcolor=\"" << (cycle ? "#d62728" : "#b35900")
-           << "\", penwidth=2.5, style=bold];\n";
+           << EscapeDot(tooltip) << "\", color=\"" << style.color << "\", fontcolor=\""
+           << style.color << "\", penwidth=2.5, style=bold, arrowsize=1.1";
+      if (e.try_acquire) out_ << ", arrowhead=empty";
+      out_ << "];\n";
     }
   }
 
   void AddSuppressed(const analysis::SuppressedCandidate& s) {
     if (s.locks.size() < 2) return;
     for (size_t i = 0; i < s.locks.size(); ++i) {
-      std::string from = NodeFor(s.locks[i]);
-      std::string to = NodeFor(s.locks[(i + 1) % s.locks.size()]);
+      const LockRef& a = s.locks[i];
+      const LockRef& b = s.locks[(i + 1) % s.locks.size()];
+      std::string from = NodeFor(a);
+      std::string to = NodeFor(b);
+      drawn_pairs_.insert({KeyOf(a), KeyOf(b)});
       out_ << "  " << from << " -> " << to << " [style=dashed, color=\"#9a9a9a\", "
            << "fontcolor=\"#7a7a7a\", label=\"suppressed: " << EscapeDot(s.reason_id)
-           << "\", tooltip=\"" << EscapeDot(s.reason) << "\"];\n";
+           << "\", tooltip=\"" << EscapeDot("not reported: " + s.reason) << "\"];\n";
     }
+  }
+
+  void AddGraphEdge(const LockGraphEdge& e) {
+    const auto& g = report_.graph;
+    const LockRef& a = g.locks[e.from];
+    const LockRef& b = g.locks[e.to];
+    if (drawn_pairs_.count({KeyOf(a), KeyOf(b)}) != 0) return;  // already drawn as evidence
+    auto instances = [&](int i) {
+      return static_cast<size_t>(i) < g.instances.size() ? g.instances[i] : 0u;
+    };
+    std::string from = NodeFor(a, instances(e.from));
+    std::string to = NodeFor(b, instances(e.to));
+    std::string threads;
+    for (uint32_t tid : e.tids) {
+      if (!threads.empty()) threads += ", ";
+      threads += GraphThreadName(tid);
+    }
+    std::string label = threads + (e.count > 1 ? " \xC3\x97" + std::to_string(e.count) : "");
+    if (e.wait_ns > 0) label += "\n" + WaitText(e.wait_ns);
+    std::string tooltip = b.name + " acquired while holding " + a.name + " by " + threads +
+                          ":\n" + StackText(e.acquire_stack, 64);
+    out_ << "  " << from << " -> " << to << " [tooltip=\"" << EscapeDot(tooltip) << "\"";
+    if (!large_) out_ << ", label=\"" << EscapeDot(label) << "\"";
+    if (e.wait_ns > 0) {
+      double width = 1.0 + 4.0 * std::log1p(static_cast<double>(e.wait_ns)) /
+                               std::log1p(static_cast<double>(std::max<uint64_t>(max_wait_ns_, 1)));
+      out_ << ", color=\"" << HeatColor(e.wait_ns, max_wait_ns_) << "\", penwidth=" << width;
+    }
+    out_ << "];\n";
+  }
+
+  std::string GraphThreadName(uint32_t tid) const {
+    for (const auto& t : report_.graph.threads) {
+      if (t.tid == tid && !t.name.empty()) return t.name;
+    }
+    return "thread " + std::to_string(tid);
   }
 
   void AddLegend() {
+    const char* kArrow = "\xE2\x86\x92";
     out_ << "  subgraph cluster_legend {\n"
          << "    label=\"legend\"; fontsize=10; style=dashed; color=\"#bbbbbb\";\n"
-         << "    node [shape=plaintext, style=\"\", fontsize=9];\n"
+         << "    node [shape=plaintext, style=\"\", fontsize=9, color=\"#ffffff\"];\n"
          << "    legend_a [label=\"lock A\"]; legend_b [label=\"lock B\"];\n"
+         << "    legend_a -> legend_b [label=\"B taken while A held: edge of a reported\\n"
+         << "cycle, numbered in cycle order\", color=\"#d62728\", fontcolor=\"#d62728\", "
+         << "penwidth=2.5];\n"
+         << "    legend_r [label=\"rwlock R\"];\n"
+         << "    legend_r -> legend_r [label=\"read " << kArrow << " write: upgrade "
+         << "(self-deadlock)\", color=\"#e6550d\", fontcolor=\"#e6550d\", penwidth=2.5];\n"
+         << "    legend_q [label=\"rwlock Q\"];\n"
+         << "    legend_q -> legend_q [label=\"read " << kArrow << " read: recursive read\", "
+         << "color=\"#7b3294\", fontcolor=\"#7b3294\", penwidth=2.5];\n"
          << "    legend_c [label=\"lock C\"]; legend_d [label=\"lock D\"];\n"
-         << "    legend_a -> legend_b [label=\"B taken while A held\\n(part of a reported "
-         << "cycle, numbered)\", color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2.5];\n"
-         << "    legend_c -> legend_d [label=\"suppressed candidate\\n(reason)\", "
-         << "style=dashed, color=\"#9a9a9a\", fontcolor=\"#7a7a7a\"];\n"
+         << "    legend_c -> legend_d [label=\"suppressed candidate (reason)\", style=dashed, "
+         << "color=\"#9a9a9a\", fontcolor=\"#7a7a7a\"];\n"
+         << "    legend_e [label=\"lock E\"]; legend_f [label=\"lock F\"];\n"
+         << "    legend_e -> legend_f [label=\"other order seen (threads, count);\\n"
+         << "thicker and redder = longer waits\", color=\"#e66400\", penwidth=3];\n"
+         << "    legend_note [label=\"hover a lock or an edge for its full stacks\"];\n"
          << "  }\n";
   }
 
-  static std::string ThreadName(const Finding& f, uint32_t tid) {
-    for (const auto& t : f.threads) {
-      if (t.tid == tid) return t.name;
-    }
-    return "tid " + std::to_string(tid);
-  }
-
   const Report& report_;
+  const DotOptions& options_;
   std::ostringstream out_;
-  std::map<std::pair<int32_t, uint32_t>, std::string> nodes_;
+  std::map<NodeKey, std::string> nodes_;
+  std::map<NodeKey, FindingKind> finding_nodes_;
+  std::set<NodeKey> suppressed_nodes_;
+  std::set<NodeKey> graph_nodes_;
+  std::set<std::pair<NodeKey, NodeKey>> drawn_pairs_;
+  size_t omitted_locks_ = 0;
+  uint64_t max_wait_ns_ = 0;
+  bool large_ = false;
 };
 
 }  // namespace
@@ -199,7 +342,11 @@ std::string EscapeDot(const std::string& s) {
   return out;
 }
 
-std::string RenderDot(const Report& report) { return DotBuilder(report).Build(); }
+std::string RenderDot(const Report& report, const DotOptions& options) {
+  return DotBuilder(report, options).Build();
+}
+
+std::string RenderDot(const Report& report) { return RenderDot(report, DotOptions()); }
 
 bool RenderSvg(const std::string& dot, std::string* svg, std::string* error) {
   GVC_t* gvc = gvContext();
@@ -214,9 +361,12 @@ bool RenderSvg(const std::string& dot, std::string* svg, std::string* error) {
     gvFreeContext(gvc);
     return false;
   }
+  // `dot -Tsvg` honours the graph's `layout` attribute; so do we (large graphs ask for sfdp).
+  const char* layout = agget(graph, const_cast<char*>("layout"));
+  std::string engine = layout != nullptr && *layout != '\0' ? layout : "dot";
   bool ok = false;
-  if (gvLayout(gvc, graph, "dot") != 0) {
-    *error = "Graphviz: layout failed (is the dot layout plugin installed? package graphviz)";
+  if (gvLayout(gvc, graph, engine.c_str()) != 0) {
+    *error = "Graphviz: layout '" + engine + "' failed (is its plugin installed? package graphviz)";
   } else {
     char* data = nullptr;
     unsigned int length = 0;

@@ -41,7 +41,7 @@ class AnalyzeCommand : public Command {
   }
 
   int Run() override {
-    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path}) {
+    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path, &options_.html_path}) {
       if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
     }
     bool ok = true;

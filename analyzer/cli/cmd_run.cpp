@@ -290,7 +290,8 @@ int RunCommand::Run() {
   }
   if (!RuntimeOptionsEnv(&options_env)) return kExitUsage;
   for (const std::string* path :
-       {&report_path_, &report_options_.dot_path, &report_options_.svg_path}) {
+       {&report_path_, &report_options_.dot_path, &report_options_.svg_path,
+        &report_options_.html_path}) {
     if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
   }
   // Traces already in a reused -o DIR belong to earlier runs: report only this run's.

@@ -47,7 +47,7 @@ class StaticCommand : public Command {
   }
 
   int Run() override {
-    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path}) {
+    for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path, &options_.html_path}) {
       if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
     }
     std::vector<static_analysis::CompileJob> jobs;

@@ -16,8 +16,11 @@
 
 #include "analyze.h"
 #include "command.h"
+#include "contention_table.h"
 #include "dot_graph.h"
+#include "html_report.h"
 #include "json_report.h"
+#include "sarif_report.h"
 #include "text_report.h"
 #include "trace_reader.h"
 
@@ -54,9 +57,17 @@ bool UseColor(const std::string& mode, const std::string& out_path, std::FILE* s
 }
 
 bool WriteGraphs(const analysis::Report& report, const ReportOptions& options) {
-  if (options.dot_path.empty() && options.svg_path.empty()) return true;
-  std::string dot = viz::RenderDot(report);
   bool ok = true;
+  if (!options.html_path.empty()) {
+    viz::HtmlOptions html;
+    html.read_source = viz::FileSourceReader();
+    html.full_graph = options.full_graph;
+    ok = WriteFile(options.html_path, viz::RenderHtml(report, html)) && ok;
+  }
+  if (options.dot_path.empty() && options.svg_path.empty()) return ok;
+  viz::DotOptions dot_options;
+  dot_options.full_graph = options.full_graph;
+  std::string dot = viz::RenderDot(report, dot_options);
   if (!options.dot_path.empty()) ok = WriteFile(options.dot_path, dot) && ok;
   if (!options.svg_path.empty()) {
     std::string svg, error;
@@ -90,11 +101,17 @@ void AddReportOptions(CLI::App* app, ReportOptions* options) {
                   "extra directory with separate debug info (repeatable)")
       ->type_name("DIR")
       ->allow_extra_args(false);  // one DIR per occurrence: never swallow the TRACE arguments
+  app->add_flag("--contention", options->contention,
+                "also print the per-lock contention profile (acquisitions, waits, sampled hold "
+                "times, owner changes) and report hot locks");
+  app->add_option("--contention-top", options->contention_top,
+                  "rows of the contention profile (default 20)")
+      ->type_name("N");
 }
 
 void AddRenderOptions(CLI::App* app, ReportOptions* options) {
   app->add_option("--format", options->format, "report format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->default_str("text");
   app->add_option("--color", options->color, "colour the text report (auto: when a terminal)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -105,6 +122,11 @@ void AddRenderOptions(CLI::App* app, ReportOptions* options) {
       ->type_name("FILE");
   app->add_option("--svg", options->svg_path, "also write the lock graph as SVG")
       ->type_name("FILE");
+  app->add_option("--html", options->html_path,
+                  "also write a self-contained HTML report (findings, stacks, source, graphs)")
+      ->type_name("FILE");
+  app->add_flag("--full-graph", options->full_graph,
+                "graphs show every lock, not only the findings and their neighbours");
 }
 
 std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args, bool* ok) {
@@ -146,11 +168,14 @@ bool RenderReport(const analysis::Report& report_in, const ReportOptions& option
   std::string bytes;
   if (options.format == "json") {
     bytes = viz::RenderJson(report);
+  } else if (options.format == "sarif") {
+    bytes = viz::RenderSarif(report);
   } else {
     viz::TextOptions text;
     text.color = UseColor(options.color, out_path, stream);
     text.verbose = options.verbose;
     bytes = viz::RenderText(report, text);
+    if (options.contention) bytes += viz::RenderContentionTable(report, options.contention_top);
   }
   bool ok = true;
   if (!out_path.empty()) {
@@ -185,6 +210,7 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analysis::AnalyzeOptions analyze_options;
   analyze_options.sysroot = options.sysroot;
   analyze_options.debug_paths = options.debug_paths;
+  analyze_options.contention = options.contention;
   analysis::Report report = analysis::Analyze(traces, analyze_options);
   result.findings = report.findings.size();
   if (!RenderReport(report, options, out_path, stream)) result.input_error = true;

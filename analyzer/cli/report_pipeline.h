@@ -1,8 +1,8 @@
 // report_pipeline.h — trace files in, rendered report out: the part `analyze` and `run` share.
 //
 // What: expands TRACE arguments (a file, or a directory = every *.lstrace* file in it, sorted),
-// reads each trace, runs analysis::Analyze over the readable ones, renders text or JSON (plus the
-// optional DOT/SVG lock graph) and writes it to a file or a stream.
+// reads each trace, runs analysis::Analyze over the readable ones, renders text, JSON or SARIF
+// (plus the optional DOT/SVG lock graph and HTML report) and writes it to a file or a stream.
 // Failure semantics: every unreadable input or unwritable output is one PrintError() line and
 // makes the result an input error (exit 2); the traces that were readable are still analyzed and
 // reported. Nothing here throws for bad input.
@@ -28,17 +28,21 @@ namespace cli {
 
 // The report options shared by `analyze` and `run` (one definition, one help text).
 struct ReportOptions {
-  std::string format = "text";  // text | json
+  std::string format = "text";  // text | json | sarif
   std::string color = "auto";   // auto | always | never (text only)
   bool verbose = false;
   std::string sysroot;
   std::vector<std::string> debug_paths;
   std::string dot_path;  // also write the lock graph as DOT here
   std::string svg_path;  // also write the lock graph as SVG here
+  std::string html_path;  // also write the self-contained HTML report here
+  bool full_graph = false;  // graphs draw the whole lock graph, not only the findings' area
+  bool contention = false;   // contention profile: table (text) + kContention findings
+  size_t contention_top = 20;  // rows of the contention table
 };
 
-// All of the above. AddRenderOptions adds only format/color/verbose/dot/svg (for `static`, which
-// has no traces to symbolize).
+// All of the above. AddRenderOptions adds only format/color/verbose/dot/svg/html/full-graph (for
+// `static`, which has no traces to symbolize).
 void AddReportOptions(CLI::App* app, ReportOptions* options);
 void AddRenderOptions(CLI::App* app, ReportOptions* options);
 
