@@ -36,7 +36,20 @@ std::string StackText(const Stack& stack, size_t max_frames) {
   return out;
 }
 
+namespace {
+
+// Headers of the toolchain and libraries (std::mutex wrappers, gthr-default.h) are where the lock
+// call lands, not where the user's code took the lock.
+bool IsSystemFile(const std::string& file) {
+  return file.rfind("/usr/include/", 0) == 0 || file.rfind("/usr/lib/", 0) == 0;
+}
+
+}  // namespace
+
 const Frame* SiteFrame(const Stack& stack) {
+  for (const auto& f : stack) {
+    if (!f.file.empty() && !IsSystemFile(f.file)) return &f;
+  }
   for (const auto& f : stack) {
     if (!f.file.empty()) return &f;
   }

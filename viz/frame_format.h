@@ -20,7 +20,8 @@ std::string FrameText(const analysis::Frame& frame);
 // "#0 Transfer bank.cc:42\n#1 main bank.cc:80\n", at most `max_frames` frames, full file paths.
 std::string StackText(const analysis::Stack& stack, size_t max_frames);
 
-// The first frame that has a source line (the acquisition "site"), else the innermost frame.
+// The acquisition "site": the first frame with a source file outside /usr/include and /usr/lib,
+// else the first frame with a source file, else the innermost frame.
 const analysis::Frame* SiteFrame(const analysis::Stack& stack);
 std::string SiteText(const analysis::Stack& stack);
 

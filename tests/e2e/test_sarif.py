@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""`--format sarif` output validates against the published SARIF 2.1.0 JSON schema.
+
+The schema is not checked in: it is fetched at test time from the npm registry (the
+@microsoft/jest-sarif package ships sarif-2.1.0-rtm.5.json), cached under the build dir, and applied
+with python3-jsonschema. If npm or jsonschema is unavailable the test FAILS (no silent skip): a CI
+without them must be fixed (scripts/deps.sh installs both).
+
+Reports checked: static samples (rwlock upgrade, a cycle through calls), a live run of the ABBA
+sample, and a static sample whose file name is hostile (markup, quotes, &, invalid UTF-8).
+Besides the schema: one rule per finding kind with help text, results with file:// locations and
+line numbers, and for the cycle a codeFlow with one threadFlow per edge.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+PASSED = 0
+FAILED = 0
+NPM_PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
+SCHEMA_GLOB = "package/lib/schemas/sarif-2.1.0*.json"
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240, **kw)
+
+
+def check(name, cond, detail=""):
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+        print(f"ok   {name}")
+    else:
+        FAILED += 1
+        print(f"FAIL {name}\n{detail}")
+
+
+def fetch_schema(cache_dir):
+    """The schema from the npm registry, cached in the build dir. Raises with a clear message."""
+    os.makedirs(cache_dir, exist_ok=True)
+    cached = os.path.join(cache_dir, "sarif-schema-2.1.0.json")
+    if os.path.exists(cached):
+        return cached
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm not found: install it (scripts/deps.sh) to fetch the SARIF schema")
+    work = tempfile.mkdtemp(prefix="lockscope-npm-")
+    try:
+        r = run([npm, "pack", "--silent", NPM_PACKAGE], cwd=work)
+        tgzs = glob.glob(os.path.join(work, "*.tgz"))
+        if r.returncode != 0 or not tgzs:
+            raise RuntimeError(f"npm pack {NPM_PACKAGE} failed: {r.stderr.decode(errors='replace')}")
+        with tarfile.open(tgzs[0]) as tar:
+            tar.extractall(work)
+        found = glob.glob(os.path.join(work, SCHEMA_GLOB))
+        if not found:
+            raise RuntimeError(f"{NPM_PACKAGE} holds no {SCHEMA_GLOB}")
+        shutil.copy(found[0], cached + ".tmp")
+        os.replace(cached + ".tmp", cached)
+        return cached
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def validate(name, sarif_bytes, validator):
+    try:
+        doc = json.loads(sarif_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        check(f"{name}: parses as UTF-8 JSON", False, str(e))
+        return None
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    check(f"{name}: valid SARIF 2.1.0", not errors,
+          "\n".join(f"  {list(e.path)}: {e.message}" for e in errors[:10]))
+    return doc
+
+
+def check_rules(name, doc):
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    check(f"{name}: a rule per finding kind", len(ids) == len(set(ids)) and
+          {"lock-order-cycle", "rwlock-upgrade", "recursive-read-hazard", "data-race"} <= set(ids),
+          str(ids))
+    check(f"{name}: every rule has help text", all(r.get("help", {}).get("text") for r in rules))
+    for res in doc["runs"][0]["results"]:
+        check(f"{name}: ruleIndex matches ruleId", ids[res["ruleIndex"]] == res["ruleId"])
+
+
+def first_location(result):
+    return result["locations"][0]["physicalLocation"]
+
+
+def static_sarif(ls, src, out):
+    return run([ls, "static", src, "--format", "sarif", "-o", out, "--", "-std=c++17"])
+
+
+def check_upgrade(ls, source_dir, tmp, validator):
+    src = os.path.join(source_dir, "samples", "static", "broadcast_deregister.cpp")
+    out = os.path.join(tmp, "upgrade.sarif")
+    r = static_sarif(ls, src, out)
+    check("static upgrade: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
+    doc = validate("static upgrade", open(out, "rb").read(), validator)
+    if doc is None:
+        return
+    check_rules("static upgrade", doc)
+    results = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "rwlock-upgrade"]
+    check("static upgrade: one rwlock-upgrade result", len(results) == 1, json.dumps(results)[:500])
+    if results:
+        loc = first_location(results[0])
+        check("static upgrade: location is file:// + line",
+              loc["artifactLocation"]["uri"] == "file://" + src and
+              loc["region"]["startLine"] > 0, json.dumps(loc))
+
+
+def check_cycle(ls, build_dir, tmp, validator):
+    sample = os.path.join(build_dir, "samples", "abba_mutex")
+    out = os.path.join(tmp, "abba.sarif")
+    r = run([ls, "run", "--error-exitcode", "1", "--format", "sarif", "--report", out, "-o",
+             os.path.join(tmp, "tr"), "--", sample])
+    check("run abba: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
+    if not os.path.exists(out):
+        check("run abba: wrote the SARIF report", False)
+        return
+    doc = validate("run abba", open(out, "rb").read(), validator)
+    if doc is None:
+        return
+    cycles = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "lock-order-cycle"]
+    check("run abba: one lock-order-cycle result", len(cycles) == 1)
+    if cycles:
+        flows = cycles[0].get("codeFlows", [{}])[0].get("threadFlows", [])
+        check("run abba: one threadFlow per edge of the cycle", len(flows) == 2, json.dumps(flows)[:800])
+        uris = {l["location"]["physicalLocation"]["artifactLocation"]["uri"]
+                for f in flows for l in f["locations"]}
+        check("run abba: threadFlows point into abba_mutex.cpp",
+              any(u.startswith("file://") and u.endswith("abba_mutex.cpp") for u in uris), str(uris))
+
+
+def check_hostile(ls, source_dir, tmp, validator):
+    # A file name with markup, quotes, '&' and an invalid UTF-8 byte, holding an rwlock upgrade
+    # ('/' cannot be part of a file name, so no closing tag).
+    hostile = os.path.join(tmp.encode(), b"<script>alert(1)<!--x--> & \"q\" 'x' \xff.cpp")
+    shutil.copy(os.path.join(source_dir, "samples", "static", "broadcast_deregister.cpp"), hostile)
+    out = os.path.join(tmp, "hostile.sarif")
+    r = run([ls.encode(), b"static", hostile, b"--format", b"sarif", b"-o", out.encode(), b"--",
+             b"-std=c++17"])
+    check("hostile file name: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
+    if not os.path.exists(out):
+        return
+    data = open(out, "rb").read()
+    doc = validate("hostile file name", data, validator)
+    if doc is None:
+        return
+    uris = [first_location(x)["artifactLocation"]["uri"] for x in doc["runs"][0]["results"]
+            if x.get("locations")]
+    check("hostile file name: URI percent-encoded", uris and all(
+        "%3Cscript%3E" in u and "%22q%22" in u and "%26" in u and " " not in u for u in uris),
+        str(uris))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--lockscope", required=True)
+    ap.add_argument("--runtime", required=True)
+    a = ap.parse_args()
+    try:
+        import jsonschema
+        schema_path = fetch_schema(os.path.join(a.build_dir, "test-data", "sarif"))
+        schema = json.load(open(schema_path))
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validator = cls(schema)
+    except Exception as e:  # a missing prerequisite is a failure, not a skip
+        print(f"FAIL cannot get the SARIF 2.1.0 schema or jsonschema: {e}")
+        print(f"{PASSED} passed, {FAILED + 1} failed")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="lockscope-sarif-")
+    try:
+        check_upgrade(a.lockscope, a.source_dir, tmp, validator)
+        check_cycle(a.lockscope, a.build_dir, tmp, validator)
+        check_hostile(a.lockscope, a.source_dir, tmp, validator)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{PASSED} passed, {FAILED} failed")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
