@@ -10,6 +10,8 @@ PKGS=(
   libgraphviz-dev graphviz                  # in-process SVG (libgvc)
   nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev libzstd-dev
   libgtest-dev libgmock-dev
+  libclang-rt-14-dev                        # libFuzzer + sanitizer runtimes for clang-14 (tests/fuzz)
+  libjemalloc2                              # another allocator alongside the preload (test_host_safety)
   python3-jsonschema                        # SARIF 2.1.0 schema validation (tests/e2e/test_sarif.py)
   chromium                                  # headless browser test of the HTML/SVG report (big)
 )
