@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "contention.h"
 #include "cycle_feasibility.h"
 #include "cycle_finder.h"
 #include "finding_context.h"
@@ -299,6 +300,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   AddCycleFindings(ctx, report, &summary.warnings);
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
+  if (options.contention) AddContention(ctx, &report->contention, &report->findings);
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
   report->traces.push_back(std::move(summary));
 }

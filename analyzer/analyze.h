@@ -36,6 +36,7 @@ struct AnalyzeOptions {
   std::string sysroot;           // prefix for module paths when symbolizing (like heaptrack)
   std::vector<std::string> debug_paths;  // extra debuginfo directories
   bool symbolize = true;         // false: frames keep only pc/module/offset (tests, speed)
+  bool contention = false;       // Report::contention rows and kContention findings (contention.h)
 };
 
 Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options);

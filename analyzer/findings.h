@@ -151,12 +151,32 @@ struct LockGraphView {
   std::vector<ThreadRef> threads;   // names for LockGraphEdge::tids
 };
 
+// One lock's contention profile (`--contention`, issue #7): every thread's counters summed.
+// Hold times are sampled (one acquisition in 64 per thread), so hold_total_ns covers
+// hold_samples holds; wait times are exact.
+struct ContentionRow {
+  LockRef lock;
+  std::string first_used_at;  // "Fn file.cc:42" of LockRef::first_stack, "" if unknown
+  uint64_t acquisitions = 0;
+  uint64_t contended = 0;     // acquisitions that had to wait
+  uint64_t wait_total_ns = 0;
+  uint64_t wait_max_ns = 0;
+  uint64_t hold_samples = 0;
+  uint64_t hold_total_ns = 0;
+  uint64_t hold_max_ns = 0;
+  uint64_t owner_changes = 0;  // exclusive acquisitions that took the lock from another thread
+  bool hot = false;            // also reported as a kContention finding
+};
+
 struct Report {
   std::string tool_version;
   std::vector<TraceSummary> traces;
   std::vector<Finding> findings;             // most important first (shortest cycles first)
   std::vector<SuppressedCandidate> suppressed;
   LockGraphView graph;                       // optional, see LockGraphView
+  // Filled only when the contention profile was asked for: most contended first (contended
+  // acquisitions, then total wait), every lock with at least one acquisition.
+  std::vector<ContentionRow> contention;
 };
 
 }  // namespace analysis

@@ -131,6 +131,21 @@ struct WatchdogEvent {
   std::vector<uint32_t> tids;  // see trace::WatchdogVerdict
 };
 
+// One lock's contention counters: the sum of every thread's kLockStats records (issue #7).
+// Hold times are sampled (one acquisition in 64 per thread): hold_total_ns covers hold_samples
+// holds, not all of them.
+struct LockContention {
+  uint64_t acquisitions = 0;
+  uint64_t contended = 0;
+  uint64_t wait_total_ns = 0;
+  uint64_t wait_max_ns = 0;
+  uint64_t hold_samples = 0;
+  uint64_t hold_total_ns = 0;
+  uint64_t hold_max_ns = 0;
+  uint64_t owner_changes = 0;
+  uint32_t records = 0;  // kLockStats records summed (about one per thread that used the lock)
+};
+
 // How complete the read was. Everything readable is kept; `warnings` says what was not.
 struct ReadStats {
   uint64_t file_bytes = 0;
@@ -168,6 +183,7 @@ struct Trace {
   std::vector<JoinEvent> joins;                      // sorted by seq
   std::vector<MisuseEvent> misuses;                  // sorted by seq
   std::vector<int32_t> forked_children;
+  std::map<uint32_t, LockContention> contention;    // lock_id -> counters (kLockStats)
   std::vector<SlotSnapshot> slots;                   // non-free slots only
   std::vector<WatchdogEvent> watchdog_reports;       // sorted by seq
   ReadStats stats;

@@ -88,6 +88,7 @@ class Reader {
   bool DecodeDisabled(uint64_t offset, uint32_t size);
   bool DecodeMisuse(uint64_t offset, uint32_t tid);
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
+  bool DecodeLockStats(uint64_t offset, uint32_t size);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);
@@ -374,6 +375,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return DecodeThreadName(offset, h.size, tid);
     case K::kWatchdogReport:
       return DecodeWatchdogReport(offset, h.size, tid);
+    case K::kLockStats:
+      return DecodeLockStats(offset, h.size);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -555,6 +558,23 @@ bool Reader::DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid) 
   for (uint32_t i = 0; i < r.n_tids; ++i) bytes_.Load(offset + sizeof(r) + 4 * i, &w.tids[i]);
   out_->watchdog_reports.push_back(std::move(w));
   watchdog_tids_.insert(tid);
+  return true;
+}
+
+// Sums every thread's counters per lock (one thread may write several records for one lock).
+bool Reader::DecodeLockStats(uint64_t offset, uint32_t size) {
+  tf::LockStats r;
+  if (!LoadFixed(bytes_, offset, size, &r)) return false;
+  LockContention& c = out_->contention[r.lock_id];
+  c.acquisitions += r.acquisitions;
+  c.contended += r.contended;
+  c.wait_total_ns += r.wait_total_ns;
+  c.wait_max_ns = std::max(c.wait_max_ns, r.wait_max_ns);
+  c.hold_samples += r.hold_samples;
+  c.hold_total_ns += r.hold_total_ns;
+  c.hold_max_ns = std::max(c.hold_max_ns, r.hold_max_ns);
+  c.owner_changes += r.owner_changes;
+  ++c.records;
   return true;
 }
 

@@ -26,7 +26,8 @@ using Item = nlohmann::ordered_json;
 constexpr const char* kDumpHelp =
     "Prints the decoded trace, one item per line: header, module, slot (live thread state at the\n"
     "end of the trace: state=running|blocked|exited, held locks, what it waits for), stack,\n"
-    "lockdef, thread, acquire, join, misuse, fork, stats and warning. Lock ids print as L<n>,\n"
+    "lockdef, thread, acquire, join, misuse, fork, lockstats (per-lock contention counters summed\n"
+    "over threads), stats and warning. Lock ids print as L<n>,\n"
     "stack ids as s<n>; held=[L1(x,s12)] is lock 1 held exclusively (s: shared), taken at stack "
     "12.\n"
     "--json prints one JSON object per line with a \"type\" field (JSON Lines).\n"
@@ -268,6 +269,19 @@ void AddEvents(const Trace& t, std::vector<Item>* items) {
   }
   for (int32_t child : t.forked_children) {
     items->push_back(Item{{"type", "fork"}, {"child", child}});
+  }
+  for (const auto& [lock_id, c] : t.contention) {
+    items->push_back(Item{{"type", "lockstats"},
+                          {"lock", lock_id},
+                          {"acquisitions", c.acquisitions},
+                          {"contended", c.contended},
+                          {"wait_total_ns", c.wait_total_ns},
+                          {"wait_max_ns", c.wait_max_ns},
+                          {"hold_samples", c.hold_samples},
+                          {"hold_total_ns", c.hold_total_ns},
+                          {"hold_max_ns", c.hold_max_ns},
+                          {"owner_changes", c.owner_changes},
+                          {"records", c.records}});
   }
 }
 

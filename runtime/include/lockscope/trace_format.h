@@ -51,6 +51,7 @@ namespace trace {
 //       lock/stack/module definitions, misuse).
 //   v1 (additive): ThreadSlot::wait_flags (was reserved0, always 0 before: kWaitTimed);
 //       kWatchdogReport (16).
+//   v1 (additive): kLockStats (24), per-thread per-lock contention counters (issue #7).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -264,6 +265,8 @@ enum class RecordKind : uint8_t {
   kThreadName = 14,   // pthread_setname_np
   // 16..23: waits, hangs and leaks (issue #4).
   kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
+  // 24..27: contention profile (issue #7).
+  kLockStats = 24,    // one thread's counters for one lock, written at thread exit
 };
 
 struct RecordHeader {
@@ -462,6 +465,27 @@ struct WatchdogReport {
 };
 static_assert(sizeof(WatchdogReport) == 32);
 static_assert(std::is_trivially_copyable_v<WatchdogReport>);
+
+// kLockStats: one thread's contention counters for one lock, written when the thread exits
+// (the main thread: at process exit) and when its counter table fills up (then several records
+// for the same (thread, lock) follow each other: the reader sums them). Counters are kept in
+// thread-private memory, so the hot path pays no shared atomics for them. Threads still running
+// at exit and processes killed by a signal leave no kLockStats for what they counted.
+struct LockStats {
+  RecordHeader h;
+  uint32_t lock_id;
+  uint32_t reserved;
+  uint64_t acquisitions;   // successful acquisitions (every mode, re-entries included)
+  uint64_t contended;      // of those, how many had to wait (the trylock probe failed first)
+  uint64_t wait_total_ns;  // CLOCK_MONOTONIC time spent waiting in those acquisitions
+  uint64_t wait_max_ns;
+  uint64_t hold_samples;   // acquisitions whose hold time was measured (1 in 64 per thread)
+  uint64_t hold_total_ns;  // sum of the sampled hold times
+  uint64_t hold_max_ns;    // longest sampled hold
+  uint64_t owner_changes;  // exclusive acquisitions that took the lock over from another thread
+};
+static_assert(sizeof(LockStats) == 80);
+static_assert(std::is_trivially_copyable_v<LockStats>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
