@@ -33,15 +33,20 @@ R BootstrapStub(A...) {
 }
 
 template <typename Fn>
-Fn ResolveReal(const char* name, Fn* slot) {
-  Fn f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  if (f) return f;
+__attribute__((noinline)) Fn ResolveRealSlow(const char* name, Fn* slot) {
   if (t_in_dlsym) return nullptr;
   t_in_dlsym = true;
-  f = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+  Fn f = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
   t_in_dlsym = false;
   if (f) __atomic_store_n(slot, f, __ATOMIC_RELEASE);
   return f;
+}
+
+// The resolved pointer (one load on the lock path), resolving it on first use.
+template <typename Fn>
+inline Fn ResolveReal(const char* name, Fn* slot) {
+  Fn f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  return f ? f : ResolveRealSlow(name, slot);
 }
 
 }  // namespace rt

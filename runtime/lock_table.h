@@ -33,7 +33,7 @@ struct LockEntry {
   uint8_t kind;                    // trace::LockKind
   uint8_t reserved;
   std::atomic<uint32_t> owner_tid; // exclusive holder, 0 = none
-  uint32_t reserved2;
+  std::atomic<uint32_t> last_owner;  // last exclusive holder (contention profile: owner changes)
 };
 static_assert(sizeof(LockEntry) == 32);
 

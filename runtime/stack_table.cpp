@@ -37,8 +37,6 @@ struct ModuleRange {
 StackEntry* g_stacks = nullptr;
 std::atomic<uint32_t> g_next_stack_id{1};
 int g_depth = 8;
-uint64_t g_self_start = 0;
-uint64_t g_self_end = 0;
 
 internal::SpinLock g_module_lock;
 ModuleRange g_modules[kMaxModules];
@@ -143,9 +141,16 @@ uint64_t HashFrames(const uint64_t* f, uint32_t n) {
 
 }  // namespace
 
+uintptr_t g_self_start = 0;
+uintptr_t g_self_end = 0;
+int g_site_frames = 8;
+
 bool StackTableInit(const ReentryGuard& g, const void* self_fn, int depth) {
   (void)g;
   g_depth = depth;
+  // Five frames separate the call sites of std::mutex/std::unique_lock at -O0 (their
+  // out-of-line wrappers are up to four frames deep).
+  g_site_frames = depth < 5 ? depth : 5;
   if (!g_stacks) {
     g_stacks = static_cast<StackEntry*>(internal::MmapZeroed(kStackSlots * sizeof(StackEntry)));
   }

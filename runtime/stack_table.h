@@ -28,6 +28,38 @@ void RecordModules(const ReentryGuard& g, EventBuffer* buf);
 
 // Captures the caller's stack and returns its id (writing kStackDef on first sight).
 uint32_t CaptureStackId(const ReentryGuard& g, EventBuffer* buf);
+// A cheap key for the caller's call site (lock fast path, lock_stats.h): a hash of the first
+// min(stack_depth, 5) return addresses outside the runtime, found by walking frame pointers
+// up from `fp` (the __builtin_frame_address(0) of a runtime function), plus the stack offset of
+// the innermost one. The runtime is built with frame pointers; the walk goes into the program's
+// frames only while each frame pointer lies above the previous one and inside
+// [stack_lo, stack_hi), which is mapped memory of this thread's stack — so code without frame
+// pointers gives a shorter or noisier key, never a bad read. Returns 0 (no key: capture the full
+// stack every time) when the stack bounds are unknown or `fp` is outside them (sigaltstack,
+// coroutine stacks).
+extern uintptr_t g_self_start;  // liblockscope.so's text range (0, 0 in unit tests)
+extern uintptr_t g_self_end;
+extern int g_site_frames;
+inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi) {
+  if (fp < stack_lo || fp >= stack_hi - 64) return 0;
+  uint64_t key = 0x9e3779b97f4a7c15ull;
+  int got = 0;
+  for (int i = 0; i < 64; ++i) {
+    const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+    const uintptr_t ret = frame[1];
+    if (ret - g_self_start >= g_self_end - g_self_start) {
+      if (got == 0) key ^= stack_hi - fp;  // separates paths whose frames lack frame pointers
+      key = (key ^ ret) * 0x100000001b3ull;
+      if (++got >= g_site_frames) break;
+    }
+    const uintptr_t next = frame[0];
+    if (next <= fp || next >= stack_hi - 16 || (next & 7) != 0) break;
+    fp = next;
+  }
+  key ^= key >> 29;
+  return got && key ? key : 0;
+}
+
 // Same for an explicit frame list (tests; innermost first).
 uint32_t InternStack(const ReentryGuard& g, EventBuffer* buf, const uint64_t* frames,
                      uint32_t depth);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,11 +14,14 @@
 #include "internal/mmap_alloc.h"
 #include "internal/raw_log.h"
 #include "internal/spin_lock.h"
+#include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
 #include "stack_table.h"
 #include "thread_state.h"
 #include "trace_writer.h"
+
+extern "C" void* __libc_stack_end;  // ld.so: the main thread's initial stack pointer
 
 namespace lockscope {
 namespace rt {
@@ -118,6 +122,21 @@ void WriteThreadStart(const ReentryGuard& g, ThreadState* ts, const ThreadOrigin
   EmitRecord(g, &ts->buf, r);
 }
 
+// The main thread's stack: from its initial stack pointer down to the current frame, which is
+// mapped (the stack grows down contiguously); the walk needs nothing below where we are now
+// plus what the program will use later, bounded by RLIMIT_STACK.
+void MainThreadStack(ThreadState* ts) {
+  rlimit rl{};
+  uintptr_t limit = 8u << 20;
+  if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit) {
+    limit = rl.rlim_cur;
+  }
+  auto hi = reinterpret_cast<uintptr_t>(__libc_stack_end);
+  if (hi <= limit) return;
+  ts->stack_hi = hi;
+  ts->stack_lo = hi - limit;
+}
+
 void KeyDestructor(void* v) {
   auto* ts = static_cast<ThreadState*>(v);
   if (!ts) return;
@@ -162,8 +181,9 @@ uint32_t LookupThreadTid(uint64_t self) {
 
 ThreadState* CreateThreadState(const ReentryGuard& g, const ThreadOrigin& origin) {
   ErrnoSaver es;
+  const size_t dedup_bytes = ThreadState::kDedupSlots * sizeof(uint64_t);
   const size_t bytes =
-      (sizeof(ThreadState) + ThreadState::kDedupSlots * sizeof(uint64_t) + 4095) & ~size_t{4095};
+      (sizeof(ThreadState) + dedup_bytes + FastPathBytes() + 4095) & ~size_t{4095};
   auto* ts = static_cast<ThreadState*>(internal::MmapZeroed(bytes));
   if (!ts) return nullptr;
   ts->map_bytes = bytes;
@@ -173,6 +193,10 @@ ThreadState* CreateThreadState(const ReentryGuard& g, const ThreadOrigin& origin
   ts->held = ts->held_inline;
   ts->held_cap = ThreadState::kInlineHeld;
   ts->dedup = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(ts) + sizeof(ThreadState));
+  InitFastPath(ts, reinterpret_cast<uint8_t*>(ts->dedup) + dedup_bytes);
+  ts->stack_lo = origin.stack_lo;
+  ts->stack_hi = origin.stack_hi;
+  if (!ts->stack_hi && ts->tid == static_cast<uint32_t>(getpid())) MainThreadStack(ts);
   ts->slot = g_writer.ClaimSlot(ts->tid, ts->pthread_self);
   ThreadTableInsert(ts->pthread_self, ts->tid);
   t_state = ts;
@@ -191,6 +215,7 @@ void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release) {
   ErrnoSaver es;
   if (!ts->exited) {
     ts->exited = true;
+    FlushLockStats(g, ts);
     auto r = MakeRecord<trace::ThreadExit>(trace::RecordKind::kThreadExit);
     r.seq = NextSeq();
     r.time_ns = MonotonicNs();
@@ -226,7 +251,6 @@ void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t 
   ts->tid = GetTid();
   ts->buf.ResetAfterFork(ts->tid);
   ts->slot = g_writer.ClaimSlot(ts->tid, ts->pthread_self);
-  ClearDedup(ts);
   ThreadTableInsert(ts->pthread_self, ts->tid);
   ThreadOrigin o;
   o.parent_tid = parent_tid;
@@ -242,6 +266,7 @@ void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t 
       h.entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
     }
   }
+  ClearDedup(ts);  // after the new lock ids: it also recomputes the held-set hash
   MirrorHeld(ts, 0);
 }
 
@@ -268,6 +293,25 @@ void AfterThreadCreate(const ReentryGuard&, ThreadState* ts, ThreadArgs* args, i
   ++ts->epoch;  // the creator's later events are concurrent with the child's
 }
 
+// The new thread's stack, for the call-site frame walk: everything the program does runs below
+// the trampoline's frame, inside the stack glibc allocated (its size from the thread's attributes).
+// Runs under a ReentryGuard: pthread_getattr_np allocates, and an allocator may lock.
+__attribute__((noinline)) static void StackBounds(const ReentryGuard&, ThreadOrigin* o) {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* addr = nullptr;
+  size_t size = 0;
+  if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr) {
+    auto lo = reinterpret_cast<uintptr_t>(addr);
+    auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    if (here > lo && here < lo + size) {
+      o->stack_lo = lo;
+      o->stack_hi = lo + size;
+    }
+  }
+  pthread_attr_destroy(&attr);
+}
+
 void* ThreadTrampoline(void* p) {
   auto* a = static_cast<ThreadArgs*>(p);
   void* (*fn)(void*) = a->fn;
@@ -276,6 +320,7 @@ void* ThreadTrampoline(void* p) {
   FreeArgs(a);
   if (RuntimeActive()) {
     ReentryGuard g;
+    StackBounds(g, &origin);
     CreateThreadState(g, origin);
   }
   return fn(arg);

@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "internal/mmap_alloc.h"
+#include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
 #include "stack_table.h"
@@ -42,8 +43,10 @@ bool DedupIsNew(ThreadState* ts, uint64_t key) {
 }
 
 // kAcquire with the current held set. In the default mode only when the dependency is new.
+// `site_key` != 0: remember in the site cache that this dependency at this call site is written.
 void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint32_t stack_id,
-                  uint8_t mode, uint8_t flags) {
+                  uint8_t mode, uint8_t flags, uint64_t site_key = 0) {
+  if (site_key) SiteInsert(ts, site_key, stack_id);
   if (!g_flags.full_events) {
     uint64_t key = Mix(Mix(Mix(ts->epoch, lock_id), mode | (flags & kDedupFlagMask) << 8), stack_id);
     for (uint32_t i = 0; i < ts->n_held; ++i) {
@@ -92,6 +95,13 @@ int FindHeld(const ThreadState* ts, uintptr_t addr) {
 }
 
 void RemoveHeldAt(ThreadState* ts, uint32_t i) {
+  ts->held_hash -= HeldHash(ts->held[i].lock_id, ts->held[i].mode);
+  if (i + 1 == ts->n_held && ts->n_held <= trace::kSlotHeld) {
+    // The common LIFO release: only the slot's count changes.
+    --ts->n_held;
+    if (ts->slot) __atomic_store_n(&ts->slot->n_held, ts->n_held, __ATOMIC_RELEASE);
+    return;
+  }
   for (uint32_t j = i + 1; j < ts->n_held; ++j) ts->held[j - 1] = ts->held[j];
   --ts->n_held;
   MirrorHeld(ts, i);
@@ -142,10 +152,11 @@ void ClearWait(ThreadState* ts) {
 
 // Adds a successful acquisition to the held set (or bumps the count of a re-entry).
 void NoteAcquired(ThreadState* ts, AcquireOp* op) {
-  int idx = FindHeld(ts, op->addr);
-  if (idx >= 0 && (op->flags & trace::kAcqReentrant)) {
+  int idx = (op->flags & trace::kAcqReentrant) ? FindHeld(ts, op->addr) : -1;
+  if (idx >= 0) {
     ++ts->held[idx].count;
     MirrorHeld(ts, static_cast<uint32_t>(idx));
+    CountAcquired(ts, op, nullptr);
   } else {
     HeldLock h{};
     h.addr = op->addr;
@@ -156,25 +167,41 @@ void NoteAcquired(ThreadState* ts, AcquireOp* op) {
     h.mode = op->mode;
     h.kind = op->kind;
     PushHeld(ts, h);
+    CountAcquired(ts, op, &ts->held[ts->n_held - 1]);
   }
   if (op->mode == static_cast<uint8_t>(LockMode::kExclusive)) {
     op->entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
   }
 }
 
-// Looks the lock up (registering it) and classifies a re-entry / self-relock.
-void PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
-               LockKind kind, LockMode mode) {
+// Looks the lock up (lock cache, else the table, registering it) and classifies a re-entry.
+// Returns the held index of the lock, or -1.
+int PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
+              LockKind kind, LockMode mode) {
   op->addr = reinterpret_cast<uintptr_t>(lock);
   op->kind = static_cast<uint8_t>(kind);
   op->mode = static_cast<uint8_t>(mode);
   op->flags = 0;
   op->recorded = false;
-  op->stack_id = CaptureStackId(g, &ts->buf);
-  op->entry = RegisterLock(g, &ts->buf, op->addr, kind, op->stack_id, false);
-  if (!op->entry) return;
+  op->known = false;
+  op->dep_key = 0;
+  op->stack_id = 0;
+  op->stat = nullptr;
+  LockCacheEntry* c = CachedLock(ts, op->addr);
+  if (!c) {
+    LockEntry* e = FindLock(op->addr);
+    if (!e) {
+      op->stack_id = CaptureStackId(g, &ts->buf);  // the first-use site of the LockDef
+      e = RegisterLock(g, &ts->buf, op->addr, kind, op->stack_id, false);
+    }
+    op->entry = e;
+    if (!e) return -1;
+    c = CacheLock(g, ts, op->addr, e);
+  }
+  op->entry = c->entry;
+  op->stat = c->stat;
   int idx = FindHeld(ts, op->addr);
-  if (idx < 0) return;
+  if (idx < 0) return -1;
   const HeldLock& h = ts->held[idx];
   if (kind == LockKind::kMutex && (op->entry->attrs & trace::kAttrRecursive)) {
     op->flags |= trace::kAcqReentrant;
@@ -182,6 +209,28 @@ void PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void
              h.mode == static_cast<uint8_t>(LockMode::kShared)) {
     op->flags |= trace::kAcqReentrant;
   }
+  return idx;
+}
+
+// The acquisition's stack id: from the site cache when this dependency was already written from
+// this call site (op->known), else captured. `flags`: the AcquireFlag bits of the attempt.
+// `fp`: the frame address of the runtime entry point (the walk starts there).
+void ResolveSite(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, uint8_t flags,
+                 uintptr_t fp) {
+  if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi)) {
+    op->dep_key = DependencyKey(ts, site, op->entry->lock_id, op->mode, flags & kDedupFlagMask);
+    if (SiteLookup(ts, op->dep_key, &op->stack_id)) {
+      op->known = true;
+      return;
+    }
+  }
+  if (!op->stack_id) op->stack_id = CaptureStackId(g, &ts->buf);
+}
+
+void WriteAcquireOp(const ReentryGuard& g, ThreadState* ts, const AcquireOp* op) {
+  if (op->known && !g_flags.full_events) return;
+  WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags,
+               op->known ? 0 : op->dep_key);
 }
 
 }  // namespace
@@ -189,6 +238,7 @@ void PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void
 void PushHeld(ThreadState* ts, const HeldLock& h) {
   if (ts->n_held == ts->held_cap) {
     // Grow by mmap: a thread may legitimately hold thousands of locks.
+    ErrnoSaver es;
     uint32_t cap = ts->held_cap * 2;
     size_t bytes = (cap * sizeof(HeldLock) + 4095) & ~size_t{4095};
     auto* grown = static_cast<HeldLock*>(internal::MmapZeroed(bytes));
@@ -199,8 +249,21 @@ void PushHeld(ThreadState* ts, const HeldLock& h) {
     ts->held_cap = static_cast<uint32_t>(bytes / sizeof(HeldLock));
     ts->held_map_bytes = bytes;
   }
-  ts->held[ts->n_held++] = h;
-  MirrorHeld(ts, ts->n_held - 1);
+  const uint32_t i = ts->n_held++;
+  ts->held[i] = h;
+  ts->held_hash += HeldHash(h.lock_id, h.mode);
+  trace::ThreadSlot* s = ts->slot;
+  if (s && i < trace::kSlotHeld) {
+    // The common push: one entry, then the count (release: a reader sees the entry first).
+    trace::HeldEntry& e = s->held[i];
+    e.lock_id = h.lock_id;
+    e.stack_id = h.stack_id;
+    e.mode = h.mode;
+    e.count = h.count;
+    __atomic_store_n(&s->n_held, i + 1, __ATOMIC_RELEASE);
+  } else {
+    MirrorHeld(ts, i);
+  }
 }
 
 // Rewrites slot->held[from..] from the thread's held stack. Entries first, then n_held.
@@ -223,6 +286,11 @@ void MirrorHeld(ThreadState* ts, uint32_t from) {
 void ClearDedup(ThreadState* ts) {
   memset(ts->dedup, 0, ThreadState::kDedupSlots * sizeof(uint64_t));
   ts->dedup_used = 0;
+  ResetFastPath(ts);
+  ts->held_hash = 0;
+  for (uint32_t i = 0; i < ts->n_held; ++i) {
+    ts->held_hash += HeldHash(ts->held[i].lock_id, ts->held[i].mode);
+  }
 }
 
 void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind, uintptr_t object,
@@ -239,12 +307,17 @@ void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind,
   EmitRecord(g, &ts->buf, r);
 }
 
-void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
-                  LockKind kind, LockMode mode) {
+namespace {
+
+// Everything BeginAcquire does when the fast path does not apply.
+__attribute__((noinline)) void BeginAcquireSlow(const ReentryGuard& g, ThreadState* ts,
+                                                AcquireOp* op, const void* lock, LockKind kind,
+                                                LockMode mode, uintptr_t fp) {
   ErrnoSaver es;
-  PrepareOp(g, ts, op, lock, kind, mode);
-  if (!op->entry || (op->flags & trace::kAcqReentrant)) return;
-  int idx = FindHeld(ts, op->addr);
+  int idx = PrepareOp(g, ts, op, lock, kind, mode);
+  if (!op->entry) return;
+  ResolveSite(g, ts, op, 0, fp);
+  if (op->flags & trace::kAcqReentrant) return;
   if (idx >= 0 && (kind == LockKind::kMutex || kind == LockKind::kSpin) &&
       ts->held[idx].mode == static_cast<uint8_t>(LockMode::kExclusive)) {
     // Self-deadlock (or EDEADLK for errorcheck). The real call still happens: behaviour unchanged.
@@ -253,12 +326,42 @@ void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const v
   }
 }
 
+}  // namespace
+
+// The fast path (lock_stats.h): a cached lock, not held yet, and this dependency already written
+// from this call site. No stack capture, no record, no clock, no errno traffic.
+void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
+                  LockKind kind, LockMode mode) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
+  const auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  LockCacheEntry* c = CachedLock(ts, addr);
+  if (c && FindHeld(ts, addr) < 0) {
+    if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi)) {
+      const uint64_t key = DependencyKey(ts, site, c->lock_id, static_cast<uint8_t>(mode), 0);
+      if (SiteLookup(ts, key, &op->stack_id)) {
+        op->addr = addr;
+        op->entry = c->entry;
+        op->kind = static_cast<uint8_t>(kind);
+        op->mode = static_cast<uint8_t>(mode);
+        op->flags = 0;
+        op->recorded = false;
+        op->known = true;
+        op->dep_key = key;
+        op->stat = c->stat;
+        return;
+      }
+    }
+  }
+  BeginAcquireSlow(g, ts, op, lock, kind, mode, fp);
+}
+
 void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op) {
   ErrnoSaver es;
   if (!op->entry) return;
   op->flags |= trace::kAcqContended;
+  op->wait_start_ns = MonotonicNs();
   // Before blocking: a hang must still leave the edge in the trace.
-  WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags);
+  WriteAcquireOp(g, ts, op);
   op->recorded = true;
   SetWait(ts, trace::WaitKind::kLock, op->entry->lock_id, op->addr, op->stack_id, op->mode);
 }
@@ -269,34 +372,83 @@ void EndBlockedAcquire(const ReentryGuard&, ThreadState* ts, AcquireOp* op) {
 }
 
 void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
-  ErrnoSaver es;
   if (!op->entry) return;
+  const uint32_t i = ts->n_held;
+  if (rc == 0 && op->known && !(op->flags & trace::kAcqReentrant) && !g_flags.full_events &&
+      i < ts->held_cap && i < trace::kSlotHeld && ts->slot) {
+    // Fast path: push the held entry and mirror it, nothing else.
+    HeldLock* h = &ts->held[i];
+    const uint32_t lock_id = op->entry->lock_id;
+    h->addr = op->addr;
+    h->entry = op->entry;
+    h->lock_id = lock_id;
+    h->stack_id = op->stack_id;
+    h->count = 1;
+    h->mode = op->mode;
+    h->kind = op->kind;
+    h->hold_start_ns = 0;
+    ts->held_hash += HeldHash(lock_id, op->mode);
+    // Field by field: a 16-byte copy of a struct built with narrow stores stalls store
+    // forwarding (measured: half the cost of the fast path).
+    trace::HeldEntry& e = ts->slot->held[i];
+    e.lock_id = lock_id;
+    e.stack_id = op->stack_id;
+    e.mode = op->mode;
+    e.count = 1;
+    ts->n_held = i + 1;
+    __atomic_store_n(&ts->slot->n_held, i + 1, __ATOMIC_RELEASE);
+    if (op->mode == static_cast<uint8_t>(LockMode::kExclusive)) {
+      op->entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
+    }
+    CountAcquired(ts, op, h);
+    return;
+  }
   // EOWNERDEAD: a robust mutex whose owner died; the caller now owns it.
   bool ok = rc == 0 || (rc == EOWNERDEAD && op->kind == static_cast<uint8_t>(LockKind::kMutex));
   if (!ok) return;
-  if (!op->recorded) WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags);
+  if (!op->recorded && !(op->known && !g_flags.full_events)) {
+    ErrnoSaver es;
+    WriteAcquireOp(g, ts, op);
+  }
   NoteAcquired(ts, op);
 }
 
 void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,
                   LockMode mode, uint8_t flags, int rc) {
   ErrnoSaver es;
+  const auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   AcquireOp op;
   PrepareOp(g, ts, &op, lock, kind, mode);
   if (!op.entry) return;
   bool ok = rc == 0 || (rc == EOWNERDEAD && kind == LockKind::kMutex);
   op.flags = static_cast<uint8_t>(op.flags | flags | (ok ? 0 : trace::kAcqFailed));
   if (!ok) op.flags &= static_cast<uint8_t>(~trace::kAcqReentrant);
-  WriteAcquire(g, ts, op.entry->lock_id, op.stack_id, op.mode, op.flags);
+  ResolveSite(g, ts, &op, op.flags, fp);
+  WriteAcquireOp(g, ts, &op);
   if (ok) NoteAcquired(ts, &op);
 }
 
 void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
-  ErrnoSaver es;
   (void)kind;
   const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
+  const uint32_t n = ts->n_held;
+  if (n > 0 && n <= trace::kSlotHeld && ts->held[n - 1].addr == addr &&
+      ts->held[n - 1].count == 1 && !g_flags.full_events) {
+    // Fast path: the innermost lock, held once (see the slow path below for the ordering).
+    HeldLock& h = ts->held[n - 1];
+    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry &&
+        h.entry->owner_tid.load(std::memory_order_relaxed) == ts->tid) {
+      h.entry->owner_tid.store(0, std::memory_order_relaxed);
+    }
+    CountReleased(ts, h);
+    ts->held_hash -= HeldHash(h.lock_id, h.mode);
+    ts->n_held = n - 1;
+    if (ts->slot) __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
+    return;
+  }
   int idx = FindHeld(ts, addr);
   if (idx < 0) {
+    ErrnoSaver es;
     LockEntry* e = FindLock(addr);
     if (!e) return;  // never seen (e.g. locked before our constructor): nothing to say
     uint32_t owner = e->owner_tid.load(std::memory_order_relaxed);
@@ -313,13 +465,17 @@ void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
     MirrorHeld(ts, static_cast<uint32_t>(idx));
   } else {
     // Before the real unlock: once it runs, another thread may own the lock and set owner_tid.
-    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry) {
-      uint32_t me = ts->tid;
-      h.entry->owner_tid.compare_exchange_strong(me, 0, std::memory_order_relaxed);
+    // While we hold it exclusively nobody else writes owner_tid, so load + store is enough
+    // (no read-modify-write on the lock path).
+    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry &&
+        h.entry->owner_tid.load(std::memory_order_relaxed) == ts->tid) {
+      h.entry->owner_tid.store(0, std::memory_order_relaxed);
     }
+    CountReleased(ts, h);
     RemoveHeldAt(ts, static_cast<uint32_t>(idx));
   }
   if (g_flags.full_events) {
+    ErrnoSaver es;
     auto r = MakeRecord<trace::Release>(trace::RecordKind::kRelease);
     r.time_ns = MonotonicNs();
     r.lock_id = lock_id;

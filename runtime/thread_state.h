@@ -32,6 +32,8 @@ namespace lockscope {
 namespace rt {
 
 struct LockEntry;
+struct LockStat;
+struct SiteEntry;
 
 struct HeldLock {
   uintptr_t addr;
@@ -41,11 +43,24 @@ struct HeldLock {
   uint32_t count;
   uint8_t mode;  // trace::LockMode
   uint8_t kind;  // trace::LockKind
+  uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
+};
+
+// Per-thread cache of the last lock-table look-ups (lock_stats.h explains the fast path).
+struct LockCacheEntry {
+  uintptr_t addr;    // 0 = empty
+  LockEntry* entry;
+  uint32_t lock_id;  // entry->lock_id when cached: a destroyed and re-registered lock misses
+  uint32_t reserved;
+  LockStat* stat;    // this thread's counters for the lock, null when the stat table is full
 };
 
 struct ThreadState {
   inline static constexpr uint32_t kInlineHeld = 32;
   inline static constexpr uint32_t kDedupSlots = 4096;
+  inline static constexpr uint32_t kSiteSlots = 2048;   // SiteEntry cache (power of two)
+  inline static constexpr uint32_t kStatSlots = 1024;   // LockStat table (power of two)
+  inline static constexpr uint32_t kLockCache = 4;
 
   // --- identity
   uint32_t tid;
@@ -61,6 +76,16 @@ struct ThreadState {
   size_t held_map_bytes;    // 0 while inline
   uint64_t* dedup;          // kDedupSlots keys, 0 = empty (lives after this struct)
   uint32_t dedup_used;
+  // --- fast path (lock_stats.h): all three live in the same mapping, after `dedup`
+  uint64_t held_hash;       // sum of HeldHash() over held[]: updated on push/pop, never rescanned
+  uintptr_t stack_lo;       // [stack_lo, stack_hi): part of this thread's stack known to be
+  uintptr_t stack_hi;       //   mapped, bounding the frame walk; stack_hi 0 = unknown (no walk)
+  SiteEntry* sites;         // kSiteSlots: (dependency, call-site key) -> stack_id
+  LockStat* stats;          // kStatSlots: per-lock counters of this thread
+  uint32_t stats_used;
+  uint32_t lock_cache_next;
+  uint32_t hold_tick;       // every 64th acquisition samples its hold time
+  LockCacheEntry lock_cache[kLockCache];
   bool via_pthread_exit;
   bool exited;
   int dtor_rounds;
@@ -74,6 +99,8 @@ struct ThreadOrigin {
   uint32_t create_stack_id = 0;
   uint32_t parent_epoch = 0;
   uint64_t start_routine = 0;
+  uintptr_t stack_lo = 0;  // the thread's own stack, when known (trampoline, main thread)
+  uintptr_t stack_hi = 0;
 };
 
 // --- thread lifecycle (thread_lifecycle.cpp)
@@ -114,6 +141,10 @@ struct AcquireOp {
   uint8_t kind;
   uint8_t flags;     // AcquireFlag bits gathered so far (reentrant, contended)
   bool recorded;     // the kAcquire was written before blocking
+  bool known;        // fast path: this dependency at this call site was already written
+  uint64_t dep_key;  // site-cache key (0: no call-site key, always take the slow path)
+  LockStat* stat;    // this thread's counters for the lock (may be null)
+  uint64_t wait_start_ns;  // contended acquisitions only
 };
 // Blocking acquire protocol (interceptor): BeginAcquire; rc = real trylock; if rc == EBUSY
 // { BeginBlockedAcquire; rc = real lock; EndBlockedAcquire; } EndAcquire(rc).

@@ -333,3 +333,130 @@ TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {
 }  // namespace
 }  // namespace rt
 }  // namespace lockscope
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+// Two out-of-line wrappers, like std::mutex::lock at -O0: every call reaches BeginAcquire from
+// the same return address inside the wrapper, so only a deeper frame separates the call sites.
+__attribute__((noinline)) void WrappedLock(const ReentryGuard& g, ThreadState* ts,
+                                           pthread_mutex_t* m) {
+  AcquireOp op;
+  BeginAcquire(g, ts, &op, m, LockKind::kMutex, LockMode::kExclusive);
+  int rc = pthread_mutex_trylock(m);
+  EndAcquire(g, ts, &op, rc);
+  asm volatile("" ::: "memory");  // keep the frame (no tail call)
+}
+__attribute__((noinline)) void WrappedUnlock(const ReentryGuard& g, ThreadState* ts,
+                                             pthread_mutex_t* m) {
+  BeforeRelease(g, ts, m, LockKind::kMutex);
+  pthread_mutex_unlock(m);
+  asm volatile("" ::: "memory");
+}
+
+std::vector<trace::Acquire> Acquires(const std::vector<Rec>& rs) {
+  std::vector<trace::Acquire> out;
+  for (auto& r : rs) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kAcquire)) {
+      out.push_back(r.As<trace::Acquire>());
+    }
+  }
+  return out;
+}
+
+class RtFastPathTest : public RtThreadStateTest {};
+
+TEST_F(RtFastPathTest, CallSitesBehindOneWrapperStaySeparate) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+  for (int i = 0; i < 3; ++i) {
+    WrappedLock(g_, ts_, &a);  // site 1
+    WrappedUnlock(g_, ts_, &a);
+    WrappedLock(g_, ts_, &a);  // site 2: same lock, same (empty) held set
+    WrappedUnlock(g_, ts_, &a);
+  }
+  auto acq = Acquires(ReadRecords(file_));
+  ASSERT_EQ(acq.size(), 2u);  // one per call site, repeats are cache hits
+  EXPECT_NE(acq[0].stack_id, acq[1].stack_id);
+}
+
+TEST_F(RtFastPathTest, HeldStackIdComesFromTheCurrentSite) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  uint32_t site1[2] = {0, 0}, site2[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) {  // round 1 is all cache hits
+    WrappedLock(g_, ts_, &a);  // site 1
+    site1[round] = ts_->held[0].stack_id;
+    WrappedUnlock(g_, ts_, &a);
+    WrappedLock(g_, ts_, &a);  // site 2
+    site2[round] = ts_->held[0].stack_id;
+    WrappedLock(g_, ts_, &b);  // edge a -> b, a taken at site 2
+    WrappedUnlock(g_, ts_, &b);
+    WrappedUnlock(g_, ts_, &a);
+  }
+  EXPECT_NE(site1[0], site2[0]);
+  EXPECT_EQ(site1[1], site1[0]);  // a hit gives back the stack of the first capture at that site
+  EXPECT_EQ(site2[1], site2[0]);
+  auto rs = ReadRecords(file_);
+  auto acq = Acquires(rs);
+  ASSERT_EQ(acq.size(), 3u);
+  ASSERT_EQ(acq[2].n_held, 1u);
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kAcquire)) continue;
+    if (r.As<trace::Acquire>().n_held != 1) continue;
+    trace::HeldEntry h;
+    memcpy(&h, r.bytes.data() + sizeof(trace::Acquire), sizeof(h));
+    EXPECT_EQ(h.stack_id, site2[0]);
+  }
+}
+
+TEST_F(RtFastPathTest, HeldSetHashFollowsPushAndPopInAnyOrder) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  EXPECT_EQ(ts_->held_hash, 0u);
+  Lock(&a);
+  Lock(&b);
+  EXPECT_NE(ts_->held_hash, 0u);
+  Unlock(&a);  // out of order
+  Unlock(&b);
+  EXPECT_EQ(ts_->held_hash, 0u);
+  Lock(&b);
+  Lock(&a);  // b -> a: a new dependency, even though {a, b} was held before
+  Unlock(&a);
+  Unlock(&b);
+  auto acq = Acquires(ReadRecords(file_));
+  EXPECT_EQ(acq.size(), 4u);  // a, b|a, b, a|b
+}
+
+TEST_F(RtFastPathTest, LockStatsAreWrittenAtThreadExit) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+  for (int i = 0; i < 200; ++i) {
+    Lock(&a);
+    Unlock(&a);
+  }
+  AcquireOp op;  // one contended acquisition, through the blocking protocol
+  BeginAcquire(g_, ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive);
+  BeginBlockedAcquire(g_, ts_, &op);
+  int rc = pthread_mutex_lock(&a);
+  EndBlockedAcquire(g_, ts_, &op);
+  EndAcquire(g_, ts_, &op, rc);
+  Unlock(&a);
+  ExitThread(g_, ts_, /*release=*/false);
+  std::vector<trace::LockStats> stats;
+  for (auto& r : ReadRecords(file_)) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kLockStats)) {
+      stats.push_back(r.As<trace::LockStats>());
+    }
+  }
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].acquisitions, 201u);
+  EXPECT_EQ(stats[0].contended, 1u);
+  EXPECT_EQ(stats[0].owner_changes, 1u);  // one thread: only the first acquisition
+  EXPECT_EQ(stats[0].hold_samples, 201u / 64);
+}
+
+}  // namespace
+}  // namespace rt
+}  // namespace lockscope

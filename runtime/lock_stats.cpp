@@ -1,0 +1,122 @@
+// lock_stats.cpp — see lock_stats.h.
+
+#include "lock_stats.h"
+
+#include <cstring>
+
+#include "event_buffer.h"
+#include "runtime.h"
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+// This thread's counters for `lock_id`, created on first use. When the table is 3/4 full it is
+// written out and cleared first (held locks may still point at old slots: CountReleased checks
+// the lock id). Null only if the probe fails, which a cleared table cannot.
+LockStat* StatFor(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id) {
+  const uint32_t mask = ThreadState::kStatSlots - 1;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    uint32_t h = static_cast<uint32_t>(HeldHash(lock_id, 0) >> 20);
+    for (uint32_t i = 0; i < 64; ++i) {
+      LockStat* s = &ts->stats[(h + i) & mask];
+      if (s->lock_id == lock_id) return s;
+      if (s->lock_id == 0 && ts->stats_used < ThreadState::kStatSlots * 3 / 4) {
+        s->lock_id = lock_id;
+        ++ts->stats_used;
+        return s;
+      }
+    }
+    FlushLockStats(g, ts);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+size_t FastPathBytes() {
+  return ThreadState::kSiteSlots * sizeof(SiteEntry) + ThreadState::kStatSlots * sizeof(LockStat);
+}
+
+void InitFastPath(ThreadState* ts, uint8_t* mem) {
+  ts->sites = reinterpret_cast<SiteEntry*>(mem);
+  ts->stats = reinterpret_cast<LockStat*>(mem + ThreadState::kSiteSlots * sizeof(SiteEntry));
+  ts->stats_used = 0;
+  ts->lock_cache_next = 0;
+  memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
+}
+
+void ResetFastPath(ThreadState* ts) {
+  memset(ts->sites, 0, ThreadState::kSiteSlots * sizeof(SiteEntry));
+  memset(ts->stats, 0, ThreadState::kStatSlots * sizeof(LockStat));
+  ts->stats_used = 0;
+  ts->lock_cache_next = 0;
+  memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
+}
+
+LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e) {
+  LockStat* stat = StatFor(g, ts, e->lock_id);  // first: a flush empties the cache
+  LockCacheEntry* c = &ts->lock_cache[ts->lock_cache_next++ % ThreadState::kLockCache];
+  c->addr = addr;
+  c->entry = e;
+  c->lock_id = e->lock_id;
+  c->stat = stat;
+  return c;
+}
+
+void SiteInsert(ThreadState* ts, uint64_t key, uint32_t stack_id) {
+  const uint32_t i = static_cast<uint32_t>(key) & (ThreadState::kSiteSlots - 1);
+  SiteEntry* s = ts->sites;
+  // An empty way first; else the second way (keeps the older, first-seen entry in way 0).
+  uint32_t at = s[i].key == 0 ? i : i ^ 1;
+  s[at].key = key;
+  s[at].stack_id = stack_id;
+}
+
+void CountContended(LockStat* s, const AcquireOp* op) {
+  uint64_t waited = MonotonicNs() - op->wait_start_ns;
+  ++s->contended;
+  s->wait_total_ns += waited;
+  if (waited > s->wait_max_ns) s->wait_max_ns = waited;
+}
+
+void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
+  e->last_owner.store(ts->tid, std::memory_order_relaxed);
+  ++s->owner_changes;
+}
+
+void CountReleasedSample(ThreadState* ts, const HeldLock& held) {
+  LockCacheEntry* c = CachedLock(ts, held.addr);
+  LockStat* s = c ? c->stat : nullptr;
+  if (!s || s->lock_id != held.lock_id) return;  // evicted or flushed since: drop the sample
+  uint64_t held_ns = MonotonicNs() - held.hold_start_ns;
+  ++s->hold_samples;
+  s->hold_total_ns += held_ns;
+  if (held_ns > s->hold_max_ns) s->hold_max_ns = held_ns;
+}
+
+void FlushLockStats(const ReentryGuard& g, ThreadState* ts) {
+  for (uint32_t i = 0; i < ThreadState::kStatSlots; ++i) {
+    LockStat* s = &ts->stats[i];
+    if (s->lock_id == 0) continue;
+    if (s->acquisitions != 0 || s->hold_samples != 0) {
+      auto r = MakeRecord<trace::LockStats>(trace::RecordKind::kLockStats);
+      r.lock_id = s->lock_id;
+      r.acquisitions = s->acquisitions;
+      r.contended = s->contended;
+      r.wait_total_ns = s->wait_total_ns;
+      r.wait_max_ns = s->wait_max_ns;
+      r.hold_samples = s->hold_samples;
+      r.hold_total_ns = s->hold_total_ns;
+      r.hold_max_ns = s->hold_max_ns;
+      r.owner_changes = s->owner_changes;
+      EmitRecord(g, &ts->buf, r);
+    }
+    *s = LockStat{};
+  }
+  ts->stats_used = 0;
+  for (LockCacheEntry& c : ts->lock_cache) c.addr = 0;  // their stat pointers are stale
+}
+
+}  // namespace rt
+}  // namespace lockscope

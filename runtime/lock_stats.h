@@ -1,0 +1,137 @@
+// lock_stats.h — the lock fast path's per-thread caches, and the per-lock contention counters.
+//
+// Why: capturing a stack with backtrace() costs microseconds, and the common case — this thread
+// already recorded this exact dependency from this exact place — must cost a few nanoseconds. So
+// the runtime keys a per-thread cache on (epoch, lock id, mode, flags, held-set hash, call-site
+// key), where the call-site key is a frame-pointer walk of the caller's innermost frames
+// (CallSiteKey, stack_table.h), and captures the full stack only when that key is new. The cache
+// gives back the stack id of the first capture, which the held-lock entry needs.
+// A cache hit means "already written": the slow path inserts a key only after the (stack-id
+// keyed) dedup set has decided, so the trace is the same as without the cache, except that two
+// call paths with the same innermost frames share the first one's stack.
+// Lock look-ups go through a 4-entry per-thread cache of (address -> LockEntry) first.
+//
+// Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
+// uncontended path only increments; the contended path reads the clock twice; one acquisition
+// in 64 per thread samples its hold time. Written at thread exit and when the table fills.
+// Thread-safety: everything here is touched by the owning thread only.
+
+#ifndef LOCKSCOPE_RUNTIME_LOCK_STATS_H_
+#define LOCKSCOPE_RUNTIME_LOCK_STATS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "internal/reentry_guard.h"
+#include "lock_table.h"
+#include "runtime.h"
+#include "thread_state.h"
+
+namespace lockscope {
+namespace rt {
+
+struct SiteEntry {
+  uint64_t key;  // DependencyKey(); 0 = empty
+  uint32_t stack_id;
+  uint32_t reserved;
+};
+
+struct LockStat {
+  uint32_t lock_id;  // 0 = empty slot
+  uint32_t reserved;
+  uint64_t acquisitions;
+  uint64_t contended;
+  uint64_t wait_total_ns;
+  uint64_t wait_max_ns;
+  uint64_t hold_samples;
+  uint64_t hold_total_ns;
+  uint64_t hold_max_ns;
+  uint64_t owner_changes;
+};
+
+inline constexpr uint32_t kHoldSampleMask = 63;  // one acquisition in 64 samples its hold time
+
+// Bytes the site cache and the stat table need (they follow the dedup set in the thread's mapping).
+size_t FastPathBytes();
+// Points ts->sites / ts->stats at `mem` (zeroed, FastPathBytes() long).
+void InitFastPath(ThreadState* ts, uint8_t* mem);
+// Forgets every cache and counter (fork child: they belong to the parent's trace; tests).
+void ResetFastPath(ThreadState* ts);
+
+inline uint64_t HeldHash(uint32_t lock_id, uint8_t mode) {
+  uint64_t v = (uint64_t{lock_id} << 1 | mode) * 0x9e3779b97f4a7c15ull;
+  return v ^ (v >> 29);
+}
+
+// The cached entry for `addr`, or null (also when the lock was destroyed or re-registered since).
+inline LockCacheEntry* CachedLock(ThreadState* ts, uintptr_t addr) {
+  for (uint32_t i = 0; i < ThreadState::kLockCache; ++i) {
+    LockCacheEntry* c = &ts->lock_cache[i];
+    if (c->addr != addr) continue;
+    if (c->entry->state.load(std::memory_order_acquire) == LockEntry::kLive &&
+        c->entry->lock_id == c->lock_id) {
+      return c;
+    }
+    c->addr = 0;
+    return nullptr;
+  }
+  return nullptr;
+}
+// Caches a live entry (round robin), with this thread's counters for it.
+LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e);
+
+// (epoch, lock, mode, flags, held set, call site) -> 64 bits. A collision would hide a
+// dependency, so every part goes through a multiply before they are combined.
+inline uint64_t DependencyKey(const ThreadState* ts, uint64_t site_key, uint32_t lock_id,
+                              uint8_t mode, uint8_t flags) {
+  uint64_t k = site_key + (uint64_t{ts->epoch} << 32 | lock_id) * 0xff51afd7ed558ccdull;
+  k ^= ts->held_hash + (uint64_t{flags} << 8 | mode) * 0xc4ceb9fe1a85ec53ull;
+  k *= 0x9e3779b97f4a7c15ull;
+  k ^= k >> 31;
+  return k ? k : 1;
+}
+// Two-way set-associative: a key lives at `key & mask` or its neighbour.
+inline bool SiteLookup(const ThreadState* ts, uint64_t key, uint32_t* stack_id) {
+  const uint32_t i = static_cast<uint32_t>(key) & (ThreadState::kSiteSlots - 1);
+  const SiteEntry* s = ts->sites;
+  if (s[i].key == key) {
+    *stack_id = s[i].stack_id;
+    return true;
+  }
+  if (s[i ^ 1].key == key) {
+    *stack_id = s[i ^ 1].stack_id;
+    return true;
+  }
+  return false;
+}
+void SiteInsert(ThreadState* ts, uint64_t key, uint32_t stack_id);
+
+// Counters after a successful acquisition (`held`: the new held entry, null for a re-entry) and
+// before a release (hold-time samples).
+void CountContended(LockStat* s, const AcquireOp* op);
+void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e);
+inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) {
+  LockStat* s = op->stat;
+  if (!s) return;
+  ++s->acquisitions;
+  if (op->flags & trace::kAcqContended) CountContended(s, op);
+  // last_owner is shared but written only when ownership moves: an uncontended loop in one
+  // thread only reads it.
+  if (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
+      op->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
+    CountOwnerChange(ts, s, op->entry);
+  }
+  if (held && (++ts->hold_tick & kHoldSampleMask) == 0) held->hold_start_ns = MonotonicNs();
+}
+void CountReleasedSample(ThreadState* ts, const HeldLock& held);
+inline void CountReleased(ThreadState* ts, const HeldLock& held) {
+  if (held.hold_start_ns) CountReleasedSample(ts, held);
+}
+
+// Writes a kLockStats record for every lock this thread counted, then clears the table.
+void FlushLockStats(const ReentryGuard& g, ThreadState* ts);
+
+}  // namespace rt
+}  // namespace lockscope
+
+#endif  // LOCKSCOPE_RUNTIME_LOCK_STATS_H_
