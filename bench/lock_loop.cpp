@@ -1,19 +1,30 @@
 // lock_loop — micro-workloads for the overhead benchmark (bench/run.sh runs each natively and under
 // liblockscope.so in the same run and prints the ratio). Prints one line: "<workload> <ns/op>".
 //
-// Usage: lock_loop WORKLOAD [ITERATIONS]
+// Usage: lock_loop WORKLOAD [ITERATIONS] [N]
 //   mutex1    uncontended std::mutex lock/unlock, 1 thread
 //   mutex2    contended std::mutex lock/unlock, 2 threads
 //   rwread1   pthread_rwlock rdlock/unlock, 1 thread
 //   nested1   two nested mutexes (a held-lock set of 1 at each inner acquire), 1 thread
+//   threads   N threads, each locking its own std::mutex (scaling with threads; ITERATIONS total)
+//   depth     lock/unlock one mutex while N other mutexes are held (scaling with held-lock depth)
+//   wide      analyzer input: N threads (default 1000) over ITERATIONS locks (use 10000), each
+//             thread nesting pairs of its own 10 locks in index order (no cycle), 100 rounds
+//   pool      thread pool: a mutex+condvar job queue, 2 workers, ITERATIONS tiny jobs, each
+//             updating one of 32 shards of a map (one std::mutex per shard); ns/op is per job
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -47,15 +58,133 @@ void NestedLoop(long n) {
   }
 }
 
+void OwnMutexLoop(long n) {
+  std::mutex mu;
+  long local = 0;
+  for (long i = 0; i < n; ++i) {
+    mu.lock();
+    ++local;
+    mu.unlock();
+  }
+  g_sink = g_sink + local;
+}
+
+void Threads(long n, int threads) {
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) ts.emplace_back(OwnMutexLoop, n / threads);
+  for (auto& t : ts) t.join();
+}
+
+void Depth(long n, int depth) {
+  std::vector<std::mutex> held(static_cast<size_t>(depth));
+  for (auto& m : held) m.lock();
+  MutexLoop(n);
+  for (auto it = held.rbegin(); it != held.rend(); ++it) it->unlock();
+}
+
+// A minimal thread pool: producers push tiny jobs into a mutex+condvar queue; workers pop them
+// and update a 32-shard map (the shape of a cache or a connection table in a server).
+class Pool {
+ public:
+  static constexpr int kShards = 32;
+  explicit Pool(int workers) {
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  void Push(long key) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(key);
+    }
+    cv_.notify_one();
+  }
+  void Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  long Total() {
+    long total = 0;
+    for (Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      for (auto& kv : s.map) total += kv.second;
+    }
+    return total;
+  }
+
+ private:
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<long, long> map;
+  };
+  void Work() {
+    for (;;) {
+      long key;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        key = queue_.front();
+        queue_.pop_front();
+      }
+      Shard& s = shards_[static_cast<size_t>(key) % kShards];
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.map[key % 4096] += 1;
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<long> queue_;
+  bool done_ = false;
+  Shard shards_[kShards];
+  std::vector<std::thread> workers_;
+};
+
+void Wide(long locks, int threads) {
+  std::vector<pthread_mutex_t> mus(static_cast<size_t>(locks));
+  for (auto& m : mus) pthread_mutex_init(&m, nullptr);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&mus, locks, t] {
+      for (int round = 0; round < 100; ++round) {
+        for (long k = 0; k < 10; ++k) {
+          long a = (t * 10L + k) % locks, b = (t * 10L + k + 1) % locks;
+          if (a > b) std::swap(a, b);
+          pthread_mutex_lock(&mus[static_cast<size_t>(a)]);
+          pthread_mutex_lock(&mus[static_cast<size_t>(b)]);
+          g_sink = g_sink + 1;
+          pthread_mutex_unlock(&mus[static_cast<size_t>(b)]);
+          pthread_mutex_unlock(&mus[static_cast<size_t>(a)]);
+        }
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  for (auto& m : mus) pthread_mutex_destroy(&m);
+}
+
+long PoolRun(long jobs) {
+  Pool pool(2);
+  for (long i = 0; i < jobs; ++i) pool.Push(i * 2654435761L % 1000003);
+  pool.Finish();
+  return pool.Total();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s mutex1|mutex2|rwread1|nested1 [iterations]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool [iterations] [n]\n",
+            argv[0]);
     return 2;
   }
   const char* w = argv[1];
   long n = argc > 2 ? atol(argv[2]) : 20000000;
+  int arg = argc > 3 ? atoi(argv[3]) : 1;
+  if (arg < 1) arg = 1;
   auto start = std::chrono::steady_clock::now();
   long ops = n;
   if (!strcmp(w, "mutex1")) {
@@ -68,6 +197,17 @@ int main(int argc, char** argv) {
     RwReadLoop(n);
   } else if (!strcmp(w, "nested1")) {
     NestedLoop(n);
+  } else if (!strcmp(w, "threads")) {
+    Threads(n, arg);
+  } else if (!strcmp(w, "depth")) {
+    Depth(n, arg);
+  } else if (!strcmp(w, "wide")) {
+    Wide(n, argc > 3 ? arg : 1000);
+  } else if (!strcmp(w, "pool")) {
+    if (PoolRun(n) != n) {
+      fprintf(stderr, "pool: lost jobs\n");
+      return 1;
+    }
   } else {
     fprintf(stderr, "unknown workload %s\n", w);
     return 2;

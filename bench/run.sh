@@ -1,31 +1,170 @@
 #!/usr/bin/env bash
 # Overhead benchmark: each workload natively and under liblockscope.so, interleaved in the same
-# run, RUNS times each; prints medians and the slowdown ratio. Timings live here, never in tests.
+# run (native, lockscope, native, lockscope, ...), RUNS times each; prints medians and the slowdown
+# ratio against the native baseline of the same run. Timings live here, never in tests.
 #
 # Usage: bench/run.sh [BUILD_DIR] [RUNS] [ITERATIONS]
+#   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools
+#                   (default: micro pool scaling compress; `tools` adds ThreadSanitizer and
+#                   Helgrind columns to the micro table — slow)
+#   BENCH_MB        size of the compression input in MB (default 200)
+#
+# Columns: native = median ns/op (wall, measured inside the program); lockscope = default mode;
+# full = full-event mode (LOCKSCOPE_OPTIONS=full_events=1); ratios are medians / native median.
+# Trace bytes are the default-mode trace of the last run (file size, including reserved space).
 set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-5}
 ITERS=${3:-20000000}
+SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress}
+MB=${BENCH_MB:-200}
 BIN="$BUILD/bench/lock_loop"
-RT="$BUILD/lib/liblockscope.so"
-[ -x "$BIN" ] || { echo "bench: $BIN not built (cmake --build $BUILD)"; exit 2; }
+RT="$(cd "$(dirname "$BUILD/lib/liblockscope.so")" && pwd)/liblockscope.so"
+[ -x "$BIN" ] || { echo "bench: $BIN not built (cmake --build $BUILD --target lock_loop)"; exit 2; }
 [ -f "$RT" ] || { echo "bench: $RT not built"; exit 2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+trace_bytes() { du -cb --apparent-size "$TMP"/t.* 2>/dev/null | tail -1 | awk '{print $1}'; }
 
-printf "%-10s %12s %12s %8s %12s\n" workload native_ns lockscope_ns ratio trace_bytes
-for w in mutex1 mutex2 rwread1 nested1; do
-  : > "$TMP/native"; : > "$TMP/ls"
-  for i in $(seq "$RUNS"); do
-    "$BIN" "$w" "$ITERS" | awk '{print $2}' >> "$TMP/native"
-    rm -f "$TMP"/t.*
-    LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" "$BIN" "$w" "$ITERS" | awk '{print $2}' >> "$TMP/ls"
+# One measurement: prints the ns/op the program reports. $1 = mode (native|ls|full), rest = args.
+measure() {
+  local mode=$1
+  shift
+  rm -f "$TMP"/t.*
+  case $mode in
+    native) "$BIN" "$@" | awk '{print $2}' ;;
+    ls) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" "$BIN" "$@" | awk '{print $2}' ;;
+    full) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" LOCKSCOPE_OPTIONS=full_events=1 \
+            "$BIN" "$@" | awk '{print $2}' ;;
+  esac
+}
+
+# Interleaved medians of native / lockscope (/ full): sets N L F BYTES.
+compare() {
+  local with_full=$1
+  shift
+  : >"$TMP/n"; : >"$TMP/l"; : >"$TMP/f"
+  for _ in $(seq "$RUNS"); do
+    measure native "$@" >>"$TMP/n"
+    measure ls "$@" >>"$TMP/l"
+    BYTES=$(trace_bytes)
+    if [ "$with_full" = 1 ]; then measure full "$@" >>"$TMP/f"; fi
   done
-  n=$(median < "$TMP/native"); l=$(median < "$TMP/ls")
-  bytes=$(du -cb "$TMP"/t.* 2>/dev/null | tail -1 | awk '{print $1}')
-  ratio=$(awk -v a="$l" -v b="$n" 'BEGIN { printf "%.2f", a / b }')
-  printf "%-10s %12.2f %12.2f %7sx %12s\n" "$w" "$n" "$l" "$ratio" "$bytes"
-done
+  N=$(median <"$TMP/n"); L=$(median <"$TMP/l")
+  F=$([ "$with_full" = 1 ] && median <"$TMP/f" || echo 0)
+}
+
+echo "# lockscope overhead: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS"
+echo "# command: bench/run.sh $*"
+
+if has micro; then
+  echo
+  printf "%-9s %10s %10s %7s %10s %7s %12s" workload native_ns ls_ns ratio full_ns ratio trace_bytes
+  has tools && printf " %8s %9s" tsan helgrind
+  echo
+  if has tools; then
+    TSAN_BIN="$TMP/lock_loop_tsan"
+    if command -v clang++-14 >/dev/null; then
+      clang++-14 -std=c++17 -O2 -g -fsanitize=thread -pthread "$(dirname "$0")/lock_loop.cpp" \
+        -o "$TSAN_BIN" 2>/dev/null || TSAN_BIN=""
+    else
+      TSAN_BIN=""
+    fi
+  fi
+  for w in mutex1 mutex2 rwread1 nested1; do
+    compare 1 "$w" "$ITERS"
+    printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s" "$w" "$N" "$L" "$(ratio "$L" "$N")" "$F" \
+      "$(ratio "$F" "$N")" "$BYTES"
+    if has tools; then
+      t="-"; h="-"
+      if [ -n "$TSAN_BIN" ]; then
+        t=$("$TSAN_BIN" "$w" $((ITERS / 10)) 2>/dev/null | awk '{print $2}')
+        t="$(ratio "$t" "$N")x"
+      fi
+      if command -v valgrind >/dev/null; then
+        h=$(valgrind --tool=helgrind -q "$BIN" "$w" $((ITERS / 1000)) 2>/dev/null | awk '{print $2}')
+        h="$(ratio "$h" "$N")x"
+      fi
+      printf " %8s %9s" "$t" "$h"
+    fi
+    echo
+  done
+fi
+
+if has pool; then
+  JOBS=$((ITERS / 20))
+  echo
+  echo "# thread pool: mutex+condvar queue, 2 workers, $JOBS jobs, 32-shard map (ns per job)"
+  compare 1 pool "$JOBS"
+  printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s\n" pool "$N" "$L" "$(ratio "$L" "$N")" "$F" \
+    "$(ratio "$F" "$N")" "$BYTES"
+  # Bounded traces: the default-mode trace must not grow with the number of jobs.
+  measure ls pool "$JOBS" >/dev/null
+  small=$(trace_bytes)
+  measure ls pool $((JOBS * 10)) >/dev/null
+  large=$(trace_bytes)
+  echo "trace size, default mode: $JOBS jobs $small bytes, $((JOBS * 10)) jobs $large bytes" \
+    "(ratio $(ratio "$large" "$small"))"
+fi
+
+if has scaling; then
+  echo
+  echo "# scaling: N threads each locking its own mutex; one mutex locked while N others are held"
+  printf "%-9s %5s %10s %10s %7s\n" workload n native_ns ls_ns ratio
+  for t in 1 2 8 64; do
+    compare 0 threads "$ITERS" "$t"
+    printf "%-9s %5s %10.2f %10.2f %6sx\n" threads "$t" "$N" "$L" "$(ratio "$L" "$N")"
+  done
+  for d in 1 4 16 64; do
+    compare 0 depth "$ITERS" "$d"
+    printf "%-9s %5s %10.2f %10.2f %6sx\n" depth "$d" "$N" "$L" "$(ratio "$L" "$N")"
+  done
+fi
+
+if has compress; then
+  echo
+  echo "# compressors on ${MB} MB (CPU seconds = user + sys of the compressor, median)"
+  for tool in pigz zstd; do
+    if ! command -v "$tool" >/dev/null; then
+      (apt-get install -y -qq "$tool" >/dev/null 2>&1 || true)
+    fi
+  done
+  # Mixed binary input: the machine's shared libraries, repeated up to the size.
+  if [ ! -f "$TMP/input" ]; then
+    while [ "$(stat -c %s "$TMP/input" 2>/dev/null || echo 0)" -lt $((MB << 20)) ]; do
+      cat /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -c $((MB << 20)) >>"$TMP/input"
+    done
+    truncate -s $((MB << 20)) "$TMP/input"
+  fi
+  cpu() {  # $1 = native|ls, rest = command; prints user+sys seconds
+    local mode=$1
+    shift
+    rm -f "$TMP"/t.*
+    if [ "$mode" = ls ]; then
+      /usr/bin/time -f "%U %S" -o "$TMP/time" env LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" \
+        "$@" <"$TMP/input" >/dev/null
+    else
+      /usr/bin/time -f "%U %S" -o "$TMP/time" "$@" <"$TMP/input" >/dev/null
+    fi
+    awk '{print $1 + $2}' "$TMP/time"
+  }
+  printf "%-9s %10s %10s %7s %12s\n" tool native_s ls_s ratio trace_bytes
+  for tool in "pigz -p2 -c" "zstd -T2 -3 -c"; do
+    name=${tool%% *}
+    command -v "$name" >/dev/null || { echo "$name: not installed, skipped"; continue; }
+    : >"$TMP/n"; : >"$TMP/l"
+    for _ in $(seq "$RUNS"); do
+      # shellcheck disable=SC2086
+      cpu native $tool >>"$TMP/n"
+      # shellcheck disable=SC2086
+      cpu ls $tool >>"$TMP/l"
+      BYTES=$(trace_bytes)
+    done
+    N=$(median <"$TMP/n"); L=$(median <"$TMP/l")
+    printf "%-9s %10.2f %10.2f %6sx %12s\n" "$name" "$N" "$L" "$(ratio "$L" "$N")" "$BYTES"
+  done
+fi
