@@ -177,8 +177,34 @@ void AddSlots(const Trace& t, std::vector<Item>* items) {
       item["wait_object"] = Hex(s.wait_object);
       item["wait_since_ns"] = s.wait_since_ns;
       item["wait_stack"] = s.wait_stack_id;
+      item["wait_flags"] = Bits(s.wait_flags, {{trace::kWaitTimed, "timed"},
+                                               {trace::kWaitJoinPthread, "join-by-pthread"},
+                                               {trace::kWaitShared, "process-shared"}});
     }
     items->push_back(std::move(item));
+  }
+}
+
+const char* VerdictName(trace::WatchdogVerdict v) {
+  switch (v) {
+    case trace::WatchdogVerdict::kCycle:
+      return "cycle";
+    case trace::WatchdogVerdict::kAllAsleep:
+      return "all-asleep";
+    case trace::WatchdogVerdict::kLongBlock:
+      return "long-block";
+  }
+  return "unknown";
+}
+
+// kWatchdogReport records (issue #4): what the runtime's live watchdog saw.
+void AddWatchdogReports(const Trace& t, std::vector<Item>* items) {
+  for (const auto& w : t.watchdog_reports) {
+    items->push_back(Item{{"type", "watchdog"},
+                          {"seq", w.seq},
+                          {"time_ns", w.time_ns},
+                          {"verdict", VerdictName(w.verdict)},
+                          {"tids", w.tids}});
   }
 }
 
@@ -374,6 +400,7 @@ class DumpCommand : public Command {
     AddDefinitions(trace, &items);
     AddThreads(trace, &items);
     AddEvents(trace, &items);
+    AddWatchdogReports(trace, &items);
     AddStats(trace, &items);
     for (const Item& item : items) {
       std::string line =
