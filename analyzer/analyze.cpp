@@ -16,6 +16,7 @@
 #include "happens_before.h"
 #include "lock_graph.h"
 #include "misuse_findings.h"
+#include "rwlock_rules.h"
 #include "symbolizer.h"
 #include "wait_findings.h"
 
@@ -299,6 +300,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   TraceSummary summary = MakeSummary(trace);
   AddCycleFindings(ctx, report, &summary.warnings);
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
+  AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
   if (options.contention) AddContention(ctx, &report->contention, &report->findings);
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);

@@ -12,7 +12,12 @@
 //     traces);
 //   - api misuse from the runtime's Misuse records and the final thread slots
 //     (misuse_findings.h); a relock echoing an unlock-not-owner is suppressed with
-//     "after-foreign-unlock".
+//     "after-foreign-unlock";
+//   - rwlock rules (rwlock_rules.h): rwlock-upgrade (read -> write on one lock by one thread;
+//     a try/timed attempt is suppressed with "try-lock") and recursive-read-hazard (a re-read
+//     while another thread can queue to write; suppressed with "try-lock", "happens-before" or
+//     "gate-lock" when no writer can queue in between), plus a "reentrant" SuppressedCandidate
+//     where a recursive re-lock would fake a cycle for a naive detector.
 // Order of Report::findings: cycles (shorter first), then the other kinds in trace order.
 // Locks are named by finding_context.h; TraceSummary::warnings = the reader's ReadStats warnings
 // followed by the symbolizer's (one line per module without debug info).
