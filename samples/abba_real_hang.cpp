@@ -4,15 +4,22 @@
 // same cycle again in the thread slots the trace file kept (post mortem).
 //
 // RUN: %lockscope run -o %T/trace --timeout 3 -- %t 2>&1 | FileCheck %s
+// RUN: %lockscope analyze --format json %T/trace | FileCheck %s --check-prefix=JSON
 //
+// The watchdog (live, about 0.4 s after the hang; the program keeps hanging):
+// CHECK: lockscope: WATCHDOG: deadlock: 2 threads are blocked in a cycle
+// CHECK-NEXT: lockscope:   thread [[T1:[0-9]+]] blocked {{[0-9]+}} ms acquiring lock L{{[0-9]+}} ({{0x[0-9a-f]+}}), held by thread [[T2:[0-9]+]]; holds [L{{[0-9]+}}]
+// CHECK-NEXT: lockscope:   thread [[T2]] blocked {{[0-9]+}} ms acquiring lock L{{[0-9]+}} ({{0x[0-9a-f]+}}), held by thread [[T1]]; holds [L{{[0-9]+}}]
 // CHECK: still running after 3 s
-// CHECK: WARNING: lockscope: deadlock
-// CHECK-SAME: (pid=
-// CHECK: deadlock: 2 threads blocked in a wait-for cycle
-// CHECK-DAG: abba_real_hang.cpp:[[@LINE+15]]
-// CHECK-DAG: abba_real_hang.cpp:[[@LINE+24]]
-// CHECK: None of these threads can ever proceed
+// Post mortem, from the thread slots left in the trace after SIGKILL:
+// CHECK: WARNING: lockscope: deadlock (threads blocked in a lock cycle)
+// CHECK-DAG: abba_real_hang.cpp:[[@LINE+18]]
+// CHECK-DAG: abba_real_hang.cpp:[[@LINE+27]]
 // CHECK: SUMMARY: lockscope:
+//
+// (the lock-order-inversion finding of the same two locks comes first, marked hung as well)
+// JSON: "kind": "actual-deadlock",
+// JSON: "story": "Thread T{{[12]}} is blocked since {{.*}} None of these threads can ever proceed: the process hung. The runtime's watchdog saw this while the process ran (at +{{[0-9.]+}} s). Take these locks in one global order everywhere.",
 #include <pthread.h>
 #include <stdio.h>
 

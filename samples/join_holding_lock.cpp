@@ -3,15 +3,23 @@
 // exists (there is only one lock); the cycle goes through the join.
 //
 // RUN: %lockscope run -o %T/trace --timeout 3 -- %t 2>&1 | FileCheck %s
+// RUN: %lockscope analyze --format json %T/trace | FileCheck %s --check-prefix=JSON
 //
+// CHECK: lockscope: WATCHDOG: deadlock: 2 threads are blocked in a cycle
+// CHECK-DAG: lockscope:   thread [[MAIN:[0-9]+]] blocked {{[0-9]+}} ms joining thread [[W:[0-9]+]]; holds [L[[L:[0-9]+]]]
+// CHECK-DAG: lockscope:   thread [[W]] blocked {{[0-9]+}} ms acquiring lock L[[L]] ({{0x[0-9a-f]+}}), held by thread [[MAIN]]; holds []
 // CHECK: still running after 3 s
 // CHECK: WARNING: lockscope: deadlock
 // CHECK: deadlock: 2 threads blocked in a wait-for cycle
 // CHECK-SAME: joining thread
-// CHECK-DAG: join_holding_lock.cpp:[[@LINE+21]]
-// CHECK-DAG: join_holding_lock.cpp:[[@LINE+10]]
-// CHECK: Do not join a thread while holding a lock
+// CHECK-DAG: join_holding_lock.cpp:[[@LINE+25]]
+// CHECK-DAG: join_holding_lock.cpp:[[@LINE+14]]
 // CHECK: SUMMARY: lockscope:
+//
+// JSON: "hung": true,
+// JSON-NEXT: "kind": "actual-deadlock",
+// JSON: "story": "Thread T0 is blocked since {{.*}} joining thread T1; it holds g_queue_mu. Thread T1 is blocked since {{.*}} acquiring g_queue_mu, held by thread T0. None of these threads can ever proceed: the process hung. The runtime's watchdog saw this while the process ran (at +{{[0-9.]+}} s). Do not join a thread while holding a lock that thread needs{{.*}}",
+// JSON: "summary": "deadlock: 2 threads blocked in a wait-for cycle (T0 joining thread T1; T1 acquiring g_queue_mu, held by thread T0)",
 #include <pthread.h>
 #include <stdio.h>
 

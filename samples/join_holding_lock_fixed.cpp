@@ -4,6 +4,7 @@
 // RUN: %lockscope run -o %T/trace --timeout 20 -- %t 2>&1 | FileCheck %s
 //
 // CHECK-NOT: still running
+// CHECK-NOT: WATCHDOG
 // CHECK-NOT: WARNING
 // CHECK: SUMMARY: lockscope: no findings
 #include <pthread.h>
