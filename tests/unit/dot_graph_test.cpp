@@ -62,12 +62,110 @@ Report AbbaReport(const std::string& name_a, const std::string& name_b) {
 
 TEST(DotGraphTest, CycleEdgesAreRedAndNumberedInOrder) {
   std::string dot = RenderDot(AbbaReport("g_accounts_mu", "g_audit_mu"));
-  EXPECT_NE(dot.find("L0 -> L1 [label=\"#1 1/2  T1 lock\\nTransfer bank.cc:31\""),
+  EXPECT_NE(dot.find("L0 -> L1 [label=\"cycle 1 \xC2\xB7 1/2\\nT1: lock g_audit_mu\\n"
+                     "holding g_accounts_mu\\nat Transfer bank.cc:31\""),
             std::string::npos)
       << dot;
-  EXPECT_NE(dot.find("L1 -> L0 [label=\"#1 2/2  T2 lock\\nAudit bank.cc:38\""), std::string::npos)
+  EXPECT_NE(dot.find("L1 -> L0 [label=\"cycle 1 \xC2\xB7 2/2\\nT2: lock g_accounts_mu\\n"
+                     "holding g_audit_mu\\nat Audit bank.cc:38\""),
+            std::string::npos)
       << dot;
-  EXPECT_NE(dot.find("color=\"#d62728\""), std::string::npos);
+  EXPECT_NE(dot.find("color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2.5, style=bold"),
+            std::string::npos);
+}
+
+// A read->write upgrade is one lock and one edge onto itself: a self-loop saying "read -> write".
+Report UpgradeReport() {
+  Report r;
+  r.traces.emplace_back();
+  Finding f;
+  f.kind = FindingKind::kRwlockUpgrade;
+  f.locks = {Lock(5, "chat::Hub::mu_")};
+  f.locks[0].kind = "rwlock";
+  EdgeEvidence e = Edge(0, 0, 11, "Deregister", 37);
+  e.from_mode = "shared";
+  e.to_mode = "exclusive";
+  f.edges = {e};
+  r.findings.push_back(f);
+  return r;
+}
+
+TEST(DotGraphTest, UpgradeIsAnOrangeSelfLoopReadToWrite) {
+  std::string dot = RenderDot(UpgradeReport());
+  EXPECT_NE(dot.find("L0 -> L0 [label=\"upgrade read \xE2\x86\x92 write\\n"), std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("color=\"#e6550d\""), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("cycle 1"), std::string::npos) << dot;
+}
+
+TEST(DotGraphTest, EveryFindingKindIsDrawnFromItsFields) {
+  for (FindingKind kind : {FindingKind::kRecursiveReadHazard, FindingKind::kDataRace,
+                           FindingKind::kContention, FindingKind::kLeakedThread}) {
+    Report r = UpgradeReport();
+    r.findings[0].kind = kind;
+    std::string dot = RenderDot(r);
+    EXPECT_NE(dot.find("L0 -> L0 [label=\""), std::string::npos) << dot;
+    std::string svg, error;
+    EXPECT_TRUE(RenderSvg(dot, &svg, &error)) << error;
+  }
+}
+
+// A whole lock graph: the ABBA locks (ids 1, 2) plus a chain 1 -> 10 -> 11 -> 12 far away.
+Report WithGraph() {
+  Report r = AbbaReport("a", "b");
+  r.suppressed.clear();
+  auto& g = r.graph;
+  g.locks = {Lock(1, "a"), Lock(10, "near"), Lock(11, "far"), Lock(12, "farther")};
+  g.instances = {1, 64, 1, 1};
+  for (int i = 0; i + 1 < 4; ++i) {
+    analysis::LockGraphEdge e;
+    e.from = i;
+    e.to = i + 1;
+    e.tids = {11, 12};
+    e.count = 3;
+    e.wait_ns = i == 0 ? 5000000 : 0;
+    g.edges.push_back(e);
+  }
+  g.threads.resize(1);
+  g.threads[0].tid = 11;
+  g.threads[0].name = "worker";
+  return r;
+}
+
+TEST(DotGraphTest, DefaultIsTheNeighbourhoodFullGraphIsEverything) {
+  Report r = WithGraph();
+  std::string dot = RenderDot(r);
+  EXPECT_NE(dot.find("near\\nmutex \xC3\x97" "64 instances"), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("label=\"far"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("2 locks far from every finding not shown"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("label=\"worker, thread 12 \xC3\x97" "3\\nwaited 5.00 ms\""),
+            std::string::npos)
+      << dot;
+  DotOptions full;
+  full.full_graph = true;
+  std::string all = RenderDot(r, full);
+  EXPECT_NE(all.find("label=\"farther"), std::string::npos) << all;
+  EXPECT_EQ(all.find("not shown"), std::string::npos) << all;
+}
+
+TEST(DotGraphTest, LargeGraphSwitchesToSfdpAndRenders) {
+  Report r = AbbaReport("a", "b");
+  auto& g = r.graph;
+  const int n = static_cast<int>(kLargeGraphNodes) + 100;
+  for (int i = 0; i < n; ++i) g.locks.push_back(Lock(100 + i, "l" + std::to_string(i)));
+  for (int i = 0; i + 1 < n; ++i) {
+    analysis::LockGraphEdge e;
+    e.from = i;
+    e.to = (i * 7 + 1) % n;
+    g.edges.push_back(e);
+  }
+  DotOptions full;
+  full.full_graph = true;
+  std::string dot = RenderDot(r, full);
+  EXPECT_NE(dot.find("layout=sfdp"), std::string::npos);
+  std::string svg, error;
+  ASSERT_TRUE(RenderSvg(dot, &svg, &error)) << error;
+  EXPECT_NE(svg.find("<title>L0</title>"), std::string::npos);
 }
 
 TEST(DotGraphTest, SuppressedCandidatesAreDashedWithReason) {
