@@ -32,6 +32,7 @@ bool ParseValue(const char* v, size_t len, int* out) {
     if (v[i] < '0' || v[i] > '9') return false;
     n = n * 10 + (v[i] - '0');
   }
+  if (n > 2147483647) return false;  // "9999999999" fits the length check but not an int
   *out = static_cast<int>(neg ? -n : n);
   return true;
 }
