@@ -302,6 +302,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
+  AddCommDeadlockFindings(ctx, &report->findings);
   if (options.contention) AddContention(ctx, &report->contention, &report->findings);
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
   report->traces.push_back(std::move(summary));

@@ -255,7 +255,118 @@ Finding MakeDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEdge>&
   return f;
 }
 
+// "waiting on condition variable 0x.. (mutex M released)" and the like, for a non-lock wait.
+std::string ObjectWait(FindingContext& ctx, const SlotSnapshot& s) {
+  switch (s.wait_kind) {
+    case tf::WaitKind::kCond: {
+      std::string mutex =
+          s.wait_lock_id == 0
+              ? ""
+              : " (its mutex " + FindingContext::ShortLockName(ctx.MakeLockRef(s.wait_lock_id)) +
+                    " released while waiting)";
+      return fmt::format("waiting on condition variable {:#x}{}", s.wait_object, mutex);
+    }
+    case tf::WaitKind::kBarrier:
+      return fmt::format("waiting at barrier {:#x}", s.wait_object);
+    default:
+      return "waiting";
+  }
+}
+
+// A wait nothing in the process can end once every thread is blocked (watchdog.h's rule, the
+// same in the runtime): lock waits and joins on a live thread of this process, waits on
+// process-private condvars and barriers. Never semaphores (sem_post is async-signal-safe, a
+// signal handler may be the waker) or fds, never timed or process-shared waits.
+bool AsleepForGood(const SlotSnapshot& s, bool has_edge) {
+  if (s.state != tf::ThreadState::kBlocked) return false;
+  if ((s.wait_flags & (tf::kWaitTimed | tf::kWaitShared)) != 0) return false;
+  switch (s.wait_kind) {
+    case tf::WaitKind::kLock:
+    case tf::WaitKind::kJoin:
+      return has_edge;
+    case tf::WaitKind::kCond:
+    case tf::WaitKind::kBarrier:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Finding MakeCommDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEdge>& edges) {
+  const Trace& trace = ctx.trace();
+  Finding f;
+  f.kind = FindingKind::kCommDeadlock;
+  f.subkind = "all-threads-asleep";
+  f.severity = "error";
+  f.hung = true;
+  f.pid = trace.pid;
+  f.trace_path = trace.path;
+  std::string story;
+  std::vector<uint32_t> tids;
+  for (size_t i = 0; i < trace.slots.size(); ++i) {
+    const SlotSnapshot& s = trace.slots[i];
+    if (s.state != tf::ThreadState::kBlocked) continue;
+    tids.push_back(s.tid);
+    f.threads.push_back(ctx.MakeThreadRef(s.tid));
+    auto edge = std::find_if(edges.begin(), edges.end(),
+                             [&](const WaitForEdge& e) { return e.from == i; });
+    std::string what = edge != edges.end() ? WaitAction(ctx, s, *edge) : ObjectWait(ctx, s);
+    if (s.wait_kind == tf::WaitKind::kCond && s.wait_lock_id != 0) {
+      f.locks.push_back(ctx.MakeLockRef(s.wait_lock_id));
+    }
+    Stack stack = ctx.StackOf(s.wait_stack_id);
+    std::string at = FindingContext::Where(stack);
+    story += fmt::format("Thread {} is blocked{}{} {}. ", ctx.ThreadLabel(s.tid),
+                         SinceStart(trace, s.wait_since_ns), at.empty() ? "" : " at " + at, what);
+    f.extra_stacks.push_back(std::move(stack));
+    f.extra_stack_titles.push_back(fmt::format("thread {} blocked here{} ({})",
+                                               ctx.ThreadLabel(s.tid),
+                                               SinceStart(trace, s.wait_since_ns), what));
+  }
+  f.summary = fmt::format(
+      "communication deadlock: all {} threads are blocked and none of them can wake another",
+      tids.size());
+  story +=
+      "Every thread of the process is blocked in a wait that only another thread of the process "
+      "could end (a signal, a post, a lock release, an exit), so the process hung for good: the "
+      "notification that would wake the waiters was never sent, or was sent before they waited "
+      "(a lost wake-up). Wait in a loop on a predicate checked under the mutex, and make sure "
+      "every waiter has a thread left that will notify it.";
+  if (const WatchdogEvent* w = WatchdogSaw(trace, tids)) {
+    std::string when = RelTime(trace, w->time_ns);
+    story += fmt::format(" The runtime's watchdog saw this while the process ran{}.",
+                         when.empty() ? "" : " (at " + when + ")");
+  }
+  f.story = story;
+  return f;
+}
+
 }  // namespace
+
+void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
+  const Trace& trace = ctx.trace();
+  if (trace.stats.clean_exit) return;  // threads still blocked at exit are leaks, not deadlocks
+  std::vector<WaitForEdge> edges = WaitForEdges(trace);
+  std::set<uint32_t> live_tids;
+  bool object_wait = false;
+  for (size_t i = 0; i < trace.slots.size(); ++i) {
+    const SlotSnapshot& s = trace.slots[i];
+    if (s.state == tf::ThreadState::kExited) continue;
+    bool has_edge = std::any_of(edges.begin(), edges.end(), [&](const WaitForEdge& e) {
+      return e.from == i && trace.slots[e.to].state != tf::ThreadState::kExited;
+    });
+    if (!AsleepForGood(s, has_edge)) return;
+    object_wait |= s.wait_kind == tf::WaitKind::kCond || s.wait_kind == tf::WaitKind::kBarrier;
+    live_tids.insert(s.tid);
+  }
+  // Only lock waits and joins: actual-deadlock explains it. A started, unexited thread without a
+  // slot (more threads than slots) might be the waker: say nothing.
+  if (!object_wait || live_tids.empty()) return;
+  for (const auto& [tid, info] : trace.threads) {
+    if (info.started && !info.exited && live_tids.count(tid) == 0) return;
+  }
+  out->push_back(MakeCommDeadlockFinding(ctx, edges));
+}
 
 std::vector<WaitForEdge> WaitForEdges(const Trace& trace) {
   std::vector<WaitForEdge> edges;

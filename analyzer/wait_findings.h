@@ -15,7 +15,7 @@
 // Identity: threads are slot tids; locks are runtime lock ids (named by the FindingContext).
 // False positives: a slot is a snapshot, not a transaction; a cycle needs every thread in it to be
 // blocked at the same moment, which a torn snapshot of two independent updates rarely fakes.
-// Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(slots * held).
+// Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(slots^2 * held).
 
 #ifndef LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_
 #define LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_
@@ -45,6 +45,15 @@ std::vector<WaitForEdge> WaitForEdges(const Trace& trace);
 std::vector<std::vector<WaitForEdge>> BlockedCycles(const Trace& trace);
 
 void AddActualDeadlockFindings(FindingContext& context, std::vector<Finding>* out);
+
+// `comm-deadlock` (subkind "all-threads-asleep"), post mortem: the process did not exit cleanly
+// and every thread it had is blocked in a wait nothing in the process can end any more (Go's
+// "all goroutines are asleep"): lock waits and joins on a live thread, waits on process-private
+// condvars and barriers; at least one condvar or barrier wait (else actual-deadlock explains it).
+// Never for semaphore or fd waits (a signal handler or another process may be the waker), timed
+// or process-shared waits, or when a started thread has no slot (it might be the waker).
+// One Finding with every thread's wait site.
+void AddCommDeadlockFindings(FindingContext& context, std::vector<Finding>* out);
 
 }  // namespace analysis
 }  // namespace lockscope

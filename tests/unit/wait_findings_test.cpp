@@ -230,3 +230,98 @@ TEST(WaitFindingsTest, AnalyzeReportsTheDeadlock) {
 }  // namespace
 }  // namespace analysis
 }  // namespace lockscope
+
+namespace lockscope {
+namespace analysis {
+namespace {
+
+SlotSnapshot& CondWaiter(Trace* t, uint32_t tid, uint32_t mutex, uint8_t flags = 0) {
+  t->threads[tid].tid = tid;
+  t->threads[tid].started = true;
+  SlotSnapshot s;
+  s.tid = tid;
+  s.state = tf::ThreadState::kBlocked;
+  s.wait_kind = tf::WaitKind::kCond;
+  s.wait_object = 0xc0;
+  s.wait_lock_id = mutex;
+  s.wait_flags = flags;
+  s.wait_stack_id = 40 + tid;
+  t->slots.push_back(s);
+  return t->slots.back();
+}
+
+std::vector<Finding> CommDeadlocks(const Trace& trace) {
+  Symbolizer symbolizer({}, SymbolizerOptions{"", {}, false});
+  FindingContext ctx(trace, &symbolizer);
+  std::vector<Finding> out;
+  AddCommDeadlockFindings(ctx, &out);
+  return out;
+}
+
+TEST(CommDeadlockTest, SenderWithoutReceiverAndItsJoiner) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  CondWaiter(&t, kT1, kA);
+  std::vector<Finding> f = CommDeadlocks(t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].kind, FindingKind::kCommDeadlock);
+  EXPECT_EQ(f[0].subkind, "all-threads-asleep");
+  EXPECT_TRUE(f[0].hung);
+  EXPECT_EQ(f[0].threads.size(), 2u);
+  EXPECT_EQ(f[0].extra_stacks.size(), 2u);
+  EXPECT_NE(f[0].story.find("joining thread"), std::string::npos) << f[0].story;
+  EXPECT_NE(f[0].story.find("waiting on condition variable 0xc0"), std::string::npos);
+  EXPECT_STREQ(FindingKindName(FindingKind::kCommDeadlock), "comm-deadlock");
+}
+
+TEST(CommDeadlockTest, ARunningThreadMayStillSignal) {
+  SlotTraceBuilder b;
+  b.Running(kMain, {});
+  Trace t = b.trace();
+  CondWaiter(&t, kT1, kA);
+  EXPECT_TRUE(CommDeadlocks(t).empty());
+}
+
+TEST(CommDeadlockTest, TimedOrProcessSharedWaitsAreNotForGood) {
+  for (uint8_t flags : {uint8_t{tf::kWaitTimed}, uint8_t{tf::kWaitShared}}) {
+    SlotTraceBuilder b;
+    b.Joins(kMain, kT1, {});
+    Trace t = b.trace();
+    CondWaiter(&t, kT1, kA, flags);
+    EXPECT_TRUE(CommDeadlocks(t).empty()) << int{flags};
+  }
+}
+
+TEST(CommDeadlockTest, SemaphoreWaitsMayBePostedByASignalHandler) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  CondWaiter(&t, kT1, 0).wait_kind = tf::WaitKind::kSem;
+  EXPECT_TRUE(CommDeadlocks(t).empty());
+}
+
+TEST(CommDeadlockTest, CleanExitOrAThreadWithoutASlotSaysNothing) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  CondWaiter(&t, kT1, kA);
+  Trace clean = t;
+  clean.stats.clean_exit = true;
+  EXPECT_TRUE(CommDeadlocks(clean).empty());
+  Trace unslotted = t;
+  unslotted.threads[kT2].tid = kT2;
+  unslotted.threads[kT2].started = true;  // alive, no slot: it might be the one to signal
+  EXPECT_TRUE(CommDeadlocks(unslotted).empty());
+}
+
+TEST(CommDeadlockTest, PureLockCycleIsLeftToActualDeadlock) {
+  SlotTraceBuilder b;
+  b.WaitsLock(kT1, kB, {kA}).WaitsLock(kT2, kA, {kB});
+  EXPECT_TRUE(CommDeadlocks(b.trace()).empty());
+  EXPECT_EQ(Deadlocks(b.trace()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace analysis
+}  // namespace lockscope
