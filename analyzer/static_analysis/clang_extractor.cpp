@@ -435,6 +435,7 @@ void FunctionWalker::WalkLambda(CXCursor c) {
   FunctionFacts& lambda = program_->functions[usr];
   if (!lambda.usr.empty()) return;  // already walked (a header seen from several files)
   lambda.usr = usr;
+  lambda.tu = facts_->tu;
   lambda.name = facts_->name + "::<lambda at line " + std::to_string(loc.line) + ">";
   lambda.loc = loc;
   for (CXCursor child : Children(c)) {
@@ -470,17 +471,24 @@ bool IsFunctionDefinition(CXCursor c) {
 
 struct TuVisit {
   ProgramFacts* program;
+  std::string tu;  // main file of the translation unit
 };
 
 CXChildVisitResult VisitTopLevel(CXCursor c, CXCursor, CXClientData data) {
   auto* visit = static_cast<TuVisit*>(data);
   if (clang_Location_isInSystemHeader(clang_getCursorLocation(c))) return CXChildVisit_Continue;
   CXCursorKind k = clang_getCursorKind(c);
+  const bool in_main_file = clang_Location_isFromMainFile(clang_getCursorLocation(c)) != 0;
+  if (k == CXCursor_VarDecl && in_main_file && clang_isCursorDefinition(c)) {
+    visit->program->global_definitions[QualifiedName(c)].insert(visit->tu);
+  }
   if (IsFunctionDefinition(c)) {
-    std::string usr = Usr(c);
+    // Main-file definitions are per translation unit (see kTuSeparator); header ones are shared.
+    std::string usr = Usr(c) + (in_main_file ? kTuSeparator + visit->tu : std::string());
     FunctionFacts& facts = visit->program->functions[usr];
     if (!facts.usr.empty()) return CXChildVisit_Continue;  // seen from another file
     facts.usr = usr;
+    facts.tu = visit->tu;
     facts.name = QualifiedName(c);
     facts.loc = Location(c, facts.name);
     facts.is_ctor_or_dtor = k == CXCursor_Constructor || k == CXCursor_Destructor;
@@ -566,7 +574,7 @@ bool ClangExtractor::ParseFile(const std::string& file, const std::vector<std::s
     out_->failed_files.push_back(file + ": " + std::to_string(errors) +
                                  " error(s), analyzed what parsed; first: " + first_error);
   }
-  TuVisit visit{out_};
+  TuVisit visit{out_, ToString(clang_getTranslationUnitSpelling(tu))};
   clang_visitChildren(clang_getTranslationUnitCursor(tu), VisitTopLevel, &visit);
   clang_disposeTranslationUnit(tu);
   out_->parsed_files.push_back(file);

@@ -64,9 +64,68 @@ std::string Where(const SourceLoc& loc) {
   return loc.function + " (" + file + ":" + std::to_string(loc.line) + ")";
 }
 
+// A global name defined in several translation units' main files belongs to several programs:
+// inside translation unit `tu` it means that unit's own definition.
+std::string ResolveName(const ProgramFacts& facts, const std::string& name, const std::string& tu) {
+  auto it = facts.global_definitions.find(name);
+  if (it == facts.global_definitions.end() || it->second.size() < 2 || !it->second.count(tu)) {
+    return name;
+  }
+  return name + kTuSeparator + tu;
+}
+
+ProgramFacts Normalize(const ProgramFacts& in) {
+  ProgramFacts out = in;
+  for (auto& entry : out.functions) {
+    FunctionFacts& f = entry.second;  // not a structured binding: lambdas capture it (C++17)
+    auto fix = [&](std::string* name) { *name = ResolveName(in, *name, f.tu); };
+    auto fix_held = [&](std::vector<HeldLock>* held) {
+      for (HeldLock& h : *held) fix(&h.lock);
+    };
+    for (AcquireFact& a : f.acquires) {
+      fix(&a.lock);
+      fix_held(&a.held);
+      out.lock_kinds.emplace(a.lock, a.lock_kind);
+    }
+    for (CallFact& c : f.calls) fix_held(&c.held);
+    for (AccessFact& a : f.accesses) {
+      fix(&a.variable);
+      fix_held(&a.held);
+    }
+    for (EscapeFact& e : f.escapes) {
+      fix(&e.lock);
+      fix(&e.variable);
+    }
+  }
+  return out;
+}
+
+// Removes the translation-unit qualifiers (kTuSeparator + path) from a rendered string.
+void StripTuKeys(std::string* s) {
+  for (size_t at; (at = s->find(kTuSeparator)) != std::string::npos;) {
+    size_t end = s->find_first_of(" ),;:\n'`\"", at + std::string(kTuSeparator).size());
+    // The path ends at a delimiter, but "file.cpp:12"-style text never follows a lock name.
+    s->erase(at, (end == std::string::npos ? s->size() : end) - at);
+  }
+}
+
+void StripTuKeys(Report* r) {
+  for (Finding& f : r->findings) {
+    for (std::string* s : {&f.summary, &f.story}) StripTuKeys(s);
+    for (LockRef& l : f.locks) StripTuKeys(&l.name);
+    for (auto& step : f.scenario) StripTuKeys(&step.action);
+    for (std::string& t : f.extra_stack_titles) StripTuKeys(&t);
+    for (auto& t : f.threads) StripTuKeys(&t.name);
+  }
+  for (auto& c : r->suppressed) {
+    StripTuKeys(&c.reason);
+    for (LockRef& l : c.locks) StripTuKeys(&l.name);
+  }
+}
+
 class StaticAnalysis {
  public:
-  explicit StaticAnalysis(const ProgramFacts& facts) : facts_(facts) {}
+  explicit StaticAnalysis(const ProgramFacts& facts) : facts_(Normalize(facts)) {}
 
   Report Run() {
     BuildCallGraph();
@@ -79,12 +138,14 @@ class StaticAnalysis {
     ReportEscapes();
     // No TraceSummary: a static report covers no process. Files that failed to parse are in
     // ProgramFacts::failed_files for the caller to print.
+    StripTuKeys(&report_);
     return std::move(report_);
   }
 
  private:
   void BuildCallGraph();
-  std::vector<const FunctionFacts*> Callees(const CallFact& call) const;
+  std::vector<const FunctionFacts*> Callees(const FunctionFacts& caller,
+                                            const CallFact& call) const;
   void ComputeMayAcquire();
   void ComputeEntryHeld();
   void AddEdge(const StaticEdge& e);
@@ -96,7 +157,8 @@ class StaticAnalysis {
   LockRef Lock(const std::string& id) const;
   Finding EdgeFinding(FindingKind kind, const std::vector<StaticEdge>& edges) const;
 
-  const ProgramFacts& facts_;
+  const ProgramFacts facts_;  // names resolved per translation unit (Normalize)
+  std::map<std::string, std::vector<std::string>> by_usr_;  // plain USR -> function keys
   Report report_;
   std::map<std::string, std::vector<std::string>> overriders_;  // base USR -> overriding USRs
   // callee USR -> (caller, call site)
@@ -111,6 +173,7 @@ class StaticAnalysis {
 
 void StaticAnalysis::BuildCallGraph() {
   for (const auto& [usr, f] : facts_.functions) {
+    by_usr_[usr.substr(0, usr.find(kTuSeparator))].push_back(usr);
     for (const std::string& base : f.overrides) overriders_[base].push_back(usr);
     for (const AcquireFact& a : f.acquires) {
       first_site_.emplace(a.lock, a.loc);
@@ -122,18 +185,28 @@ void StaticAnalysis::BuildCallGraph() {
   }
   for (const auto& [usr, f] : facts_.functions) {
     for (const CallFact& c : f.calls) {
-      for (const FunctionFacts* g : Callees(c)) callers_[g->usr].emplace_back(&f, &c);
+      for (const FunctionFacts* g : Callees(f, c)) callers_[g->usr].emplace_back(&f, &c);
     }
   }
 }
 
-std::vector<const FunctionFacts*> StaticAnalysis::Callees(const CallFact& call) const {
+std::vector<const FunctionFacts*> StaticAnalysis::Callees(const FunctionFacts& caller,
+                                                          const CallFact& call) const {
   std::vector<const FunctionFacts*> out;
-  auto add = [&](const std::string& usr) {
-    auto it = facts_.functions.find(usr);
+  auto add = [&](const std::string& key) {
+    auto it = facts_.functions.find(key);
     if (it != facts_.functions.end()) out.push_back(&it->second);
   };
-  add(call.callee_usr);
+  // The callee defined in the caller's own translation unit wins; then a shared (header)
+  // definition; then every main-file definition of that USR (another file of the same program —
+  // or, ambiguously, of several programs).
+  if (facts_.functions.count(call.callee_usr + kTuSeparator + caller.tu)) {
+    add(call.callee_usr + kTuSeparator + caller.tu);
+  } else if (facts_.functions.count(call.callee_usr)) {
+    add(call.callee_usr);
+  } else if (auto it = by_usr_.find(call.callee_usr); it != by_usr_.end()) {
+    for (const std::string& key : it->second) add(key);
+  }
   if (call.is_virtual) {
     auto it = overriders_.find(call.callee_usr);
     if (it != overriders_.end()) {
@@ -158,7 +231,7 @@ void StaticAnalysis::ComputeMayAcquire() {
     for (const auto& [usr, f] : facts_.functions) {
       const auto& mine = may_[usr];
       for (const CallFact& c : f.calls) {
-        for (const FunctionFacts* g : Callees(c)) {
+        for (const FunctionFacts* g : Callees(f, c)) {
           for (const auto& [key, m] : may_[g->usr]) {
             if (mine.count(key)) continue;
             MayAcquire copy = m;
@@ -224,7 +297,9 @@ void StaticAnalysis::AddEdge(const StaticEdge& e) {
 }
 
 void StaticAnalysis::CollectEdges() {
-  for (const auto& [usr, f] : facts_.functions) {
+  for (const auto& entry : facts_.functions) {
+    const std::string& usr = entry.first;  // not a structured binding: lambdas capture it
+    const FunctionFacts& f = entry.second;
     auto edges_from = [&](const std::vector<HeldLock>& held, const std::string& lock,
                           bool shared, const Chain& chain) {
       for (const HeldLock& h : held) {
@@ -241,7 +316,7 @@ void StaticAnalysis::CollectEdges() {
     }
     for (const CallFact& c : f.calls) {
       if (c.held.empty()) continue;
-      for (const FunctionFacts* g : Callees(c)) {
+      for (const FunctionFacts* g : Callees(f, c)) {
         for (const auto& [key, m] : may_[g->usr]) {
           Chain chain = m.chain;
           chain.sites.push_back(c.loc);
@@ -461,7 +536,9 @@ void StaticAnalysis::ReportRaces() {
       by_var[a.variable].push_back(x);
     }
   }
-  for (const auto& [var, accesses] : by_var) {
+  for (const auto& by_var_entry : by_var) {
+    const std::string& var = by_var_entry.first;  // lambdas below capture it (C++17)
+    const std::vector<Access>& accesses = by_var_entry.second;
     const Access* guarded_write = nullptr;
     const Access* unguarded = nullptr;
     size_t n_unguarded = 0;

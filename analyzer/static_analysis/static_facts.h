@@ -11,6 +11,7 @@
 #define LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_STATIC_FACTS_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,8 +73,16 @@ struct EscapeFact {
   SourceLoc use_loc;      // where it is used / returned without the lock
 };
 
+// A compile database often holds several programs (tools, tests, samples) that each define their
+// own `main`, `Transfer` or `g_mu`. Definitions in a translation unit's main file are therefore
+// keyed per translation unit: "<usr>" + kTuSeparator + "<main file>", and global names defined in
+// several main files are resolved per translation unit the same way (StaticAnalyzer does it).
+// Definitions in headers (inline functions, templates) keep the plain USR: one definition for all.
+inline constexpr const char* kTuSeparator = "|tu:";
+
 struct FunctionFacts {
-  std::string usr;
+  std::string tu;   // main file of the translation unit it was read from
+  std::string usr;  // key in ProgramFacts::functions (see kTuSeparator)
   std::string name;  // qualified
   SourceLoc loc;
   bool is_ctor_or_dtor = false;
@@ -89,6 +98,9 @@ struct FunctionFacts {
 struct ProgramFacts {
   std::map<std::string, FunctionFacts> functions;
   std::map<std::string, std::string> lock_kinds;  // lock -> kind
+  // Qualified name of a namespace-scope variable (or static member) -> the translation units whose
+  // main file defines it. More than one: separate programs that reuse a name.
+  std::map<std::string, std::set<std::string>> global_definitions;
   std::vector<std::string> parsed_files;
   std::vector<std::string> failed_files;  // "file: reason", one per file that could not be parsed
 };

@@ -185,3 +185,35 @@ TEST(StaticAnalyzerTest, EscapesBecomeDataRaceFindings) {
 }  // namespace
 }  // namespace static_analysis
 }  // namespace lockscope
+
+namespace lockscope {
+namespace static_analysis {
+namespace {
+
+// Two programs in one compile database each define g_a/g_b and take them in opposite orders:
+// no program has a cycle, so none may be reported. In one program the same facts are a cycle.
+TEST(StaticAnalyzerTest, SameNamesInSeparateProgramsAreNotOneLock) {
+  for (bool separate : {true, false}) {
+    ProgramFacts p;
+    const std::string tu1 = "/src/one.cpp", tu2 = separate ? "/src/two.cpp" : "/src/one.cpp";
+    for (const char* name : {"g_a", "g_b"}) {
+      p.global_definitions[name].insert(tu1);
+      p.global_definitions[name].insert(tu2);
+    }
+    FunctionFacts& f1 = Fn(p, "F");
+    f1.tu = tu1;
+    f1.acquires.push_back(Acq("g_b", false, "F", 3, {Held("g_a", false, "F", 2)}));
+    FunctionFacts& f2 = Fn(p, "G");
+    f2.tu = tu2;
+    f2.acquires.push_back(Acq("g_a", false, "G", 3, {Held("g_b", false, "G", 2)}));
+    analysis::Report r = AnalyzeStatic(p);
+    EXPECT_EQ(Count(r, FindingKind::kLockOrderCycle), separate ? 0 : 1) << separate;
+    for (const auto& f : r.findings) {
+      for (const auto& l : f.locks) EXPECT_EQ(l.name.find("|tu:"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace static_analysis
+}  // namespace lockscope
