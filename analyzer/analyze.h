@@ -18,6 +18,10 @@
 //     while another thread can queue to write; suppressed with "try-lock", "happens-before" or
 //     "gate-lock" when no writer can queue in between), plus a "reentrant" SuppressedCandidate
 //     where a recursive re-lock would fake a cycle for a naive detector.
+//   - hangs from the final thread slots (wait_findings.h): actual-deadlock (a cycle in the
+//     wait-for graph of blocked threads: lock waits and joins) and comm-deadlock
+//     "all-threads-asleep" (every thread blocked for good, one at least on a condvar/barrier);
+//     both say when the runtime's watchdog saw the same threads live (kWatchdogReport).
 // Order of Report::findings: cycles (shorter first), then the other kinds in trace order.
 // Locks are named by finding_context.h; TraceSummary::warnings = the reader's ReadStats warnings
 // followed by the symbolizer's (one line per module without debug info).
