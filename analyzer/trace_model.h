@@ -119,6 +119,7 @@ struct SlotSnapshot {
   uint64_t wait_since_ns = 0;
   uint32_t wait_stack_id = 0;
   uint8_t wait_flags = 0;  // trace::WaitFlag bits (kWaitTimed)
+  uint64_t wait_wake_epoch = 0;  // Trace::wake_epoch when a cond/barrier wait began
   bool held_overflow = false;
   std::vector<HeldLock> held;
 };
@@ -172,6 +173,7 @@ struct Trace {
   uint64_t end_monotonic_ns = 0;
   uint32_t stack_depth = 0;
   uint32_t status_flags = 0;
+  uint64_t wake_epoch = 0;  // FileHeader::wake_epoch: wake-ups (cond signals, barrier arrivals)
   std::string exe_path;
   std::string cmdline;
 

@@ -157,6 +157,7 @@ bool Reader::ReadHeader(std::string* error) {
   t.end_monotonic_ns = header_.end_monotonic_ns;
   t.stack_depth = header_.stack_depth;
   t.status_flags = header_.status_flags;
+  t.wake_epoch = header_.wake_epoch;
   t.exe_path = BoundedString(header_.exe_path, sizeof(header_.exe_path));
   t.cmdline = BoundedString(header_.cmdline, sizeof(header_.cmdline));
   t.stats.file_bytes = bytes_.size();
@@ -200,6 +201,7 @@ void Reader::ReadSlots() {
     s.wait_since_ns = slot.wait_since_ns;
     s.wait_stack_id = slot.wait_stack_id;
     s.wait_flags = slot.wait_flags;
+    s.wait_wake_epoch = slot.wait_wake_epoch;
     s.held_overflow = slot.held_overflow != 0;
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
     for (uint32_t k = 0; k < n; ++k) {

@@ -277,7 +277,7 @@ std::string ObjectWait(FindingContext& ctx, const SlotSnapshot& s) {
 // same in the runtime): lock waits and joins on a live thread of this process, waits on
 // process-private condvars and barriers. Never semaphores (sem_post is async-signal-safe, a
 // signal handler may be the waker) or fds, never timed or process-shared waits.
-bool AsleepForGood(const SlotSnapshot& s, bool has_edge) {
+bool AsleepForGood(const Trace& trace, const SlotSnapshot& s, bool has_edge) {
   if (s.state != tf::ThreadState::kBlocked) return false;
   if ((s.wait_flags & (tf::kWaitTimed | tf::kWaitShared)) != 0) return false;
   switch (s.wait_kind) {
@@ -286,7 +286,8 @@ bool AsleepForGood(const SlotSnapshot& s, bool has_edge) {
       return has_edge;
     case tf::WaitKind::kCond:
     case tf::WaitKind::kBarrier:
-      return true;
+      // A wake-up after the wait began may have woken it (it had not run yet when killed).
+      return s.wait_wake_epoch == trace.wake_epoch;
     default:
       return false;
   }
@@ -355,7 +356,7 @@ void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
     bool has_edge = std::any_of(edges.begin(), edges.end(), [&](const WaitForEdge& e) {
       return e.from == i && trace.slots[e.to].state != tf::ThreadState::kExited;
     });
-    if (!AsleepForGood(s, has_edge)) return;
+    if (!AsleepForGood(trace, s, has_edge)) return;
     object_wait |= s.wait_kind == tf::WaitKind::kCond || s.wait_kind == tf::WaitKind::kBarrier;
     live_tids.insert(s.tid);
   }

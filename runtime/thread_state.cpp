@@ -7,6 +7,7 @@
 #include "lock_table.h"
 #include "runtime.h"
 #include "stack_table.h"
+#include "trace_writer.h"
 
 namespace lockscope {
 namespace rt {
@@ -135,6 +136,24 @@ bool BarrierIsProcessShared(const void* barrier) {
   int shared;
   memcpy(&shared, static_cast<const uint8_t*>(barrier) + 3 * sizeof(unsigned), sizeof(shared));
   return shared != 128;
+}
+
+// FileHeader::wake_epoch: bumped by every wake-up (cond signal/broadcast, barrier arrival) and
+// copied into the slot when a cond/barrier wait begins, *before* the wait is published, so a
+// reader (watchdog, analyzer) that sees an equal value knows nothing could have woken the waiter
+// since; a signalled waiter that has not run yet still looks blocked otherwise.
+uint64_t* WakeEpoch() {
+  trace::FileHeader* h = g_writer.header();
+  return h ? &h->wake_epoch : nullptr;
+}
+
+void BumpWakeEpoch() {
+  if (uint64_t* e = WakeEpoch()) __atomic_fetch_add(e, 1, __ATOMIC_SEQ_CST);
+}
+
+void NoteWaitEpoch(ThreadState* ts) {
+  uint64_t* e = WakeEpoch();
+  if (ts->slot && e) ts->slot->wait_wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
 }
 
 void ClearWait(ThreadState* ts) {
@@ -550,6 +569,7 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   if (op->had) {
     WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
   }
+  NoteWaitEpoch(ts);
   SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
                                (CondIsProcessShared(cond) ? trace::kWaitShared : 0)));
@@ -565,7 +585,7 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
 }
 
 void OnCondSignal(const ReentryGuard&, ThreadState*, const void*, bool) {
-  // Hook for the wake-up recording issue: signal/broadcast pass through for now.
+  BumpWakeEpoch();  // a waiter may be woken: the watchdog must not call it stuck
 }
 
 void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
@@ -578,6 +598,10 @@ void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kin
   ErrnoSaver es;
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
   bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
+  if (kind == trace::WaitKind::kBarrier) {
+    BumpWakeEpoch();  // this arrival may be the one that releases the others
+    NoteWaitEpoch(ts);
+  }
   SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
 }

@@ -2,8 +2,11 @@
 
 #include "watchdog.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +41,28 @@ struct Scan {
   uint32_t n = 0;
   uint32_t capacity = 0;
   bool complete = true;        // false: some waits were not resolved (too many threads)
+  uint64_t wake_epoch = 0;     // FileHeader::wake_epoch, read after the copy
 };
+
+// Threads of the process according to the kernel (/proc/self/task), or -1. Raw syscalls into a
+// stack buffer: no malloc, no stdio.
+int CountTasks() {
+  int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int count = 0;
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<struct dirent64*>(buf + off);
+      if (d->d_name[0] != '.') ++count;
+      off += d->d_reclen;
+    }
+  }
+  close(fd);
+  return count;
+}
 
 // What the watchdog remembers between scans.
 struct Memory {
@@ -94,6 +118,7 @@ void CopySlots(Scan* scan) {
     ++scan->n;
   }
   scan->complete = scan->n < header->slot_count;  // a full table may hide threads
+  scan->wake_epoch = __atomic_load_n(&header->wake_epoch, __ATOMIC_SEQ_CST);
 }
 
 // next[i]: the first thread blocked slot i waits for (lock holder, joined thread), or -1.
@@ -155,7 +180,8 @@ bool AsleepForGood(const Scan& scan, uint32_t i) {
       return scan.next[i] >= 0;
     case WaitKind::kCond:
     case WaitKind::kBarrier:
-      return true;
+      // A wake-up since the wait began may have woken it: it only looks blocked until it runs.
+      return s.wait_wake_epoch == scan.wake_epoch;
     default:
       return false;  // semaphores (signal handlers may post), fds, unknown
   }
@@ -286,6 +312,9 @@ void ScanOnce(const ReentryGuard& g, Scan* scan, Memory* m) {
     members[i] = i;
     all += WaitSignature(scan->copy[i]);
   }
+  // A thread without a slot yet (just created, not started) may be the one that wakes the others:
+  // the kernel's count must be ours plus the watchdog.
+  if (asleep && CountTasks() != static_cast<int>(scan->n) + 1) asleep = false;
   if (!asleep) all = 0;
   if (asleep && all == m->pending_asleep && !AlreadyReported(m, all) &&
       !(n > 0 && AlreadyReported(m, sig))) {

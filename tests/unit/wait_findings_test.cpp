@@ -275,6 +275,17 @@ TEST(CommDeadlockTest, SenderWithoutReceiverAndItsJoiner) {
   EXPECT_STREQ(FindingKindName(FindingKind::kCommDeadlock), "comm-deadlock");
 }
 
+TEST(CommDeadlockTest, AWaiterSignalledAfterItBeganWaitingMayBeAwake) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  CondWaiter(&t, kT1, kA).wait_wake_epoch = 6;
+  t.wake_epoch = 7;  // a signal came after T1's wait began: it may be runnable already
+  EXPECT_TRUE(CommDeadlocks(t).empty());
+  t.wake_epoch = 6;
+  EXPECT_EQ(CommDeadlocks(t).size(), 1u);
+}
+
 TEST(CommDeadlockTest, ARunningThreadMayStillSignal) {
   SlotTraceBuilder b;
   b.Running(kMain, {});

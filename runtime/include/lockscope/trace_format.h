@@ -50,7 +50,8 @@ namespace trace {
 //   v1: initial — header + thread slots + chunked records (dependency records, lifecycle,
 //       lock/stack/module definitions, misuse).
 //   v1 (additive): ThreadSlot::wait_flags (was reserved0, always 0 before: kWaitTimed);
-//       kWatchdogReport (16).
+//       kWatchdogReport (16); FileHeader::wake_epoch and ThreadSlot::wait_wake_epoch (were
+//       reserved, 0 in older traces).
 //   v1 (additive): kLockStats (24), per-thread per-lock contention counters (issue #7).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
@@ -181,7 +182,9 @@ struct FileHeader {
   uint32_t status_flags;         // StatusFlag bits; updated in place
   uint64_t end_monotonic_ns;     // CLOCK_MONOTONIC at clean exit, 0 otherwise
   uint64_t dropped_records;      // records the runtime could not store (all threads)
-  uint64_t reserved1[8];
+  uint64_t reserved1[7];
+  uint64_t wake_epoch;           // count of wake-ups (cond signal/broadcast, barrier arrival);
+                                 // 0 before issue #4 (was reserved). Atomic increments.
   char exe_path[kMaxPathBytes];  // /proc/self/exe, NUL-terminated (truncated if longer)
   char cmdline[kMaxPathBytes];   // argv joined with spaces, NUL-terminated (truncated)
 };
@@ -217,7 +220,9 @@ struct ThreadSlot {
   uint8_t held_overflow;    // 1 when the thread holds more than kSlotHeld locks
   uint8_t wait_flags;       // WaitFlag bits of the current wait (written before state=kBlocked)
   uint32_t n_held;          // valid entries in held[] (<= kSlotHeld)
-  uint64_t reserved1[2];
+  uint64_t reserved1[1];
+  uint64_t wait_wake_epoch; // FileHeader::wake_epoch when a kCond/kBarrier wait began (an equal
+                            // value now: no wake-up since, the waiter cannot have been woken)
   HeldEntry held[kSlotHeld];
   uint8_t reserved2[kSlotBytes - 64 - kSlotHeld * sizeof(HeldEntry)];
 };
