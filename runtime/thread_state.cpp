@@ -127,7 +127,8 @@ void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t o
 // Both read glibc's private layout (stable since 2.25, the condvar rewrite): the condvar keeps
 // PTHREAD_PROCESS_SHARED in bit 0 of __wrefs (nptl/pthread_cond_common.c); the barrier is
 // struct pthread_barrier { unsigned in, current_round, count; int shared; ... } with
-// shared == FUTEX_PRIVATE (128) for a private barrier (nptl/pthread_barrier_init.c).
+// shared == FUTEX_SHARED (LLL_SHARED, 128) for a process-shared barrier, 0 for a private one
+// (nptl/pthread_barrier_init.c; checked on glibc 2.36).
 bool CondIsProcessShared(const void* cond) {
   return (static_cast<const pthread_cond_t*>(cond)->__data.__wrefs & 1u) != 0;
 }
@@ -135,7 +136,7 @@ bool CondIsProcessShared(const void* cond) {
 bool BarrierIsProcessShared(const void* barrier) {
   int shared;
   memcpy(&shared, static_cast<const uint8_t*>(barrier) + 3 * sizeof(unsigned), sizeof(shared));
-  return shared != 128;
+  return shared == 128;
 }
 
 // FileHeader::wake_epoch: bumped by every wake-up (cond signal/broadcast, barrier arrival) and
