@@ -247,6 +247,23 @@ void ResolveSite(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, uint8_t 
   if (!op->stack_id) op->stack_id = CaptureStackId(g, &ts->buf);
 }
 
+// The stack id of the calling site for an operation that is not an acquisition (`tag` names it:
+// a condvar wait, an object wait): from the site cache when this call site was seen before, else
+// captured once. Condvar waits are as frequent as locks in a thread pool; backtrace() on each
+// one would cost microseconds.
+uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag) {
+  uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi);
+  if (!site) return CaptureStackId(g, &ts->buf);
+  uint64_t key = (site ^ tag) * 0x9e3779b97f4a7c15ull;
+  key ^= key >> 31;
+  if (!key) key = 1;
+  uint32_t stack_id = 0;
+  if (SiteLookup(ts, key, &stack_id)) return stack_id;
+  stack_id = CaptureStackId(g, &ts->buf);
+  SiteInsert(ts, key, stack_id);
+  return stack_id;
+}
+
 void WriteAcquireOp(const ReentryGuard& g, ThreadState* ts, const AcquireOp* op) {
   if (op->known && !g_flags.full_events) return;
   WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags,
@@ -536,13 +553,15 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   ErrnoSaver es;
   const uintptr_t maddr = reinterpret_cast<uintptr_t>(mutex);
   const uintptr_t caddr = reinterpret_cast<uintptr_t>(cond);
-  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                  0xc0dd0001);
   int idx = FindHeld(ts, maddr);
   op->had = idx >= 0;
   uint32_t mutex_id = 0;
   if (op->had) {
     op->saved = ts->held[idx];
     op->saved.stack_id = stack_id;  // reacquired at the wait site
+    op->saved.hold_start_ns = 0;    // a hold-time sample must not include the wait
     mutex_id = op->saved.lock_id;
     if (op->saved.entry) {
       uint32_t me = ts->tid;
@@ -597,7 +616,9 @@ void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
 void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
                      const void* object, bool timed) {
   ErrnoSaver es;
-  uint32_t stack_id = CaptureStackId(g, &ts->buf);
+  uint32_t stack_id =
+      SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                  0x0b1e0000u | static_cast<uint8_t>(kind));
   bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
   if (kind == trace::WaitKind::kBarrier) {
     BumpWakeEpoch();  // this arrival may be the one that releases the others
