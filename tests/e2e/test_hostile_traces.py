@@ -86,7 +86,7 @@ def main():
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--lockscope", required=True)
     ap.add_argument("--runtime", required=True)
-    ap.add_argument("--flips", type=int, default=150)
+    ap.add_argument("--flips", type=int, default=100)
     a = ap.parse_args()
     ls = a.lockscope
     seed = open(os.path.join(a.source_dir, "tests/fuzz/corpus/abba_mutex.lstrace"), "rb").read()

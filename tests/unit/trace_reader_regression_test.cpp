@@ -31,6 +31,12 @@ std::vector<std::string> FilesIn(const std::string& dir) {
   return files;
 }
 
+// tests/fuzz, found from this file's path (CMake compiles it by absolute path).
+std::string FuzzDir() {
+  std::string self = __FILE__;
+  return self.substr(0, self.rfind('/')) + "/../fuzz";
+}
+
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -39,7 +45,7 @@ std::string Slurp(const std::string& path) {
 }
 
 TEST(TraceReaderRegressionTest, SeedCorpusReadsAndAnalyzesCleanly) {
-  std::vector<std::string> files = FilesIn(std::string(LOCKSCOPE_TEST_DATA_DIR) + "/../fuzz/corpus");
+  std::vector<std::string> files = FilesIn(FuzzDir() + "/corpus");
   ASSERT_GE(files.size(), 3u);
   for (const std::string& f : files) {
     std::vector<Trace> traces(1);
@@ -53,8 +59,7 @@ TEST(TraceReaderRegressionTest, SeedCorpusReadsAndAnalyzesCleanly) {
 }
 
 TEST(TraceReaderRegressionTest, RegressionInputsAnalyzeOrFailInOneLine) {
-  std::vector<std::string> files =
-      FilesIn(std::string(LOCKSCOPE_TEST_DATA_DIR) + "/../fuzz/regressions");
+  std::vector<std::string> files = FilesIn(FuzzDir() + "/regressions");
   ASSERT_GE(files.size(), 1u);
   for (const std::string& f : files) {
     std::vector<Trace> traces(1);

@@ -1,15 +1,14 @@
 // 1 000 000 mutexes created, locked and destroyed at a handful of reused heap addresses (and a
 // stack one), ending with an AB-BA pair that lives at addresses used before: a new lock at an
-// old address must be a new lock.
+// old address must be a new lock. Usage: million_mutexes [rounds] (default 1 000 000).
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { kRounds = 1000000 };
-
-int main(void) {
+int main(int argc, char** argv) {
+  long rounds = argc > 1 ? atol(argv[1]) : 1000000;
   long ok = 0;
-  for (int i = 0; i < kRounds; ++i) {
+  for (long i = 0; i < rounds; ++i) {
     pthread_mutex_t* mu = malloc(sizeof *mu);
     pthread_mutex_init(mu, NULL);
     ok += pthread_mutex_lock(mu) == 0;
