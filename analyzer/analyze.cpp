@@ -14,6 +14,7 @@
 #include "cycle_finder.h"
 #include "finding_context.h"
 #include "happens_before.h"
+#include "lock_classes.h"
 #include "lock_graph.h"
 #include "misuse_findings.h"
 #include "rwlock_rules.h"
@@ -348,7 +349,15 @@ const char* FindingKindName(FindingKind kind) {
 Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options) {
   Report report;
   report.tool_version = LOCKSCOPE_VERSION;
-  for (const Trace& trace : traces) AnalyzeTrace(trace, options, &report);
+  for (const Trace& trace : traces) {
+    if (!options.group_by_class) {
+      AnalyzeTrace(trace, options, &report);
+      continue;
+    }
+    LockClasses classes = ComputeLockClasses(trace);
+    AnalyzeTrace(FoldLockClasses(trace, classes), options, &report);
+    AnnotateClasses(classes, trace.pid, &report);
+  }
   std::stable_sort(report.findings.begin(), report.findings.end(), FindingBefore);
   return report;
 }

@@ -45,6 +45,7 @@ struct AnalyzeOptions {
   std::string sysroot;           // prefix for module paths when symbolizing (like heaptrack)
   std::vector<std::string> debug_paths;  // extra debuginfo directories
   bool symbolize = true;         // false: frames keep only pc/module/offset (tests, speed)
+  bool group_by_class = false;   // fold lock instances into lockdep classes (lock_classes.h)
   bool contention = false;       // Report::contention rows and kContention findings (contention.h)
 };
 

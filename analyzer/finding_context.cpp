@@ -120,7 +120,9 @@ LockRef FindingContext::MakeLockRef(uint32_t lock_id) {
     ref.address = info->address;
     ref.kind = LockKindName(info->kind);
     ref.first_stack = StackOf(info->stack_id);
-    if (auto symbol = symbolizer_->DataSymbol(info->address)) {
+    if (!info->name.empty()) {
+      ref.name = info->name;  // the program named it (lockscope/annotations.h)
+    } else if (auto symbol = symbolizer_->DataSymbol(info->address)) {
       ref.name = *symbol;
       ref.name_from_symbol = true;
     } else {
@@ -171,7 +173,7 @@ ThreadRef FindingContext::MakeThreadRef(uint32_t tid) {
 }
 
 std::string FindingContext::ShortLockName(const LockRef& lock) {
-  if (lock.name_from_symbol) return lock.name;
+  if (lock.name_from_symbol || lock.kind == "annotated") return lock.name;
   if (lock.address == 0) return lock.name;
   return fmt::format("{} {:#x}", lock.kind, lock.address);
 }

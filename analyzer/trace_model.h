@@ -40,6 +40,7 @@ struct LockInfo {
   uint16_t attrs = 0;     // trace::LockAttr bits
   LockKind kind = LockKind::kUnknown;
   bool destroyed = false;
+  std::string name;       // kLockName: the program's own name (lockscope/annotations.h), or ""
 };
 
 struct HeldLock {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <utility>
 
 namespace lockscope {
@@ -89,6 +90,7 @@ class Reader {
   bool DecodeMisuse(uint64_t offset, uint32_t tid);
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeLockStats(uint64_t offset, uint32_t size);
+  bool DecodeLockName(uint64_t offset, uint32_t size);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);
@@ -102,6 +104,10 @@ class Reader {
   std::map<uint32_t, std::set<uint32_t>> chunk_seqs_;  // tid -> chunk seq numbers seen
   std::map<uint32_t, uint64_t> thread_dropped_;        // tid -> max cumulative drop count
   std::set<uint32_t> reused_tids_;                     // tids with more than one ThreadStart
+  // Full-event traces repeat each dependency once per acquisition: only the first of identical
+  // kAcquire records is kept (the default mode's dedup key, held stacks included), so memory is
+  // O(distinct dependencies) and repeats cost one hash look-up, not an allocation.
+  std::unordered_set<uint64_t> acquire_keys_;
   std::set<uint32_t> watchdog_tids_;                   // chunk owners that wrote watchdog reports
 };
 
@@ -379,6 +385,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return DecodeWatchdogReport(offset, h.size, tid);
     case K::kLockStats:
       return DecodeLockStats(offset, h.size);
+    case K::kLockName:
+      return DecodeLockName(offset, h.size);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -449,12 +457,29 @@ bool Reader::DecodeLockDef(uint64_t offset) {
   return true;
 }
 
+uint64_t MixKey(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 32);
+}
+
 bool Reader::DecodeAcquire(uint64_t offset, uint32_t size, uint32_t tid) {
   tf::Acquire r;
   if (!LoadFixed(bytes_, offset, size, &r) ||
       !TrailingFits(size, sizeof(r), r.n_held, sizeof(tf::HeldEntry))) {
     return false;
   }
+  constexpr uint8_t kKeyFlags = tf::kAcqTry | tf::kAcqTimed | tf::kAcqFailed | tf::kAcqReentrant;
+  uint64_t key = MixKey(MixKey(MixKey(tid, uint64_t{r.epoch} << 32 | r.lock_id),
+                               uint64_t{r.stack_id} << 16 | (r.h.flags & kKeyFlags) << 8 | r.mode),
+                        r.n_held);
+  for (uint32_t i = 0; i < r.n_held; ++i) {
+    tf::HeldEntry e;
+    bytes_.Load(offset + sizeof(r) + uint64_t{i} * sizeof(e), &e);
+    key = MixKey(key, uint64_t{e.lock_id} << 32 | e.stack_id);
+    key = MixKey(key, uint64_t{e.mode} << 32 | e.count);
+  }
+  if (!acquire_keys_.insert(key).second) return true;  // a repeat (full-event mode)
   AcquireEvent a;
   a.tid = tid;
   a.seq = r.seq;
@@ -564,6 +589,21 @@ bool Reader::DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid) 
 }
 
 // Sums every thread's counters per lock (one thread may write several records for one lock).
+// The first name wins (the runtime writes one per lock; more only when its name set was full).
+// A name for a lock id without a LockDef (damaged trace) is dropped.
+bool Reader::DecodeLockName(uint64_t offset, uint32_t size) {
+  tf::LockName r;
+  if (!LoadFixed(bytes_, offset, size, &r) || r.len > tf::kMaxLockNameBytes ||
+      !TrailingFits(size, sizeof(r), r.len, 1)) {
+    return false;
+  }
+  auto it = out_->locks.find(r.lock_id);
+  if (it != out_->locks.end() && it->second.name.empty()) {
+    it->second.name = std::string(bytes_.Slice(offset + sizeof(r), r.len));
+  }
+  return true;
+}
+
 bool Reader::DecodeLockStats(uint64_t offset, uint32_t size) {
   tf::LockStats r;
   if (!LoadFixed(bytes_, offset, size, &r)) return false;

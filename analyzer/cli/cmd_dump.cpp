@@ -228,6 +228,7 @@ void AddDefinitions(const Trace& t, std::vector<Item>* items) {
                                       {trace::kAttrStaticInitializer, "static-init"}})},
              {"stack", l.stack_id},
              {"destroyed", l.destroyed}});
+    if (!l.name.empty()) items->back()["name"] = l.name;  // kLockName (annotations.h)
   }
 }
 

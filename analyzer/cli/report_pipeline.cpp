@@ -101,6 +101,12 @@ void AddReportOptions(CLI::App* app, ReportOptions* options) {
                   "extra directory with separate debug info (repeatable)")
       ->type_name("DIR")
       ->allow_extra_args(false);  // one DIR per occurrence: never swallow the TRACE arguments
+  app->add_option("--group", options->group,
+                  "instance: one lock per object; class: fold locks created or first locked at "
+                  "the same place into one class (lockdep), so many objects with the same "
+                  "pattern give one finding")
+      ->check(CLI::IsMember({"instance", "class"}))
+      ->default_str("instance");
   app->add_flag("--contention", options->contention,
                 "also print the per-lock contention profile (acquisitions, waits, sampled hold "
                 "times, owner changes) and report hot locks");
@@ -211,6 +217,7 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analyze_options.sysroot = options.sysroot;
   analyze_options.debug_paths = options.debug_paths;
   analyze_options.contention = options.contention;
+  analyze_options.group_by_class = options.group == "class";
   analysis::Report report = analysis::Analyze(traces, analyze_options);
   result.findings = report.findings.size();
   if (!RenderReport(report, options, out_path, stream)) result.input_error = true;

@@ -37,6 +37,7 @@ struct ReportOptions {
   std::string svg_path;  // also write the lock graph as SVG here
   std::string html_path;  // also write the self-contained HTML report here
   bool full_graph = false;  // graphs draw the whole lock graph, not only the findings' area
+  std::string group = "instance";  // instance | class (lockdep lock classes, lock_classes.h)
   bool contention = false;   // contention profile: table (text) + kContention findings
   size_t contention_top = 20;  // rows of the contention table
 };

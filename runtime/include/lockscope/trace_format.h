@@ -53,6 +53,8 @@ namespace trace {
 //       kWatchdogReport (16); FileHeader::wake_epoch and ThreadSlot::wait_wake_epoch (were
 //       reserved, 0 in older traces).
 //   v1 (additive): kLockStats (24), per-thread per-lock contention counters (issue #7).
+//   v1 (additive): kLockName (28), the name a program gave a lock through lockscope/annotations.h
+//       (issue #3).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -272,6 +274,8 @@ enum class RecordKind : uint8_t {
   kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
   // 24..27: contention profile (issue #7).
   kLockStats = 24,    // one thread's counters for one lock, written at thread exit
+  // 28..31: lock semantics and annotations (issue #3).
+  kLockName = 28,     // the name of an annotated lock (lockscope/annotations.h)
 };
 
 struct RecordHeader {
@@ -491,6 +495,18 @@ struct LockStats {
 };
 static_assert(sizeof(LockStats) == 80);
 static_assert(std::is_trivially_copyable_v<LockStats>);
+
+// kLockName: written once per lock (by the first thread that names it) when a program declares a
+// lock through lockscope/annotations.h. Trailing: `len` bytes of the name (no NUL, at most
+// kMaxLockNameBytes), padded to 8. A reader keeps the first name it sees for a lock id.
+inline constexpr uint32_t kMaxLockNameBytes = 128;
+struct LockName {
+  RecordHeader h;
+  uint32_t lock_id;  // LockDef::lock_id of the annotated lock
+  uint32_t len;      // name bytes that follow, <= kMaxLockNameBytes
+};
+static_assert(sizeof(LockName) == 16);
+static_assert(std::is_trivially_copyable_v<LockName>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
