@@ -88,6 +88,10 @@ class FunctionWalker {
   void WalkLoop(CXCursor c);
   void WalkVarDecl(CXCursor c);
   void WalkCall(CXCursor c);
+  void WalkCallChildren(CXCursor c, CXCursor callee);
+  void RecordCall(CXCursor c, CXCursor callee);
+  void RecordThreadEvent(CXCursor call, CXCursor callee);
+  bool HandleStdLock(CXCursor call, CXCursor callee);
   void WalkBinary(CXCursor c, bool compound);
   void WalkUnary(CXCursor c, bool write_ctx);
   void WalkReturn(CXCursor c);
@@ -107,6 +111,7 @@ class FunctionWalker {
   LockState state_;
   std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per scope
   std::map<std::string, View> views_;             // local var USR -> view
+  bool inline_lambdas_ = false;  // walking a condition variable wait's arguments
 };
 
 void FunctionWalker::Acquire(const LockTarget& t, bool shared, bool try_lock, bool via_guard,
@@ -345,9 +350,75 @@ bool FunctionWalker::HandleLockCall(CXCursor call, CXCursor callee) {
   return true;
 }
 
+void FunctionWalker::RecordThreadEvent(CXCursor call, CXCursor callee) {
+  std::string name = Spelling(callee);
+  CXCursorKind kind = clang_getCursorKind(callee);
+  std::string cls = kind == CXCursor_FunctionDecl
+                        ? std::string()
+                        : QualifiedName(clang_getCursorSemanticParent(callee));
+  bool std_thread = cls == "std::thread" || cls == "std::jthread";
+  int line = Location(call, facts_->name).line;
+  if ((kind == CXCursor_Constructor && std_thread) ||
+      (kind == CXCursor_FunctionDecl && name == "pthread_create")) {
+    facts_->spawn_lines.push_back(line);
+  } else if ((kind == CXCursor_CXXMethod && std_thread && name == "join") ||
+             (kind == CXCursor_FunctionDecl && name == "pthread_join")) {
+    facts_->join_lines.push_back(line);
+  }
+}
+
+bool FunctionWalker::HandleStdLock(CXCursor call, CXCursor callee) {
+  // std::lock(a, b, ...): takes every lock (or every deferred guard's lock) with a deadlock-free
+  // algorithm: the locks are ordered after what is held, never among themselves.
+  if (QualifiedName(callee) != "std::lock") return false;
+  std::vector<LockTarget> targets;
+  for (CXCursor arg : CallArguments(call)) {
+    CXCursor ref = FirstRef(arg);
+    if (clang_Cursor_isNull(ref)) continue;
+    auto g = state_.guards.find(Usr(clang_getCursorReferenced(ref)));
+    if (g != state_.guards.end()) {
+      for (const std::string& lock : g->second.locks) {
+        targets.push_back(LockTarget{lock, program_->lock_kinds[lock]});
+      }
+      g->second.owns = true;
+      continue;
+    }
+    LockTarget t = ResolveLockExpr(arg);
+    if (!t.id.empty()) targets.push_back(t);
+  }
+  std::vector<HeldLock> outer = state_.held;
+  for (const LockTarget& t : targets) {
+    state_.held = outer;
+    Acquire(t, false, false, false, call, targets.size() > 1);
+  }
+  state_.held = outer;
+  for (const LockTarget& t : targets) {
+    state_.held.push_back(HeldLock{t.id, false, false, Location(call, facts_->name)});
+  }
+  return true;
+}
+
 void FunctionWalker::WalkCall(CXCursor c) {
   CXCursor callee = clang_getCursorReferenced(c);
-  if (!clang_Cursor_isNull(callee) && HandleLockCall(c, callee)) return;
+  if (!clang_Cursor_isNull(callee)) {
+    RecordThreadEvent(c, callee);
+    if (HandleLockCall(c, callee) || HandleStdLock(c, callee)) return;
+  }
+  // A condition variable's wait predicate runs with the wait's mutex held: walk such lambdas in
+  // place instead of as functions of their own.
+  std::string method = clang_Cursor_isNull(callee) ? std::string() : Spelling(callee);
+  bool cv_wait = clang_getCursorKind(callee) == CXCursor_CXXMethod &&
+                 (method == "wait" || method == "wait_for" || method == "wait_until") &&
+                 QualifiedName(clang_getCursorSemanticParent(callee))
+                         .rfind("std::condition_variable", 0) == 0;
+  bool saved_inline = inline_lambdas_;
+  inline_lambdas_ = cv_wait;
+  WalkCallChildren(c, callee);
+  inline_lambdas_ = saved_inline;
+  RecordCall(c, callee);
+}
+
+void FunctionWalker::WalkCallChildren(CXCursor c, CXCursor callee) {
   // Arguments and the object are evaluated before the call. A non-const method called on a
   // field or global mutates it.
   CXCursor object = CallObject(c);
@@ -371,7 +442,11 @@ void FunctionWalker::WalkCall(CXCursor c) {
     }
   }
   for (size_t i = 0; i < kids.size(); ++i) Walk(kids[i], i == object_child && mutating);
+}
+
+void FunctionWalker::RecordCall(CXCursor c, CXCursor callee) {
   if (clang_Cursor_isNull(callee)) return;
+  CXCursor object = CallObject(c);
   CXCursorKind kind = clang_getCursorKind(callee);
   if (kind != CXCursor_FunctionDecl && kind != CXCursor_CXXMethod &&
       kind != CXCursor_FunctionTemplate) {
@@ -429,6 +504,12 @@ void FunctionWalker::WalkReturn(CXCursor c) {
 }
 
 void FunctionWalker::WalkLambda(CXCursor c) {
+  if (inline_lambdas_) {  // a wait predicate: runs here, under the wait's mutex
+    for (CXCursor child : Children(c)) {
+      if (clang_getCursorKind(child) == CXCursor_CompoundStmt) Walk(child, false);
+    }
+    return;
+  }
   SourceLoc loc = Location(c, facts_->name);
   std::string usr = facts_->usr + "@lambda:" + std::to_string(loc.line) + ":" +
                     std::to_string(loc.column);

@@ -288,6 +288,13 @@ bool IsSharedVariable(CXCursor decl) {
                            "pthread_cond_t", "std::thread"}) {
     if (name.rfind(skip, 0) == 0) return false;
   }
+  // An object of a class of the program's own: its fields are tracked one by one where its
+  // methods touch them, and the class may synchronize internally (a queue, a pipe wrapper).
+  CXType canonical = clang_getCanonicalType(type);
+  if (canonical.kind == CXType_Record && name.rfind("std::", 0) != 0 &&
+      name.rfind("__gnu_cxx::", 0) != 0) {
+    return false;
+  }
   return true;
 }
 

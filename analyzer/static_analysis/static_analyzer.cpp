@@ -1,6 +1,7 @@
 #include "static_analyzer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -123,6 +124,21 @@ void StripTuKeys(Report* r) {
   }
 }
 
+// True if `line` of `f` runs while no thread created by `f` can be running: before its first
+// thread creation, or after a join that follows its last one.
+bool OrderedByCreateJoin(const FunctionFacts& f, int line) {
+  if (f.spawn_lines.empty() && f.join_lines.empty()) return false;
+  int first_spawn = f.spawn_lines.empty()
+                        ? INT32_MAX
+                        : *std::min_element(f.spawn_lines.begin(), f.spawn_lines.end());
+  int last_spawn = f.spawn_lines.empty()
+                       ? 0
+                       : *std::max_element(f.spawn_lines.begin(), f.spawn_lines.end());
+  if (line < first_spawn) return !f.spawn_lines.empty();
+  return std::any_of(f.join_lines.begin(), f.join_lines.end(),
+                     [&](int j) { return j > last_spawn && j < line; });
+}
+
 class StaticAnalysis {
  public:
   explicit StaticAnalysis(const ProgramFacts& facts) : facts_(Normalize(facts)) {}
@@ -169,11 +185,13 @@ class StaticAnalysis {
   std::map<std::string, SourceLoc> first_site_;  // lock -> first acquisition seen
   std::set<std::string> exclusively_taken_;
   std::map<std::string, SourceLoc> exclusive_site_;  // lock -> first exclusive acquisition
+  std::set<std::string> spawning_tus_;  // translation units with a thread creation somewhere
 };
 
 void StaticAnalysis::BuildCallGraph() {
   for (const auto& [usr, f] : facts_.functions) {
     by_usr_[usr.substr(0, usr.find(kTuSeparator))].push_back(usr);
+    if (!f.spawn_lines.empty()) spawning_tus_.insert(f.tu);
     for (const std::string& base : f.overrides) overriders_[base].push_back(usr);
     for (const AcquireFact& a : f.acquires) {
       first_site_.emplace(a.lock, a.loc);
@@ -542,12 +560,30 @@ void StaticAnalysis::ReportRaces() {
     const Access* guarded_write = nullptr;
     const Access* unguarded = nullptr;
     size_t n_unguarded = 0;
+    size_t n_ordered = 0;
     for (const Access& x : accesses) {
       if (x.a->write && !x.held.empty() && guarded_write == nullptr) guarded_write = &x;
+      // `main` of a translation unit that creates no thread anywhere runs alone.
+      bool single_threaded_main = x.f->name == "main" && !spawning_tus_.count(x.f->tu);
+      if (x.held.empty() &&
+          (single_threaded_main || OrderedByCreateJoin(*x.f, x.a->loc.line))) {
+        ++n_ordered;
+        continue;
+      }
       if (x.held.empty()) {
         ++n_unguarded;
         if (unguarded == nullptr || (x.a->write && !unguarded->a->write)) unguarded = &x;
       }
+    }
+    if (guarded_write != nullptr && unguarded == nullptr && n_ordered > 0) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kDataRace;
+      s.reason_id = "happens-before";
+      s.reason = var + ": the accesses without " + *guarded_write->held.begin() +
+                 " come before its function creates threads or after it joins them";
+      s.locks = {Lock(*guarded_write->held.begin())};
+      report_.suppressed.push_back(s);
+      continue;
     }
     if (guarded_write == nullptr || unguarded == nullptr) continue;
     const std::string lock = *guarded_write->held.begin();

@@ -91,6 +91,11 @@ struct FunctionFacts {
   std::vector<CallFact> calls;
   std::vector<AccessFact> accesses;
   std::vector<EscapeFact> escapes;
+  // Thread creation (std::thread construction, pthread_create) and joins in this function, by
+  // line: code before the first creation or after a join that follows the last creation runs
+  // while no thread of this function's making is running (create/join happens-before).
+  std::vector<int> spawn_lines;
+  std::vector<int> join_lines;
 };
 
 // Everything extracted from a set of translation units. Functions are keyed by USR, so a function
