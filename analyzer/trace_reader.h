@@ -11,7 +11,8 @@
 // foreign endianness, a version newer than this reader (the message names both versions) or older
 // than kMinReadableVersion. Otherwise returns true, possibly with warnings.
 // Thread-safety: reentrant; no shared state.
-// Complexity: O(file size) time; memory O(records).
+// Complexity: O(file size) time; memory O(distinct records): identical kAcquire records (the
+// repeats of a full-event trace) are kept once.
 
 #ifndef LOCKSCOPE_ANALYZER_TRACE_READER_H_
 #define LOCKSCOPE_ANALYZER_TRACE_READER_H_

@@ -47,6 +47,7 @@ void InitFastPath(ThreadState* ts, uint8_t* mem) {
 }
 
 void ResetFastPath(ThreadState* ts) {
+  memset(ts->shallow_sites, 0, sizeof(ts->shallow_sites));
   memset(ts->sites, 0, ThreadState::kSiteSlots * sizeof(SiteEntry));
   memset(ts->stats, 0, ThreadState::kStatSlots * sizeof(LockStat));
   ts->stats_used = 0;
@@ -56,7 +57,7 @@ void ResetFastPath(ThreadState* ts) {
 
 LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e) {
   LockStat* stat = StatFor(g, ts, e->lock_id);  // first: a flush empties the cache
-  LockCacheEntry* c = &ts->lock_cache[ts->lock_cache_next++ % ThreadState::kLockCache];
+  LockCacheEntry* c = &ts->lock_cache[LockCacheIndex(addr)];
   c->addr = addr;
   c->entry = e;
   c->lock_id = e->lock_id;

@@ -9,7 +9,7 @@
 // A cache hit means "already written": the slow path inserts a key only after the (stack-id
 // keyed) dedup set has decided, so the trace is the same as without the cache, except that two
 // call paths with the same innermost frames share the first one's stack.
-// Lock look-ups go through a 4-entry per-thread cache of (address -> LockEntry) first.
+// Lock look-ups go through a 64-entry direct-mapped per-thread cache of (address -> LockEntry).
 //
 // Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
 // uncontended path only increments; the contended path reads the clock twice; one acquisition
@@ -63,21 +63,22 @@ inline uint64_t HeldHash(uint32_t lock_id, uint8_t mode) {
   return v ^ (v >> 29);
 }
 
+// Direct-mapped: a thread pool's worker touches its queue lock and every shard lock in turn.
+inline uint32_t LockCacheIndex(uintptr_t addr) {
+  return static_cast<uint32_t>((addr >> 4) ^ (addr >> 12)) & (ThreadState::kLockCache - 1);
+}
 // The cached entry for `addr`, or null (also when the lock was destroyed or re-registered since).
 inline LockCacheEntry* CachedLock(ThreadState* ts, uintptr_t addr) {
-  for (uint32_t i = 0; i < ThreadState::kLockCache; ++i) {
-    LockCacheEntry* c = &ts->lock_cache[i];
-    if (c->addr != addr) continue;
-    if (c->entry->state.load(std::memory_order_acquire) == LockEntry::kLive &&
-        c->entry->lock_id == c->lock_id) {
-      return c;
-    }
-    c->addr = 0;
-    return nullptr;
+  LockCacheEntry* c = &ts->lock_cache[LockCacheIndex(addr)];
+  if (c->addr != addr) return nullptr;
+  if (c->entry->state.load(std::memory_order_acquire) == LockEntry::kLive &&
+      c->entry->lock_id == c->lock_id) {
+    return c;
   }
+  c->addr = 0;
   return nullptr;
 }
-// Caches a live entry (round robin), with this thread's counters for it.
+// Caches a live entry (replacing whatever shared its slot), with this thread's counters for it.
 LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e);
 
 // (epoch, lock, mode, flags, held set, call site) -> 64 bits. A collision would hide a

@@ -40,7 +40,15 @@ uint32_t CaptureStackId(const ReentryGuard& g, EventBuffer* buf);
 extern uintptr_t g_self_start;  // liblockscope.so's text range (0, 0 in unit tests)
 extern uintptr_t g_self_end;
 extern int g_site_frames;
-inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi) {
+// `shallow` (kShallowSites entries, may be null): innermost return addresses whose deeper frames
+// proved noisy (code without frame pointers whose %rbp points at changing data): for those the
+// key stops at the innermost frame. `ret0` receives the innermost program return address.
+inline constexpr uint32_t kShallowSites = 64;
+inline uint32_t ShallowIndex(uintptr_t ret) {
+  return static_cast<uint32_t>((ret >> 2) ^ (ret >> 11)) & (kShallowSites - 1);
+}
+inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi,
+                            const uintptr_t* shallow = nullptr, uintptr_t* ret0 = nullptr) {
   if (fp < stack_lo || fp >= stack_hi - 64) return 0;
   uint64_t key = 0x9e3779b97f4a7c15ull;
   int got = 0;
@@ -48,7 +56,15 @@ inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi
     const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
     const uintptr_t ret = frame[1];
     if (ret - g_self_start >= g_self_end - g_self_start) {
-      if (got == 0) key ^= stack_hi - fp;  // separates paths whose frames lack frame pointers
+      if (got == 0) {
+        key ^= stack_hi - fp;  // separates paths whose frames lack frame pointers
+        if (ret0) *ret0 = ret;
+        if (shallow && shallow[ShallowIndex(ret)] == ret) {
+          key = (key ^ ret) * 0x100000001b3ull;
+          ++got;
+          break;
+        }
+      }
       key = (key ^ ret) * 0x100000001b3ull;
       if (++got >= g_site_frames) break;
     }

@@ -45,7 +45,8 @@ bool DedupIsNew(ThreadState* ts, uint64_t key) {
 
 // kAcquire with the current held set. In the default mode only when the dependency is new.
 // `site_key` != 0: remember in the site cache that this dependency at this call site is written.
-void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint32_t stack_id,
+// Returns true when a record was written (false: a known dependency, or dropped).
+bool WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint32_t stack_id,
                   uint8_t mode, uint8_t flags, uint64_t site_key = 0) {
   if (site_key) SiteInsert(ts, site_key, stack_id);
   if (!g_flags.full_events) {
@@ -53,7 +54,7 @@ void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint
     for (uint32_t i = 0; i < ts->n_held; ++i) {
       key = Mix(key, uint64_t{ts->held[i].lock_id} << 8 | ts->held[i].mode);
     }
-    if (!DedupIsNew(ts, key)) return;
+    if (!DedupIsNew(ts, key)) return false;
     flags &= static_cast<uint8_t>(~trace::kAcqContended);  // not part of the key: not recorded
   }
   // Keep the innermost held locks if the set is too large for one chunk (pathological).
@@ -64,7 +65,7 @@ void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint
   uint32_t n = ts->n_held - first;
   uint32_t size = static_cast<uint32_t>(sizeof(trace::Acquire) + n * sizeof(trace::HeldEntry));
   uint8_t* p = ts->buf.Begin(g, size);
-  if (!p) return;
+  if (!p) return false;
   auto r = MakeRecord<trace::Acquire>(trace::RecordKind::kAcquire, flags);
   r.h.size = size;
   r.seq = NextSeq();
@@ -86,6 +87,7 @@ void WriteAcquire(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id, uint
     memcpy(&out[i], &e, sizeof(e));
   }
   ts->buf.Commit(size);
+  return true;
 }
 
 int FindHeld(const ThreadState* ts, uintptr_t addr) {
@@ -237,7 +239,8 @@ int PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void*
 // `fp`: the frame address of the runtime entry point (the walk starts there).
 void ResolveSite(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, uint8_t flags,
                  uintptr_t fp) {
-  if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi)) {
+  op->ret0 = 0;
+  if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites, &op->ret0)) {
     op->dep_key = DependencyKey(ts, site, op->entry->lock_id, op->mode, flags & kDedupFlagMask);
     if (SiteLookup(ts, op->dep_key, &op->stack_id)) {
       op->known = true;
@@ -266,8 +269,14 @@ uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint6
 
 void WriteAcquireOp(const ReentryGuard& g, ThreadState* ts, const AcquireOp* op) {
   if (op->known && !g_flags.full_events) return;
-  WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags,
-               op->known ? 0 : op->dep_key);
+  bool written = WriteAcquire(g, ts, op->entry->lock_id, op->stack_id, op->mode, op->flags,
+                              op->known ? 0 : op->dep_key);
+  if (!written && !op->known && op->dep_key && op->ret0 && !g_flags.full_events) {
+    // The call-site key missed, yet the full stack shows a dependency already written: the key
+    // is noisier than the stack (or its entry was evicted). Key this site by its innermost
+    // frame from now on, so it stops paying for backtrace().
+    ts->shallow_sites[ShallowIndex(op->ret0)] = op->ret0;
+  }
 }
 
 }  // namespace
@@ -373,7 +382,7 @@ void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const v
   const auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   LockCacheEntry* c = CachedLock(ts, addr);
   if (c && FindHeld(ts, addr) < 0) {
-    if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi)) {
+    if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites)) {
       const uint64_t key = DependencyKey(ts, site, c->lock_id, static_cast<uint8_t>(mode), 0);
       if (SiteLookup(ts, key, &op->stack_id)) {
         op->addr = addr;
@@ -384,6 +393,7 @@ void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const v
         op->recorded = false;
         op->known = true;
         op->dep_key = key;
+        op->ret0 = 0;
         op->stat = c->stat;
         return;
       }

@@ -60,7 +60,7 @@ struct ThreadState {
   inline static constexpr uint32_t kDedupSlots = 4096;
   inline static constexpr uint32_t kSiteSlots = 2048;   // SiteEntry cache (power of two)
   inline static constexpr uint32_t kStatSlots = 1024;   // LockStat table (power of two)
-  inline static constexpr uint32_t kLockCache = 4;
+  inline static constexpr uint32_t kLockCache = 64;  // direct-mapped by address (power of two)
 
   // --- identity
   uint32_t tid;
@@ -85,6 +85,7 @@ struct ThreadState {
   uint32_t stats_used;
   uint32_t lock_cache_next;
   uint32_t hold_tick;       // every 64th acquisition samples its hold time
+  uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
   bool via_pthread_exit;
   bool exited;
@@ -143,6 +144,7 @@ struct AcquireOp {
   bool recorded;     // the kAcquire was written before blocking
   bool known;        // fast path: this dependency at this call site was already written
   uint64_t dep_key;  // site-cache key (0: no call-site key, always take the slow path)
+  uintptr_t ret0;    // innermost program return address of the call site (0: unknown)
   LockStat* stat;    // this thread's counters for the lock (may be null)
   uint64_t wait_start_ns;  // contended acquisitions only
 };
