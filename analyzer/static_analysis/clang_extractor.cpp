@@ -598,24 +598,6 @@ CXChildVisitResult VisitTopLevel(CXCursor c, CXCursor, CXClientData data) {
   }
 }
 
-// Restores the working directory when it goes out of scope.
-class ScopedChdir {
- public:
-  explicit ScopedChdir(const std::string& dir) {
-    char buf[4096];
-    if (getcwd(buf, sizeof buf) != nullptr) old_ = buf;
-    if (!dir.empty() && chdir(dir.c_str()) == 0) changed_ = true;
-  }
-  ~ScopedChdir() {
-    if (changed_ && !old_.empty() && chdir(old_.c_str()) != 0) {
-      // Nothing sensible to do: later relative paths would fail with a clear message.
-    }
-  }
-
- private:
-  std::string old_;
-  bool changed_ = false;
-};
 
 }  // namespace
 
@@ -627,9 +609,13 @@ ClangExtractor::~ClangExtractor() { clang_disposeIndex(static_cast<CXIndex>(inde
 
 bool ClangExtractor::ParseFile(const std::string& file, const std::vector<std::string>& args,
                                const std::string& directory) {
-  ScopedChdir cd(directory);
+  // clang's -working-directory instead of chdir(): parses may run on several threads at once.
+  std::vector<std::string> all_args = args;
+  if (!directory.empty()) {
+    all_args.insert(all_args.begin(), {"-working-directory", directory});
+  }
   std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
+  for (const std::string& a : all_args) argv.push_back(a.c_str());
   CXTranslationUnit tu = nullptr;
   CXErrorCode rc = clang_parseTranslationUnit2(
       static_cast<CXIndex>(index_), file.c_str(), argv.data(), static_cast<int>(argv.size()),

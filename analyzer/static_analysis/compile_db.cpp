@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -116,18 +119,48 @@ std::vector<CompileJob> JobsFromFiles(const std::vector<std::string>& files,
   return jobs;
 }
 
+namespace {
+
+// Adds `part` (one worker's facts) to `all`. Functions seen by several workers (a header's inline
+// function) keep the first definition, as within one worker.
+void MergeFacts(ProgramFacts&& part, ProgramFacts* all) {
+  for (auto& [usr, f] : part.functions) all->functions.emplace(usr, std::move(f));
+  for (auto& [lock, kind] : part.lock_kinds) all->lock_kinds.emplace(lock, kind);
+  for (auto& [name, tus] : part.global_definitions) {
+    all->global_definitions[name].insert(tus.begin(), tus.end());
+  }
+  all->parsed_files.insert(all->parsed_files.end(), part.parsed_files.begin(),
+                           part.parsed_files.end());
+  all->failed_files.insert(all->failed_files.end(), part.failed_files.begin(),
+                           part.failed_files.end());
+}
+
+}  // namespace
+
 analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts_out) {
-  ProgramFacts facts;
-  {
-    ClangExtractor extractor(&facts);
-    for (const CompileJob& job : jobs) {
+  // libclang is thread-safe with one index per thread: parse on every core, merge after.
+  size_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  workers = std::min(workers, std::max<size_t>(jobs.size(), 1));
+  std::vector<ProgramFacts> parts(workers);
+  std::atomic<size_t> next{0};
+  auto work = [&](ProgramFacts* part) {
+    ClangExtractor extractor(part);
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      const CompileJob& job = jobs[i];
       if (access(job.file.c_str(), R_OK) != 0) {
-        facts.failed_files.push_back(job.file + ": cannot read it");
+        part->failed_files.push_back(job.file + ": cannot read it");
         continue;
       }
       extractor.ParseFile(job.file, SanitizeCompilerArgs(job.args, job.file), job.directory);
     }
-  }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, &parts[w]);
+  work(&parts[0]);
+  for (std::thread& t : threads) t.join();
+  ProgramFacts facts;
+  for (ProgramFacts& part : parts) MergeFacts(std::move(part), &facts);
+  std::sort(facts.failed_files.begin(), facts.failed_files.end());
   analysis::Report report = AnalyzeStatic(facts);
   if (facts_out) *facts_out = std::move(facts);
   return report;
