@@ -19,6 +19,12 @@ auto WitnessKey(const Witness& w) {
                          static_cast<int>(w.to_mode), w.epoch, w.flags, held);
 }
 
+// A witness keeps at most this many other held locks. A thread holding N locks at once gives
+// N edges per acquire, each with N held entries: unbounded, 1 000 held locks cost O(N^3) memory
+// (~5 GB) and O(N^4) time in the duplicate check below. Gate locks are taken first, so the
+// outermost entries are the ones cycle_feasibility.h looks for.
+constexpr size_t kMaxAlsoHeld = 32;
+
 Witness MakeWitness(const AcquireEvent& a, const HeldLock& from) {
   Witness w;
   w.tid = a.tid;
@@ -32,6 +38,7 @@ Witness MakeWitness(const AcquireEvent& a, const HeldLock& from) {
   w.seq = a.seq;
   w.count = 1;
   for (const HeldLock& h : a.held) {
+    if (w.also_held.size() == kMaxAlsoHeld) break;
     bool duplicate = std::any_of(w.also_held.begin(), w.also_held.end(),
                                  [&](const HeldLock& o) { return o.lock_id == h.lock_id; });
     if (h.lock_id != from.lock_id && h.lock_id != a.lock_id && !duplicate) {

@@ -41,7 +41,7 @@ struct Witness {
   uint32_t epoch = 0;  // the thread's create/join epoch at the acquire
   uint8_t flags = 0;   // trace::AcquireFlag bits
   std::vector<HeldLock>
-      also_held;  // the other held locks (neither `from` nor `to`), outermost first
+      also_held;  // the other held locks (neither `from` nor `to`), outermost first, at most 32
   // evidence
   bool try_acquire = false;  // kAcqTry or kAcqTimed: cannot block forever
   uint64_t seq = 0;          // earliest record with this witness
