@@ -241,6 +241,25 @@ TEST(TraceReaderTest, RoundTrip) {
   EXPECT_EQ(t.slots[0].held.size(), tf::kSlotHeld);
 }
 
+TEST(TraceReaderTest, RepeatedAcquiresOfAFullEventTraceAreKeptOnce) {
+  TestTraceWriter w;
+  // Same thread, epoch, lock, site and held set: repeats. A different held set, a try flag or
+  // another thread is a different dependency.
+  w.AddChunk(101, 0, {AcquireRec(1, 2, {1}), AcquireRec(2, 2, {1}), AcquireRec(3, 2, {1}),
+                      AcquireRec(4, 2, {}), AcquireRec(5, 2, {1}, tf::kAcqTry),
+                      AcquireRec(6, 2, {1}, tf::kAcqContended)});
+  w.AddChunk(102, 0, {AcquireRec(7, 2, {1})});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_EQ(t.stats.records, 7u);  // every record was read and counted
+  ASSERT_EQ(t.acquires.size(), 4u);
+  EXPECT_EQ(t.acquires[0].seq, 1u);  // the first of the repeats is the one kept
+  EXPECT_EQ(t.acquires[1].seq, 4u);
+  EXPECT_EQ(t.acquires[2].seq, 5u);
+  EXPECT_EQ(t.acquires[3].tid, 102u);
+}
+
 TEST(TraceReaderTest, LifecycleRecords) {
   TestTraceWriter w;
   auto exit = Make<tf::ThreadExit>(tf::RecordKind::kThreadExit);
