@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Robustness CI steps (docs/robustness.md), after scripts/test.sh:
-#   1. build-asan: the analyzer, viz and CLI with ASan+UBSan (LOCKSCOPE_SANITIZE);
-#      runs the unit tests and the hostile-trace e2e test with the sanitized CLI. Not the samples
-#      nor the preloaded runtime (an ASan runtime cannot be LD_PRELOADed into a normal program).
+#   1. build-asan: the analyzer, viz, CLI and runtime core with ASan+UBSan (LOCKSCOPE_SANITIZE);
+#      runs both unit-test binaries and the hostile-trace e2e test with the sanitized CLI. Not the
+#      samples nor the preloaded liblockscope.so (an ASan runtime cannot be LD_PRELOADed into a
+#      normal program; its core is what lockscope_runtime_tests exercises).
 #   2. build-fuzz: the trace-reader libFuzzer target (clang-14), run for LOCKSCOPE_FUZZ_SECONDS
 #      (default 60) over the checked-in seed corpus and regressions.
 # Deps come from scripts/deps.sh (clang-14, libclang-rt-14-dev).
@@ -13,12 +14,13 @@ JOBS=${LOCKSCOPE_JOBS:-$(nproc)}
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLOCKSCOPE_SANITIZE=address,undefined -DLOCKSCOPE_BUILD_SAMPLES=OFF >/dev/null
-cmake --build build-asan -j "$JOBS" --target lockscope lockscope_analyzer_tests
+cmake --build build-asan -j "$JOBS" --target lockscope lockscope_analyzer_tests \
+  lockscope_runtime_tests
 (
   cd build-asan
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$PWD/../tests/lsan.supp
-  # GoogleTest cases only (Suite.Name): not e2e.*, nor the unbuilt runtime-test placeholder.
+  # GoogleTest cases only (Suite.Name) of both binaries: not e2e.*.
   # Two SVG tests are left out: Debian 12's graphviz pango plugin reads a freed font name in
   # textspan_size (heap-use-after-free inside libgvc, not in lockscope; see docs/robustness.md).
   ctest --output-on-failure -j "$JOBS" -R '^[A-Z]' \
