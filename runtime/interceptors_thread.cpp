@@ -40,6 +40,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_create, pthread_t* t, const pthread_attr_t* a
   if (!si.active()) return LOCKSCOPE_REAL(pthread_create)(t, a, fn, arg);
   rt::MaybeStartWatchdog(si, LOCKSCOPE_REAL(pthread_create));
   ThreadArgs* args = rt::BeforeThreadCreate(si, si.ts(), fn, arg);
+  rt::NoteThreadAttr(args, a);
   int rc = args ? LOCKSCOPE_REAL(pthread_create)(t, a, rt::ThreadTrampoline, args)
                 : LOCKSCOPE_REAL(pthread_create)(t, a, fn, arg);
   rt::AfterThreadCreate(si, si.ts(), args, rc);

@@ -293,23 +293,44 @@ void AfterThreadCreate(const ReentryGuard&, ThreadState* ts, ThreadArgs* args, i
   ++ts->epoch;  // the creator's later events are concurrent with the child's
 }
 
-// The new thread's stack, for the call-site frame walk: everything the program does runs below
-// the trampoline's frame, inside the stack glibc allocated (its size from the thread's attributes).
-// Runs under a ReentryGuard: pthread_getattr_np allocates, and an allocator may lock.
-__attribute__((noinline)) static void StackBounds(const ReentryGuard&, ThreadOrigin* o) {
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+// The creator's side of the new thread's stack bounds: the stack the attributes give (a caller-
+// provided stack exactly; else only its size, or the default size). Nothing here allocates.
+void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr) {
+  if (args == nullptr) return;
   void* addr = nullptr;
   size_t size = 0;
-  if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr) {
-    auto lo = reinterpret_cast<uintptr_t>(addr);
-    auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-    if (here > lo && here < lo + size) {
-      o->stack_lo = lo;
-      o->stack_hi = lo + size;
+  if (attr != nullptr && pthread_attr_getstack(attr, &addr, &size) == 0 && addr != nullptr) {
+    args->origin.stack_lo = reinterpret_cast<uintptr_t>(addr);
+    args->origin.stack_hi = args->origin.stack_lo + size;
+    return;
+  }
+  size = 0;
+  if (attr != nullptr) {
+    pthread_attr_getstacksize(attr, &size);
+  } else {
+    pthread_attr_t def;
+    if (pthread_getattr_default_np(&def) == 0) {
+      pthread_attr_getstacksize(&def, &size);
+      pthread_attr_destroy(&def);
     }
   }
-  pthread_attr_destroy(&attr);
+  args->origin.stack_size = size;
+}
+
+// The new thread's stack, for the call-site frame walk: everything the program does runs below
+// the trampoline's frame. With only the size known, half of it below that frame is certainly
+// mapped (glibc puts the guard page at the bottom and TLS at the top of the same block). No
+// pthread_getattr_np here: it allocates, and in a thread another interposer (ThreadSanitizer)
+// has not set up yet, its malloc crashes.
+__attribute__((noinline)) static void StackBounds(ThreadOrigin* o) {
+  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (o->stack_hi != 0) {  // a caller-provided stack
+    if (here <= o->stack_lo || here >= o->stack_hi) o->stack_lo = o->stack_hi = 0;
+    return;
+  }
+  if (o->stack_size < 4 * 4096 || here < o->stack_size) return;  // unknown: no frame walk
+  o->stack_hi = here + 256;  // the trampoline's caller frame (start_thread) is mapped too
+  o->stack_lo = here - o->stack_size / 2;
 }
 
 void* ThreadTrampoline(void* p) {
@@ -320,7 +341,7 @@ void* ThreadTrampoline(void* p) {
   FreeArgs(a);
   if (RuntimeActive()) {
     ReentryGuard g;
-    StackBounds(g, &origin);
+    StackBounds(&origin);
     CreateThreadState(g, origin);
   }
   return fn(arg);

@@ -102,6 +102,7 @@ struct ThreadOrigin {
   uint64_t start_routine = 0;
   uintptr_t stack_lo = 0;  // the thread's own stack, when known (trampoline, main thread)
   uintptr_t stack_hi = 0;
+  size_t stack_size = 0;   // from the creator's attributes, when the stack itself is not known
 };
 
 // --- thread lifecycle (thread_lifecycle.cpp)
@@ -119,6 +120,9 @@ struct ThreadArgs;  // trampoline argument block (mmap'd pool)
 // Returns the trampoline's argument block, or null (then call the real pthread_create as is).
 ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*fn)(void*),
                                void* arg);
+// The new thread's stack as `attr` (null: the defaults) gives it; the trampoline bounds its
+// frame walk with it (thread_lifecycle.cpp: StackBounds).
+void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr);
 void AfterThreadCreate(const ReentryGuard& g, ThreadState* ts, ThreadArgs* args, int rc);
 void* ThreadTrampoline(void* args);
 // Join: returns the target's tid (0 if unknown); marks the slot blocked when `blocking`.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 #include "event_buffer.h"
@@ -364,8 +365,18 @@ void MaybeStartWatchdog(const ReentryGuard&, PthreadCreateFn create) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_t thread;
-  if (create(&thread, &attr, WatchdogMain, nullptr) != 0) {
-    RawLog("cannot start the watchdog thread; live deadlock detection is off");
+  int rc = create(&thread, &attr, WatchdogMain, nullptr);
+  if (rc == EINVAL) {
+    // Too small for the static TLS of everything loaded (ThreadSanitizer's alone is larger than
+    // 256 KiB): take the default size.
+    pthread_attr_destroy(&attr);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = create(&thread, &attr, WatchdogMain, nullptr);
+  }
+  if (rc != 0) {
+    RawLog("cannot start the watchdog thread (%s); live deadlock detection is off",
+           rc == EAGAIN ? "EAGAIN" : rc == EPERM ? "EPERM" : "EINVAL");
   }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   pthread_attr_destroy(&attr);

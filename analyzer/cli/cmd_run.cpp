@@ -224,6 +224,9 @@ pid_t RunCommand::StartChild(const std::string& resolved, const std::string& run
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   std::string preload = runtime;
+  for (const std::string& sanitizer : SanitizerRuntimesNeeded(resolved)) {
+    preload = sanitizer + ":" + preload;  // by soname: the loader searches for it like DT_NEEDED
+  }
   const char* old_preload = std::getenv("LD_PRELOAD");
   if (old_preload != nullptr && *old_preload != '\0') preload += std::string(":") + old_preload;
   std::string trace_pattern = trace_dir_ + "/%e.%p.lstrace";

@@ -83,6 +83,34 @@ Linkage ClassifyProgram(const std::string& path) {
   return linkage;
 }
 
+// DT_NEEDED entries of an ELF file (empty when it is not one, or has no dynamic section).
+std::vector<std::string> NeededLibraries(const std::string& path) {
+  std::vector<std::string> needed;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return needed;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  for (Elf_Scn* scn = elf != nullptr ? elf_nextscn(elf, nullptr) : nullptr; scn != nullptr;
+       scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_DYNAMIC) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || shdr.sh_entsize == 0) continue;
+    const size_t n = shdr.sh_size / shdr.sh_entsize;
+    for (size_t i = 0; i < n; ++i) {
+      GElf_Dyn dyn;
+      if (gelf_getdyn(data, static_cast<int>(i), &dyn) == nullptr) break;
+      if (dyn.d_tag == DT_NULL) break;
+      if (dyn.d_tag != DT_NEEDED) continue;
+      const char* name = elf_strptr(elf, shdr.sh_link, dyn.d_un.d_val);
+      if (name != nullptr) needed.emplace_back(name);
+    }
+  }
+  if (elf != nullptr) elf_end(elf);
+  close(fd);
+  return needed;
+}
+
 std::string SelfDir() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -129,6 +157,16 @@ bool CheckProgram(const std::string& prog, std::string* resolved, std::string* e
     return false;
   }
   return true;
+}
+
+std::vector<std::string> SanitizerRuntimesNeeded(const std::string& program) {
+  std::vector<std::string> runtimes;
+  for (const std::string& lib : NeededLibraries(program)) {
+    for (const char* prefix : {"libasan.so", "libtsan.so", "libhwasan.so", "liblsan.so"}) {
+      if (lib.rfind(prefix, 0) == 0) runtimes.push_back(lib);
+    }
+  }
+  return runtimes;
 }
 
 bool FindRuntime(std::string* path, std::string* error) {

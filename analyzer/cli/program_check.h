@@ -9,6 +9,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace lockscope {
 namespace cli {
@@ -17,6 +18,13 @@ namespace cli {
 // it is an executable regular file and not a statically linked ELF (LD_PRELOAD cannot intercept
 // those). Scripts (#!) pass: their interpreter is dynamically linked.
 bool CheckProgram(const std::string& prog, std::string* resolved, std::string* error);
+
+// Sanitizer runtimes `program` links dynamically (DT_NEEDED libasan.so.N, libtsan.so.N, …).
+// They insist on coming first in the link map ("ASan runtime does not come first in initial
+// library list"), so `lockscope run` preloads them ahead of liblockscope.so; they then forward
+// the pthread calls they intercept to the next definition, lockscope's. Static sanitizer
+// runtimes (clang's default) live in the executable, which comes first anyway.
+std::vector<std::string> SanitizerRuntimesNeeded(const std::string& program);
 
 // The runtime library: $LOCKSCOPE_RUNTIME if set, else <dir of this executable>/../lib, else the
 // install prefix's lib/. Returns an absolute path.

@@ -95,29 +95,26 @@ def main():
                     and r.stdout == run([b["lock_work"]]).stdout
                     and analyze_all(ls, tdir)[0] == 1, r.stderr[-400:])
 
-        asan_bin = os.path.join(tmp, "lock_work_asan")
-        r = run(["cc", "-O1", "-g", "-pthread", "-fsanitize=address", "-o", asan_bin,
-                 os.path.join(src, "tests/e2e/programs/lock_work.c")])
-        if C.check("an ASan-built program compiles", r.returncode == 0, r.stderr):
-            # Plain preload: ASan refuses to start because its runtime is not first in the link
-            # map, and says so itself; lockscope run must not hide that line.
-            out = os.path.join(tmp, "asan-out")
-            r = run([ls, "run", "-o", out, "--", asan_bin])
-            works = r.returncode == 0 and "counter" in (r.stdout + r.stderr)
-            says_why = "does not come first" in r.stderr or "ASan" in r.stderr
-            C.check("ASan program under lockscope run: works, or the reason is printed",
-                    works or says_why, f"  exit={r.returncode} stderr={r.stderr[-600:]!r}")
-            libasan = run(["cc", "-print-file-name=libasan.so"]).stdout.strip()
-            tdir = tempfile.mkdtemp(dir=tmp)
-            env = traced_env(rt, tdir)
-            env["LD_PRELOAD"] = libasan + " " + rt
-            native = run([asan_bin])
-            r = run([asan_bin], env=env)
-            C.check("ASan program with LD_PRELOAD=libasan.so:liblockscope.so: same output, "
-                    "trace readable",
-                    r.returncode == native.returncode and r.stdout == native.stdout
-                    and analyze_all(ls, tdir) == (1, []),
-                    f"  exit={r.returncode} stderr={r.stderr[-600:]!r}")
+        # Programs built with a dynamic sanitizer runtime (gcc's default): that runtime must come
+        # first in the link map, so `lockscope run` preloads it ahead of liblockscope.so.
+        for san, flag in (("ASan", "-fsanitize=address"), ("TSan", "-fsanitize=thread")):
+            sbin = os.path.join(tmp, "lock_work_" + san.lower())
+            r = run(["cc", "-O1", "-g", "-pthread", flag, "-o", sbin,
+                     os.path.join(src, "tests/e2e/programs/lock_work.c")])
+            if not C.check(f"a {san}-built program compiles", r.returncode == 0, r.stderr):
+                continue
+            native = run([sbin, "2000"])
+            out = os.path.join(tmp, san.lower() + "-out")
+            r = run([ls, "run", "-o", out, "--", sbin, "2000"])
+            traces = [f for f in os.listdir(out) if ".lstrace" in f] if os.path.isdir(out) else []
+            C.check(f"{san} program under lockscope run: same output and exit, no warning, "
+                    "one trace analyzed",
+                    r.returncode == native.returncode and native.stdout in r.stdout
+                    and "counter 8000" in native.stdout and len(traces) == 1
+                    and "cannot" not in r.stderr and "WARNING: ThreadSanitizer" not in r.stderr
+                    and "SUMMARY: lockscope: no findings" in r.stderr,
+                    f"  native={native.stdout!r} exit={r.returncode} traces={traces} "
+                    f"stderr={r.stderr[-600:]!r}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return C.summary()
