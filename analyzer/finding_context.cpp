@@ -97,7 +97,21 @@ FindingContext::FindingContext(const Trace& trace, Symbolizer* symbolizer)
 
 Stack FindingContext::StackOf(uint32_t stack_id) {
   const std::vector<uint64_t>* pcs = trace_.FindStack(stack_id);
-  return pcs == nullptr ? Stack{} : symbolizer_->SymbolizeStack(*pcs);
+  if (pcs == nullptr) return Stack{};
+  if (trace_.synthetic_sites.empty()) return symbolizer_->SymbolizeStack(*pcs);
+  Stack stack;  // an imported trace: its locations, not code addresses
+  for (uint64_t pc : *pcs) {
+    Frame f;
+    f.pc = pc;
+    auto it = trace_.synthetic_sites.find(pc);
+    if (it != trace_.synthetic_sites.end()) {
+      f.function = it->second.function;
+      f.file = it->second.file;
+      f.line = it->second.line;
+    }
+    stack.push_back(std::move(f));
+  }
+  return stack;
 }
 
 std::string FindingContext::Where(const Stack& stack) {
@@ -157,7 +171,10 @@ std::string FindingContext::ThreadLabel(uint32_t tid) const {
   std::string label =
       it == thread_numbers_.end() ? fmt::format("tid {}", tid) : fmt::format("T{}", it->second);
   const ThreadInfo* info = trace_.FindThread(tid);
-  if (info != nullptr && !info->name.empty()) label += fmt::format(" ({})", info->name);
+  // An imported trace names its threads "T3" itself: say it once when the numbers agree.
+  if (info != nullptr && !info->name.empty() && info->name != label) {
+    label += fmt::format(" ({})", info->name);
+  }
   return label;
 }
 

@@ -117,6 +117,16 @@ struct SuppressedCandidate {
   std::vector<uint32_t> tids;
 };
 
+// A finding a user suppression rule (--suppressions FILE, suppressions.h) removed from the report.
+// Counted in the summary, listed in JSON (and SARIF, as a suppressed result), in text with -v.
+struct SuppressedFinding {
+  Finding finding;
+  std::string rule;       // the rule as written: "lock-order-inversion:fun:*Backend::*"
+  std::string rule_file;  // the suppression file
+  int rule_line = 0;
+  std::string matched;    // what the rule matched: "function Backend::Flush()", "lock g_audit_mu"
+};
+
 struct TraceSummary {
   std::string path;
   int32_t pid = 0;
@@ -173,6 +183,7 @@ struct Report {
   std::vector<TraceSummary> traces;
   std::vector<Finding> findings;             // most important first (shortest cycles first)
   std::vector<SuppressedCandidate> suppressed;
+  std::vector<SuppressedFinding> suppressed_findings;  // by user rules, in report order
   LockGraphView graph;                       // optional, see LockGraphView
   // Filled only when the contention profile was asked for: most contended first (contended
   // acquisitions, then total wait), every lock with at least one acquisition.

@@ -164,6 +164,15 @@ struct ReadStats {
   std::vector<std::string> warnings;  // one line each, for the report
 };
 
+// A source location of an imported trace (std_trace_reader.h): such traces have no code
+// addresses, so each location gets a synthetic pc and FindingContext shows this instead of
+// symbolizing it.
+struct SyntheticSite {
+  std::string function;  // "loc 42" when the location is not FILE:LINE
+  std::string file;
+  int line = 0;
+};
+
 struct Trace {
   std::string path;
   uint32_t version = 0;
@@ -189,6 +198,7 @@ struct Trace {
   std::map<uint32_t, LockContention> contention;    // lock_id -> counters (kLockStats)
   std::vector<SlotSnapshot> slots;                   // non-free slots only
   std::vector<WatchdogEvent> watchdog_reports;       // sorted by seq
+  std::map<uint64_t, SyntheticSite> synthetic_sites;  // pc -> site (imported traces only)
   ReadStats stats;
 
   const LockInfo* FindLock(uint32_t id) const {

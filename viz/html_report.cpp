@@ -302,6 +302,9 @@ class HtmlBuilder {
     }
     if (!kinds.empty()) line += " (" + kinds + ")";
     line += ", " + std::to_string(report_.suppressed.size()) + " suppressed";
+    if (!report_.suppressed_findings.empty()) {
+      line += ", " + std::to_string(report_.suppressed_findings.size()) + " suppressed by rules";
+    }
     return line;
   }
 

@@ -135,6 +135,17 @@ json SuppressedJson(const Report& report) {
   return out;
 }
 
+json UserSuppressedJson(const Report& report) {
+  json out = json::array();
+  for (const analysis::SuppressedFinding& s : report.suppressed_findings) {
+    json item = FindingJson(s.finding);
+    item["rule"] = json{{"text", s.rule}, {"file", s.rule_file}, {"line", s.rule_line}};
+    item["matched"] = s.matched;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderJson(const Report& report) {
@@ -150,9 +161,11 @@ std::string RenderJson(const Report& report) {
               {"traces", TracesJson(report)},
               {"findings", findings},
               {"suppressed", SuppressedJson(report)},
+              {"suppressed_by_rules", UserSuppressedJson(report)},
               {"summary", json{{"findings", report.findings.size()},
                                {"by_kind", by_kind},
-                               {"suppressed", report.suppressed.size()}}}};
+                               {"suppressed", report.suppressed.size()},
+                               {"suppressed_by_rules", report.suppressed_findings.size()}}}};
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

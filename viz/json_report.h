@@ -12,7 +12,10 @@
 //                 "scenario":[{"tid","thread","action"}],
 //                 "extra_stacks":[{"title","stack"}]}],
 //    "suppressed":[{"kind","reason_id","reason","locks","tids"}],
-//    "summary":{"findings":N,"by_kind":{"lock-order-cycle":N,..},"suppressed":M}}
+//    "suppressed_by_rules":[{...every field of a finding..., "rule":{"text","file","line"},
+//                            "matched"}],          (--suppressions FILE)
+//    "summary":{"findings":N,"by_kind":{"lock-order-cycle":N,..},"suppressed":M,
+//               "suppressed_by_rules":K}}
 //   frame: {"pc":"0x..","function","file","line","column","module","offset":"0x.."}
 // Strings from the traced program (names, paths) may hold invalid UTF-8: they are replaced with
 // U+FFFD, never thrown on. Pure and thread-safe.

@@ -5,6 +5,7 @@
 #include "sarif_report.h"
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "frame_format.h"
 
@@ -207,6 +208,14 @@ std::string RenderSarif(const Report& report) {
   json results = json::array();
   for (const Finding& f : report.findings) results.push_back(Result(f));
   for (const auto& s : report.suppressed) results.push_back(SuppressedResult(s));
+  for (const analysis::SuppressedFinding& s : report.suppressed_findings) {
+    json result = Result(s.finding);
+    result["suppressions"] = json::array(
+        {{{"kind", "external"},
+          {"justification", "suppression rule '" + s.rule + "' (" + s.rule_file + ":" +
+                                std::to_string(s.rule_line) + ") matched " + s.matched}}});
+    results.push_back(std::move(result));
+  }
   json driver = {{"name", "lockscope"}, {"rules", Rules()}};
   if (!report.tool_version.empty()) driver["version"] = report.tool_version;
   json run = {{"tool", {{"driver", driver}}}, {"results", results}};

@@ -109,6 +109,10 @@ Report CleanCopy(const Report& report) {
     Clean(&s.reason);
     for (LockRef& l : s.locks) CleanLock(&l);
   }
+  for (analysis::SuppressedFinding& s : r.suppressed_findings) {
+    CleanFinding(&s.finding);
+    for (std::string* t : {&s.rule, &s.rule_file, &s.matched}) Clean(t);
+  }
   return r;
 }
 
@@ -131,8 +135,8 @@ std::string FormatFrame(size_t index, const Frame& f) {
   if (!f.file.empty()) {
     out += " " + f.file;
     if (f.line > 0) out += fmt::format(":{}", f.line);
-  } else {
-    out += " (" + where + ")";
+  } else if (!f.module.empty()) {
+    out += " (" + where + ")";  // (an imported trace's sites have no module: no address either)
   }
   return out;
 }
@@ -452,6 +456,17 @@ void AppendSuppressed(std::string* out, const Report& report) {
   }
 }
 
+void AppendUserSuppressed(std::string* out, const Report& report) {
+  if (report.suppressed_findings.empty()) return;
+  *out += fmt::format("lockscope: {} suppressed by rules:\n",
+                      Plural(report.suppressed_findings.size(), "finding", "findings"));
+  for (const analysis::SuppressedFinding& s : report.suppressed_findings) {
+    *out += fmt::format("  {}: {} (pid {})\n    rule '{}' ({}:{}) matched {}\n",
+                        analysis::FindingKindName(s.finding.kind), s.finding.summary, s.finding.pid,
+                        s.rule, s.rule_file, s.rule_line, s.matched);
+  }
+}
+
 std::string SummaryLine(const Report& report, bool verbose) {
   // A static (source-only) report has no traces: no process count then.
   size_t processes = report.traces.size();
@@ -474,6 +489,11 @@ std::string SummaryLine(const Report& report, bool verbose) {
         Plural(report.suppressed.size(), "suppressed candidate", "suppressed candidates"),
         verbose ? " listed above" : "; --verbose lists them");
   }
+  if (!report.suppressed_findings.empty()) {
+    line += fmt::format(" ({} suppressed by rules{})",
+                        Plural(report.suppressed_findings.size(), "finding", "findings"),
+                        verbose ? " listed above" : "; --verbose lists them");
+  }
   return line + "\n";
 }
 
@@ -485,6 +505,7 @@ std::string RenderText(const Report& original, const TextOptions& options) {
   AppendNotes(&out, report, options.verbose);
   for (const Finding& f : report.findings) out += FindingPrinter(f, options).Render();
   if (options.verbose) AppendSuppressed(&out, report);
+  if (options.verbose) AppendUserSuppressed(&out, report);
   out += SummaryLine(report, options.verbose);
   return out;
 }

@@ -19,9 +19,16 @@ constexpr const char* kAnalyzeHelp =
     "report for all of them. A TRACE may be a directory: every *.lstrace* file in it is read.\n"
     "A damaged trace is analyzed as far as it can be read; the report says what was lost.\n"
     "\n"
+    "STD traces (--input-format std, or files named *.std): one event per line,\n"
+    "THREAD|OP(ARG)|LOC with OP acq rel req fork join wait notify notifyAll r w (and RAPID's\n"
+    "begin end branch enter exit, ignored). Monitors are reentrant; wait(L) releases L and\n"
+    "re-takes it; fork/join order threads. A line that does not parse stops the read: the\n"
+    "events before it are analyzed, the line is named on stderr and the exit code is 2.\n"
+    "\n"
     "Examples:\n"
     "  lockscope analyze lockscope-out/\n"
     "  lockscope analyze --format json -o report.json prog.1234.lstrace\n"
+    "  lockscope analyze --input-format std --suppressions known.supp benchmark.txt\n"
     "\n"
     "Exit codes: 0 no findings, 1 findings, 2 usage or input error (an unreadable trace, an\n"
     "unwritable -o FILE), 3 internal error.\n";
@@ -33,6 +40,12 @@ class AnalyzeCommand : public Command {
   void Setup(CLI::App* app) override {
     app->footer(kAnalyzeHelp);
     AddReportOptions(app, &options_);
+    app->add_option("--input-format", options_.input_format,
+                    "lstrace: traces written by liblockscope.so; std: the STD text format of "
+                    "RAPID and the deadlock-prediction literature (THREAD|OP(ARG)|LOC); auto: "
+                    "files named *.std are STD, the rest lstrace")
+        ->check(CLI::IsMember({"auto", "lstrace", "std"}))
+        ->default_str("auto");
     app->add_option("-o,--output", output_, "write the report to FILE instead of stdout")
         ->type_name("FILE");
     app->add_option("TRACE", traces_, "trace files or directories of trace files")
@@ -41,6 +54,7 @@ class AnalyzeCommand : public Command {
   }
 
   int Run() override {
+    if (!LoadReportSuppressions(&options_)) return kExitUsage;
     for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path, &options_.html_path}) {
       if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
     }

@@ -291,7 +291,9 @@ int RunCommand::Run() {
     PrintError(error);
     return kExitUsage;
   }
-  if (!RuntimeOptionsEnv(&options_env)) return kExitUsage;
+  if (!RuntimeOptionsEnv(&options_env) || !LoadReportSuppressions(&report_options_)) {
+    return kExitUsage;
+  }
   for (const std::string* path :
        {&report_path_, &report_options_.dot_path, &report_options_.svg_path,
         &report_options_.html_path}) {

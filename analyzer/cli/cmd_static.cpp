@@ -47,6 +47,7 @@ class StaticCommand : public Command {
   }
 
   int Run() override {
+    if (!LoadReportSuppressions(&options_)) return kExitUsage;
     for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path, &options_.html_path}) {
       if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
     }
@@ -69,6 +70,7 @@ class StaticCommand : public Command {
     }
     static_analysis::ProgramFacts facts;
     analysis::Report report = static_analysis::RunStatic(jobs, &facts);
+    analysis::ApplySuppressions(options_.suppressions, &report);
     bool ok = facts.failed_files.empty();
     for (const std::string& failed : facts.failed_files) PrintError(failed);
     if (!RenderReport(report, options_, output_, stdout)) return kExitUsage;

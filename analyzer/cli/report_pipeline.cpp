@@ -21,6 +21,7 @@
 #include "html_report.h"
 #include "json_report.h"
 #include "sarif_report.h"
+#include "std_trace_reader.h"
 #include "text_report.h"
 #include "trace_reader.h"
 
@@ -46,6 +47,12 @@ bool WriteFile(const std::string& path, const std::string& bytes) {
     return false;
   }
   return true;
+}
+
+bool IsStdInput(const std::string& format, const std::string& path) {
+  if (format == "std") return true;
+  if (format != "auto") return false;
+  return path.size() > 4 && path.compare(path.size() - 4, 4, ".std") == 0;
 }
 
 bool UseColor(const std::string& mode, const std::string& out_path, std::FILE* stream) {
@@ -133,6 +140,24 @@ void AddRenderOptions(CLI::App* app, ReportOptions* options) {
       ->type_name("FILE");
   app->add_flag("--full-graph", options->full_graph,
                 "graphs show every lock, not only the findings and their neighbours");
+  app->add_option("--suppressions", options->suppression_files,
+                  "drop the findings matched by the rules in FILE (repeatable; lines "
+                  "[KIND:]FIELD:GLOB with FIELD fun, file, module, lock or thread, e.g. "
+                  "lock-order-inversion:fun:*Backend::*; # comments); they are counted in the "
+                  "summary and listed with -v and in JSON")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+}
+
+bool LoadReportSuppressions(ReportOptions* options) {
+  for (const std::string& path : options->suppression_files) {
+    std::string error;
+    if (!analysis::LoadSuppressions(path, &options->suppressions, &error)) {
+      PrintError(error);
+      return false;
+    }
+  }
+  return true;
 }
 
 std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args, bool* ok) {
@@ -201,7 +226,17 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   for (const std::string& path : files) {
     analysis::Trace trace;
     std::string error;
-    if (!analysis::ReadTrace(path, &trace, &error)) {
+    if (IsStdInput(options.input_format, path)) {
+      if (!analysis::ReadStdTrace(path, &trace, &error)) {
+        PrintError(error);
+        result.input_error = true;
+        continue;
+      }
+      if (!error.empty()) {  // a bad line: analyze what came before it, but say so and fail
+        PrintError(error);
+        result.input_error = true;
+      }
+    } else if (!analysis::ReadTrace(path, &trace, &error)) {
       PrintError(error.empty() ? path + ": cannot read trace" : error);
       result.input_error = true;
       continue;
@@ -219,6 +254,7 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analyze_options.contention = options.contention;
   analyze_options.group_by_class = options.group == "class";
   analysis::Report report = analysis::Analyze(traces, analyze_options);
+  analysis::ApplySuppressions(options.suppressions, &report);
   result.findings = report.findings.size();
   if (!RenderReport(report, options, out_path, stream)) result.input_error = true;
   return result;

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "suppressions.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -40,12 +42,19 @@ struct ReportOptions {
   std::string group = "instance";  // instance | class (lockdep lock classes, lock_classes.h)
   bool contention = false;   // contention profile: table (text) + kContention findings
   size_t contention_top = 20;  // rows of the contention table
+  std::string input_format = "auto";  // auto | lstrace | std (analyze only; auto: *.std is STD)
+  std::vector<std::string> suppression_files;  // --suppressions FILE (repeatable)
+  analysis::Suppressions suppressions;         // loaded by LoadReportSuppressions
 };
 
 // All of the above. AddRenderOptions adds only format/color/verbose/dot/svg/html/full-graph (for
 // `static`, which has no traces to symbolize).
 void AddReportOptions(CLI::App* app, ReportOptions* options);
 void AddRenderOptions(CLI::App* app, ReportOptions* options);
+
+// Reads every --suppressions file into options->suppressions. One error line ("FILE:LINE:
+// problem") and false on the first unreadable or malformed file. Call before any long work.
+bool LoadReportSuppressions(ReportOptions* options);
 
 // Files named by `args`; for a directory, its *.lstrace* regular files in name order. A missing
 // path or a directory without traces is one error line and sets *ok to false.
@@ -66,7 +75,7 @@ bool CheckWritable(const std::string& path);
 bool RenderReport(const analysis::Report& report, const ReportOptions& options,
                   const std::string& out_path, std::FILE* stream);
 
-// Reads, analyzes and renders `files`. The report goes to `out_path` when it is not empty, else to
+// Reads, analyzes, applies options.suppressions and renders `files`. The report goes to `out_path` when it is not empty, else to
 // `stream` (colour "auto" then means isatty(stream)).
 PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const ReportOptions& options,
                                 const std::string& out_path, std::FILE* stream);
