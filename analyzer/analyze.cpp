@@ -19,6 +19,7 @@
 #include "misuse_findings.h"
 #include "rwlock_rules.h"
 #include "symbolizer.h"
+#include "test_window.h"
 #include "wait_findings.h"
 
 #ifndef LOCKSCOPE_VERSION
@@ -146,6 +147,12 @@ Finding MakeCycleFinding(FindingContext& ctx, const LockGraph& graph,
   f.summary =
       fmt::format("potential deadlock: lock-order cycle between {} locks ({})", cycle.size(), path);
   f.hung = CycleHung(ctx.trace(), cycle);
+  for (size_t i = 0; i < cycle.size(); ++i) {  // closed when its newest edge first appeared
+    const LockEdge* edge = graph.FindEdge(cycle[i], cycle[(i + 1) % cycle.size()]);
+    if (edge != nullptr && !edge->witnesses.empty()) {
+      f.seq = std::max(f.seq, edge->witnesses.front().seq);
+    }
+  }
   AddScenario(&f);
   f.story = CycleStory(ctx, f);
   return f;
@@ -289,6 +296,32 @@ TraceSummary MakeSummary(const Trace& trace) {
   return s;
 }
 
+// Unit-test markers (test_window.h): one test's window only, or every finding attributed.
+void ApplyTestWindows(FindingContext& ctx, const AnalyzeOptions& options, size_t first_finding,
+                      size_t first_suppressed, Report* report) {
+  std::vector<Finding>& findings = report->findings;
+  if (options.test_window_begin < options.test_window_end) {
+    TestWindow window{options.test_window_begin, options.test_window_end, "", false};
+    for (const TestWindow& w : TestWindows(ctx.trace())) {
+      if (w.begin == window.begin) window.name = w.name;
+    }
+    auto outside = [&](const Finding& f) {
+      return f.kind != FindingKind::kLockOrderCycle || f.seq <= window.begin ||
+             f.seq >= window.end;
+    };
+    findings.erase(std::remove_if(findings.begin() + first_finding, findings.end(), outside),
+                   findings.end());
+    report->suppressed.resize(first_suppressed);
+    AddTestLeakFindings(ctx, window, &findings);
+    for (size_t i = first_finding; i < findings.size(); ++i) findings[i].test = window.name;
+    return;
+  }
+  std::vector<TestWindow> windows = TestWindows(ctx.trace());
+  if (windows.empty()) return;
+  AttributeToTests(windows, &findings, first_finding);
+  for (const TestWindow& w : windows) AddTestLeakFindings(ctx, w, &findings);
+}
+
 void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* report) {
   // dl_iterate_phdr reports the main program with an empty name: it is the traced executable.
   std::vector<ModuleInfo> modules = trace.modules;
@@ -299,12 +332,24 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   Symbolizer symbolizer(modules, symbolizer_options);
   FindingContext ctx(trace, &symbolizer);
   TraceSummary summary = MakeSummary(trace);
+  size_t first_finding = report->findings.size();
+  size_t first_suppressed = report->suppressed.size();
   AddCycleFindings(ctx, report, &summary.warnings);
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
   AddCommDeadlockFindings(ctx, &report->findings);
   if (options.contention) AddContention(ctx, &report->contention, &report->findings);
+  ApplyTestWindows(ctx, options, first_finding, first_suppressed, report);
+  if (options.test_window_begin < options.test_window_end) {
+    // A test window is read while the process still runs: that it has not exited is no news.
+    auto& w = summary.warnings;
+    w.erase(std::remove_if(w.begin(), w.end(),
+                           [](const std::string& s) {
+                             return s.rfind("process did not exit cleanly", 0) == 0;
+                           }),
+            w.end());
+  }
   for (const std::string& w : symbolizer.warnings()) summary.warnings.push_back(w);
   report->traces.push_back(std::move(summary));
 }

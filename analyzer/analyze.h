@@ -47,6 +47,12 @@ struct AnalyzeOptions {
   bool symbolize = true;         // false: frames keep only pc/module/offset (tests, speed)
   bool group_by_class = false;   // fold lock instances into lockdep classes (lock_classes.h)
   bool contention = false;       // Report::contention rows and kContention findings (contention.h)
+  // Unit tests (test_window.h): with a window (begin < end, the seqs of one test's kTestBegin and
+  // kTestEnd), report only that test's findings: lock-order cycles that closed inside it and the
+  // threads it leaked; suppressed candidates are dropped. Without one, findings are attributed
+  // to the tests in the trace (Finding::test) and every test's leaked threads are reported.
+  uint64_t test_window_begin = 0;
+  uint64_t test_window_end = 0;
 };
 
 Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options);

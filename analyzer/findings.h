@@ -104,6 +104,10 @@ struct Finding {
   bool hung = false;         // the process was observed blocked in this state
   int32_t pid = 0;
   std::string trace_path;
+  // When the evidence became complete, in the trace's seq order (cycles: the first record of
+  // their newest edge; leaks: the thread's start); 0 = unknown. Used to attribute it to a test.
+  uint64_t seq = 0;
+  std::string test;          // the unit test it belongs to ("Suite.Test"), "" if none
 };
 
 // A candidate that a filter removed; rendered in JSON always, in text with --verbose.

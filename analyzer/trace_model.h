@@ -79,6 +79,8 @@ struct ThreadInfo {
   uint64_t exit_time_ns = 0;
   uint32_t held_at_exit = 0;
   bool detached = false;
+  uint64_t detach_seq = 0;       // seq of the kThreadDetach record; 0: none, or the thread
+                                 // detached itself / was created detached (from its start)
   bool joined = false;
   uint32_t joiner_tid = 0;
   uint64_t join_seq = 0;
@@ -148,6 +150,26 @@ struct LockContention {
   uint32_t records = 0;  // kLockStats records summed (about one per thread that used the lock)
 };
 
+// One kTestBegin / kTestEnd record: a unit test's boundary (lockscope/runtime_api.h).
+struct TestMarkerEvent {
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  uint32_t tid = 0;      // the thread that ran the test
+  bool end = false;      // kTestEnd
+  bool failed = false;   // kTestEnd: the framework had already failed it
+  std::string name;      // "Suite.Test"
+};
+
+// One kThreadCreated: the creator's side of a pthread_create.
+struct ThreadCreateEvent {
+  uint64_t seq = 0;
+  uint32_t parent_tid = 0;    // the creator
+  uint32_t parent_epoch = 0;  // matches the child's ThreadInfo::parent_epoch
+  uint64_t pthread_self = 0;  // the child's pthread_t
+  uint32_t stack_id = 0;      // where pthread_create was called
+  bool detached = false;      // created PTHREAD_CREATE_DETACHED
+};
+
 // How complete the read was. Everything readable is kept; `warnings` says what was not.
 struct ReadStats {
   uint64_t file_bytes = 0;
@@ -199,6 +221,8 @@ struct Trace {
   std::vector<SlotSnapshot> slots;                   // non-free slots only
   std::vector<WatchdogEvent> watchdog_reports;       // sorted by seq
   std::map<uint64_t, SyntheticSite> synthetic_sites;  // pc -> site (imported traces only)
+  std::vector<TestMarkerEvent> test_markers;         // sorted by seq
+  std::vector<ThreadCreateEvent> thread_creates;     // sorted by seq
   ReadStats stats;
 
   const LockInfo* FindLock(uint32_t id) const {

@@ -91,6 +91,7 @@ class Reader {
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeLockStats(uint64_t offset, uint32_t size);
   bool DecodeLockName(uint64_t offset, uint32_t size);
+  bool DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32_t tid);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);
@@ -366,7 +367,12 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
     case K::kThreadDetach: {
       tf::ThreadDetach r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
-      if (r.detached_tid != 0) Thread(r.detached_tid).detached = true;
+      if (r.detached_tid != 0) {
+        ThreadInfo& t = Thread(r.detached_tid);
+        // A thread that detaches itself (or was created detached) never needed a join.
+        if (!t.detached && r.detached_tid != tid) t.detach_seq = r.seq;
+        t.detached = true;
+      }
       return true;
     }
     case K::kMisuse:
@@ -387,6 +393,17 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return DecodeLockStats(offset, h.size);
     case K::kLockName:
       return DecodeLockName(offset, h.size);
+    case K::kTestBegin:
+    case K::kTestEnd:
+      return DecodeTestMarker(offset, h, tid);
+    case K::kThreadCreated: {
+      tf::ThreadCreated r;
+      if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
+      out_->thread_creates.push_back(ThreadCreateEvent{
+          r.seq, tid, r.parent_epoch, r.pthread_self, r.create_stack_id,
+          (r.h.flags & tf::kCreatedDetached) != 0});
+      return true;
+    }
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -604,6 +621,23 @@ bool Reader::DecodeLockName(uint64_t offset, uint32_t size) {
   return true;
 }
 
+bool Reader::DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32_t tid) {
+  tf::TestMarker r;
+  if (!LoadFixed(bytes_, offset, h.size, &r) || r.name_len > tf::kMaxTestNameBytes ||
+      !TrailingFits(h.size, sizeof(r), r.name_len, 1)) {
+    return false;
+  }
+  TestMarkerEvent m;
+  m.seq = r.seq;
+  m.time_ns = r.time_ns;
+  m.tid = tid;
+  m.end = h.kind == static_cast<uint8_t>(tf::RecordKind::kTestEnd);
+  m.failed = m.end && (r.h.flags & tf::kTestFailed) != 0;
+  m.name = std::string(bytes_.Slice(offset + sizeof(r), r.name_len));
+  out_->test_markers.push_back(std::move(m));
+  return true;
+}
+
 bool Reader::DecodeLockStats(uint64_t offset, uint32_t size) {
   tf::LockStats r;
   if (!LoadFixed(bytes_, offset, size, &r)) return false;
@@ -633,6 +667,8 @@ void Reader::Finish() {
   std::stable_sort(t.acquires.begin(), t.acquires.end(), by_seq);
   std::stable_sort(t.joins.begin(), t.joins.end(), by_seq);
   std::stable_sort(t.misuses.begin(), t.misuses.end(), by_seq);
+  std::stable_sort(t.test_markers.begin(), t.test_markers.end(), by_seq);
+  std::stable_sort(t.thread_creates.begin(), t.thread_creates.end(), by_seq);
   for (const auto& a : t.acquires) Thread(a.tid);
   for (const auto& [tid, seqs] : chunk_seqs_) {
     // Sequence numbers start at 0; every number below the highest seen should be present.

@@ -41,9 +41,11 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_create, pthread_t* t, const pthread_attr_t* a
   rt::MaybeStartWatchdog(si, LOCKSCOPE_REAL(pthread_create));
   ThreadArgs* args = rt::BeforeThreadCreate(si, si.ts(), fn, arg);
   rt::NoteThreadAttr(args, a);
+  rt::ThreadOrigin origin = rt::OriginOf(args);  // copied now: the child frees args
   int rc = args ? LOCKSCOPE_REAL(pthread_create)(t, a, rt::ThreadTrampoline, args)
                 : LOCKSCOPE_REAL(pthread_create)(t, a, fn, arg);
   rt::AfterThreadCreate(si, si.ts(), args, rc);
+  if (rc == 0 && args) rt::RecordThreadCreated(si, si.ts(), *t, origin);
   return rc;
 }
 

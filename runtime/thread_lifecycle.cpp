@@ -297,6 +297,9 @@ void AfterThreadCreate(const ReentryGuard&, ThreadState* ts, ThreadArgs* args, i
 // provided stack exactly; else only its size, or the default size). Nothing here allocates.
 void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr) {
   if (args == nullptr) return;
+  int detach_state = PTHREAD_CREATE_JOINABLE;
+  args->origin.detached = attr != nullptr && pthread_attr_getdetachstate(attr, &detach_state) == 0 &&
+                          detach_state == PTHREAD_CREATE_DETACHED;
   void* addr = nullptr;
   size_t size = 0;
   if (attr != nullptr && pthread_attr_getstack(attr, &addr, &size) == 0 && addr != nullptr) {
@@ -315,6 +318,22 @@ void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr) {
     }
   }
   args->origin.stack_size = size;
+}
+
+ThreadOrigin OriginOf(const ThreadArgs* args) { return args ? args->origin : ThreadOrigin{}; }
+
+// Written by the creator, so a test that starts a thread and returns before the thread ran has
+// the creation inside its window (the child's kThreadStart may come much later).
+void RecordThreadCreated(const ReentryGuard& g, ThreadState* ts, pthread_t child,
+                         const ThreadOrigin& origin) {
+  ErrnoSaver es;
+  auto r = MakeRecord<trace::ThreadCreated>(trace::RecordKind::kThreadCreated,
+                                            origin.detached ? trace::kCreatedDetached : 0);
+  r.seq = NextSeq();
+  r.pthread_self = static_cast<uint64_t>(child);
+  r.parent_epoch = origin.parent_epoch;
+  r.create_stack_id = origin.create_stack_id;
+  EmitRecord(g, &ts->buf, r);
 }
 
 // The new thread's stack, for the call-site frame walk: everything the program does runs below
@@ -342,7 +361,13 @@ void* ThreadTrampoline(void* p) {
   if (RuntimeActive()) {
     ReentryGuard g;
     StackBounds(&origin);
-    CreateThreadState(g, origin);
+    ThreadState* ts = CreateThreadState(g, origin);
+    if (ts != nullptr && origin.detached) {  // as if it had called pthread_detach(self) first
+      auto r = MakeRecord<trace::ThreadDetach>(trace::RecordKind::kThreadDetach);
+      r.seq = NextSeq();
+      r.detached_tid = ts->tid;
+      EmitRecord(g, &ts->buf, r);
+    }
   }
   return fn(arg);
 }

@@ -103,6 +103,7 @@ struct ThreadOrigin {
   uintptr_t stack_lo = 0;  // the thread's own stack, when known (trampoline, main thread)
   uintptr_t stack_hi = 0;
   size_t stack_size = 0;   // from the creator's attributes, when the stack itself is not known
+  bool detached = false;   // created PTHREAD_CREATE_DETACHED: never joined, and no leak
 };
 
 // --- thread lifecycle (thread_lifecycle.cpp)
@@ -124,6 +125,11 @@ ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*f
 // frame walk with it (thread_lifecycle.cpp: StackBounds).
 void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr);
 void AfterThreadCreate(const ReentryGuard& g, ThreadState* ts, ThreadArgs* args, int rc);
+// A copy of args->origin (an empty origin for null args).
+ThreadOrigin OriginOf(const ThreadArgs* args);
+// kThreadCreated, in the creator, after a successful create (the child may not have run yet).
+void RecordThreadCreated(const ReentryGuard& g, ThreadState* ts, pthread_t child,
+                         const ThreadOrigin& origin);
 void* ThreadTrampoline(void* args);
 // Join: returns the target's tid (0 if unknown); marks the slot blocked when `blocking`.
 // `timed`: pthread_timedjoin_np (slot wait_flags kWaitTimed).

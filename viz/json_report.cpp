@@ -98,6 +98,7 @@ json FindingJson(const Finding& f) {
               {"hung", f.hung},
               {"pid", f.pid},
               {"trace", f.trace_path},
+              {"test", f.test},
               {"locks", locks},
               {"edges", edges},
               {"threads", threads},

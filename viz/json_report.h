@@ -4,7 +4,7 @@
 // added):
 //   {"tool":"lockscope","version":..,"schema_version":1,
 //    "traces":[{"path","pid","exe","cmdline","clean_exit","threads","locks","records","warnings"}],
-//    "findings":[{"kind","subkind","severity","summary","story","hung","pid","trace",
+//    "findings":[{"kind","subkind","severity","summary","story","hung","pid","trace","test",
 //                 "locks":[{"id","name","kind","address":"0x..","name_from_symbol","first_stack"}],
 //                 "edges":[{"from","to","from_mode","to_mode","tid","thread","count","try",
 //                           "acquire_stack","held_stack","also_held"}],

@@ -79,7 +79,9 @@ void CleanLock(LockRef* l) {
 }
 
 void CleanFinding(Finding* f) {
-  for (std::string* s : {&f->subkind, &f->severity, &f->summary, &f->trace_path}) Clean(s);
+  for (std::string* s : {&f->subkind, &f->severity, &f->summary, &f->trace_path, &f->test}) {
+    Clean(s);
+  }
   Clean(&f->story, /*keep_newlines=*/true);
   for (LockRef& l : f->locks) CleanLock(&l);
   for (EdgeEvidence& e : f->edges) {
@@ -400,6 +402,7 @@ void FindingPrinter::AppendScenario(std::string* out) const {
 std::string FindingPrinter::Render() const {
   std::string out = std::string(kRule) + "\n";
   std::string where = f_.pid != 0 ? fmt::format(" (pid={})", f_.pid) : "";
+  if (!f_.test.empty()) where += " in test " + paint_.Bold(f_.test);
   out += fmt::format("{} lockscope: {}{}\n", paint_.Red("WARNING:"), Title(), where);
   bool cycle = f_.kind == FindingKind::kLockOrderCycle || f_.kind == FindingKind::kActualDeadlock;
   if (cycle && !f_.edges.empty()) {

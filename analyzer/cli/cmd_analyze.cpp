@@ -46,6 +46,12 @@ class AnalyzeCommand : public Command {
                     "files named *.std are STD, the rest lstrace")
         ->check(CLI::IsMember({"auto", "lstrace", "std"}))
         ->default_str("auto");
+    app->add_option("--test-window", test_window_,
+                    "report only what one unit test produced: BEGIN:END are the seqs its "
+                    "kTestBegin/kTestEnd markers returned (lockscope/runtime_api.h; the "
+                    "GoogleTest listener passes them): lock-order cycles that closed in it and "
+                    "threads it left neither joined nor detached")
+        ->type_name("BEGIN:END");
     app->add_option("-o,--output", output_, "write the report to FILE instead of stdout")
         ->type_name("FILE");
     app->add_option("TRACE", traces_, "trace files or directories of trace files")
@@ -55,6 +61,7 @@ class AnalyzeCommand : public Command {
 
   int Run() override {
     if (!LoadReportSuppressions(&options_)) return kExitUsage;
+    if (!test_window_.empty() && !ParseWindow()) return kExitUsage;
     for (const std::string* path : {&output_, &options_.dot_path, &options_.svg_path, &options_.html_path}) {
       if (!path->empty() && !CheckWritable(*path)) return kExitUsage;
     }
@@ -67,6 +74,21 @@ class AnalyzeCommand : public Command {
   }
 
  private:
+  bool ParseWindow() {
+    unsigned long long begin = 0, end = 0;
+    char tail = 0;
+    if (std::sscanf(test_window_.c_str(), "%llu:%llu%c", &begin, &end, &tail) != 2 ||
+        begin >= end) {
+      PrintError("--test-window " + test_window_ +
+                 ": expected BEGIN:END, two marker seqs with BEGIN < END");
+      return false;
+    }
+    options_.test_window_begin = begin;
+    options_.test_window_end = end;
+    return true;
+  }
+
+  std::string test_window_;
   ReportOptions options_;
   std::string output_;
   std::vector<std::string> traces_;

@@ -26,8 +26,8 @@ using Item = nlohmann::ordered_json;
 constexpr const char* kDumpHelp =
     "Prints the decoded trace, one item per line: header, module, slot (live thread state at the\n"
     "end of the trace: state=running|blocked|exited, held locks, what it waits for), stack,\n"
-    "lockdef, thread, acquire, join, misuse, fork, lockstats (per-lock contention counters summed\n"
-    "over threads), stats and warning. Lock ids print as L<n>,\n"
+    "lockdef, thread, acquire, join, misuse, test_begin/test_end (unit-test markers), thread_created, fork,\n"
+    "lockstats (per-lock contention counters summed over threads), stats and warning. Lock ids print as L<n>,\n"
     "stack ids as s<n>; held=[L1(x,s12)] is lock 1 held exclusively (s: shared), taken at stack "
     "12.\n"
     "--json prints one JSON object per line with a \"type\" field (JSON Lines).\n"
@@ -293,6 +293,23 @@ void AddEvents(const Trace& t, std::vector<Item>* items) {
                           {"other_tid", m.other_tid},
                           {"other_id", m.other_id},
                           {"time_ns", m.time_ns}});
+  }
+  for (const analysis::TestMarkerEvent& m : t.test_markers) {
+    items->push_back(Item{{"type", m.end ? "test_end" : "test_begin"},
+                          {"seq", m.seq},
+                          {"tid", m.tid},
+                          {"name", m.name},
+                          {"failed", m.failed},
+                          {"time_ns", m.time_ns}});
+  }
+  for (const analysis::ThreadCreateEvent& c : t.thread_creates) {
+    items->push_back(Item{{"type", "thread_created"},
+                          {"seq", c.seq},
+                          {"parent", c.parent_tid},
+                          {"parent_epoch", c.parent_epoch},
+                          {"pthread_self", Hex(c.pthread_self)},
+                          {"stack", c.stack_id},
+                          {"detached", c.detached}});
   }
   for (int32_t child : t.forked_children) {
     items->push_back(Item{{"type", "fork"}, {"child", child}});

@@ -230,6 +230,16 @@ pid_t RunCommand::StartChild(const std::string& resolved, const std::string& run
   const char* old_preload = std::getenv("LD_PRELOAD");
   if (old_preload != nullptr && *old_preload != '\0') preload += std::string(":") + old_preload;
   std::string trace_pattern = trace_dir_ + "/%e.%p.lstrace";
+  // For the GoogleTest listener (lockscope/gtest.h): this CLI, and the suppressions it applies.
+  char self[4096];
+  ssize_t self_len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string cli = self_len > 0 ? std::string(self, static_cast<size_t>(self_len)) : "";
+  std::string suppressions;
+  for (const std::string& file : report_options_.suppression_files) {
+    char* real = realpath(file.c_str(), nullptr);
+    suppressions += (suppressions.empty() ? "" : ":") + std::string(real != nullptr ? real : file);
+    std::free(real);
+  }
   std::vector<char*> argv;
   for (std::string& arg : command_) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -242,6 +252,8 @@ pid_t RunCommand::StartChild(const std::string& resolved, const std::string& run
     signal(SIGTERM, SIG_DFL);
     setenv("LD_PRELOAD", preload.c_str(), 1);
     setenv("LOCKSCOPE_TRACE", trace_pattern.c_str(), 1);
+    if (!cli.empty()) setenv("LOCKSCOPE_CLI", cli.c_str(), 1);
+    if (!suppressions.empty()) setenv("LOCKSCOPE_SUPPRESSIONS", suppressions.c_str(), 1);
     if (options_env.empty()) {
       unsetenv("LOCKSCOPE_OPTIONS");
     } else {

@@ -253,6 +253,8 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analyze_options.debug_paths = options.debug_paths;
   analyze_options.contention = options.contention;
   analyze_options.group_by_class = options.group == "class";
+  analyze_options.test_window_begin = options.test_window_begin;
+  analyze_options.test_window_end = options.test_window_end;
   analysis::Report report = analysis::Analyze(traces, analyze_options);
   analysis::ApplySuppressions(options.suppressions, &report);
   result.findings = report.findings.size();

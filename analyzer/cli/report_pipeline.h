@@ -11,6 +11,7 @@
 #define LOCKSCOPE_ANALYZER_CLI_REPORT_PIPELINE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct ReportOptions {
   std::string group = "instance";  // instance | class (lockdep lock classes, lock_classes.h)
   bool contention = false;   // contention profile: table (text) + kContention findings
   size_t contention_top = 20;  // rows of the contention table
+  uint64_t test_window_begin = 0;  // analyze --test-window BEGIN:END (analysis::AnalyzeOptions)
+  uint64_t test_window_end = 0;
   std::string input_format = "auto";  // auto | lstrace | std (analyze only; auto: *.std is STD)
   std::vector<std::string> suppression_files;  // --suppressions FILE (repeatable)
   analysis::Suppressions suppressions;         // loaded by LoadReportSuppressions

@@ -165,6 +165,23 @@ TEST(RtTraceFormat, EveryFixedRecordIsRecordAligned) {
   }
 }
 
+// Issue #9 records: unit-test markers and the creator's side of pthread_create.
+TEST(RtTraceFormat, EcosystemRecordLayout) {
+  EXPECT_EQ(static_cast<int>(RecordKind::kTestBegin), 32);
+  EXPECT_EQ(static_cast<int>(RecordKind::kTestEnd), 33);
+  EXPECT_EQ(static_cast<int>(RecordKind::kThreadCreated), 34);
+  EXPECT_EQ(sizeof(TestMarker), 32u);
+  EXPECT_EQ(offsetof(TestMarker, seq), 8u);
+  EXPECT_EQ(offsetof(TestMarker, time_ns), 16u);
+  EXPECT_EQ(offsetof(TestMarker, name_len), 24u);
+  EXPECT_EQ(sizeof(ThreadCreated), 32u);
+  EXPECT_EQ(offsetof(ThreadCreated, seq), 8u);
+  EXPECT_EQ(offsetof(ThreadCreated, pthread_self), 16u);
+  EXPECT_EQ(offsetof(ThreadCreated, parent_epoch), 24u);
+  EXPECT_EQ(offsetof(ThreadCreated, create_stack_id), 28u);
+  EXPECT_EQ(RecordAlign(sizeof(TestMarker) + kMaxTestNameBytes), 544u);
+}
+
 TEST(RtTraceFormat, RecordAlign) {
   EXPECT_EQ(RecordAlign(0), 0u);
   EXPECT_EQ(RecordAlign(1), 8u);

@@ -55,6 +55,8 @@ namespace trace {
 //   v1 (additive): kLockStats (24), per-thread per-lock contention counters (issue #7).
 //   v1 (additive): kLockName (28), the name a program gave a lock through lockscope/annotations.h
 //       (issue #3).
+//   v1 (additive): kTestBegin (32) / kTestEnd (33), unit-test boundaries, and kThreadCreated
+//       (34), the creator's side of pthread_create (issue #9).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -276,6 +278,10 @@ enum class RecordKind : uint8_t {
   kLockStats = 24,    // one thread's counters for one lock, written at thread exit
   // 28..31: lock semantics and annotations (issue #3).
   kLockName = 28,     // the name of an annotated lock (lockscope/annotations.h)
+  // 32..39: ecosystem (issue #9).
+  kTestBegin = 32,    // a unit test began (lockscope/runtime_api.h, the GoogleTest listener)
+  kTestEnd = 33,      // that unit test ended
+  kThreadCreated = 34,  // the creator's side of pthread_create (before the child may have run)
 };
 
 struct RecordHeader {
@@ -507,6 +513,42 @@ struct LockName {
 };
 static_assert(sizeof(LockName) == 16);
 static_assert(std::is_trivially_copyable_v<LockName>);
+
+// kTestBegin / kTestEnd: written by the thread running a unit test when the test framework
+// reports it (LockscopeTestBegin/End in lockscope/runtime_api.h). Everything with a seq between
+// the pair happened while that test ran; the analyzer attributes findings to tests by it.
+// Trailing: `name_len` bytes of the test's name ("Suite.Test", no NUL, at most
+// kMaxTestNameBytes), padded to 8.
+inline constexpr uint32_t kMaxTestNameBytes = 512;
+enum TestMarkerFlag : uint8_t {
+  kTestFailed = 1u << 0,  // kTestEnd: the framework already counted the test as failed
+};
+struct TestMarker {
+  RecordHeader h;     // h.flags = TestMarkerFlag bits
+  uint64_t seq;       // process-wide order (NextSeq)
+  uint64_t time_ns;   // CLOCK_MONOTONIC
+  uint32_t name_len;  // <= kMaxTestNameBytes
+  uint32_t reserved;
+};
+static_assert(sizeof(TestMarker) == 32);
+static_assert(std::is_trivially_copyable_v<TestMarker>);
+
+// kThreadCreated: written by the creating thread right after a successful pthread_create, so
+// the creation is ordered (seq) in the creator's time even when the child's kThreadStart comes
+// much later or never (a unit test that returns before its thread ran). The child is the thread
+// whose kThreadStart has parent_tid = this chunk's tid and the same parent_epoch.
+enum ThreadCreatedFlag : uint8_t {
+  kCreatedDetached = 1u << 0,  // PTHREAD_CREATE_DETACHED: never joined, no leak
+};
+struct ThreadCreated {
+  RecordHeader h;            // h.flags = ThreadCreatedFlag bits
+  uint64_t seq;
+  uint64_t pthread_self;     // the child's pthread_t
+  uint32_t parent_epoch;     // the creator's epoch before the create (= the child's ThreadStart's)
+  uint32_t create_stack_id;  // where pthread_create was called
+};
+static_assert(sizeof(ThreadCreated) == 32);
+static_assert(std::is_trivially_copyable_v<ThreadCreated>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
