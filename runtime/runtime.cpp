@@ -7,6 +7,7 @@
 #include "event_buffer.h"
 #include "internal/raw_log.h"
 #include "lock_table.h"
+#include "process_filter.h"
 #include "stack_table.h"
 #include "thread_state.h"
 #include "trace_writer.h"
@@ -58,6 +59,17 @@ bool InitRuntime(const ReentryGuard& g, const char* trace_template, const char* 
   if (getauxval(AT_SECURE)) {
     g_mode.store(static_cast<uint32_t>(Mode::kPassThrough));
     return false;
+  }
+  // only=/exclude= (lockscope run --only/--exclude): an unselected process runs untraced.
+  if (*g_flags.only || *g_flags.exclude) {
+    char exe[trace::kMaxPathBytes];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    if (!ProcessSelected(g_flags.only, g_flags.exclude, exe)) {
+      if (g_flags.verbose) internal::RawLog("not recording '%s' (only=/exclude=)", exe);
+      g_mode.store(static_cast<uint32_t>(Mode::kPassThrough));
+      return false;
+    }
   }
   g_have_template = trace_template && *trace_template;
   if (g_have_template) {

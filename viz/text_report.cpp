@@ -470,6 +470,33 @@ void AppendUserSuppressed(std::string* out, const Report& report) {
   }
 }
 
+// One section per process when the report covers several (lockscope run -- ctest, a script):
+// a header naming the process, then its findings; findings from no trace (static) come last.
+void AppendFindings(std::string* out, const Report& report, const TextOptions& options) {
+  if (report.traces.size() < 2) {
+    for (const Finding& f : report.findings) *out += FindingPrinter(f, options).Render();
+    return;
+  }
+  std::vector<bool> printed(report.findings.size(), false);
+  for (const analysis::TraceSummary& t : report.traces) {
+    std::vector<const Finding*> mine;
+    for (size_t i = 0; i < report.findings.size(); ++i) {
+      if (!printed[i] && report.findings[i].trace_path == t.path) {
+        mine.push_back(&report.findings[i]);
+        printed[i] = true;
+      }
+    }
+    std::string cmd = t.cmdline.empty() ? t.exe : t.cmdline;
+    *out += fmt::format("--- process {} ({}): {} ---\n", t.pid, cmd.empty() ? "?" : cmd,
+                        mine.empty() ? std::string("no findings")
+                                     : Plural(mine.size(), "finding", "findings"));
+    for (const Finding* f : mine) *out += FindingPrinter(*f, options).Render();
+  }
+  for (size_t i = 0; i < report.findings.size(); ++i) {
+    if (!printed[i]) *out += FindingPrinter(report.findings[i], options).Render();
+  }
+}
+
 std::string SummaryLine(const Report& report, bool verbose) {
   // A static (source-only) report has no traces: no process count then.
   size_t processes = report.traces.size();
@@ -506,7 +533,7 @@ std::string RenderText(const Report& original, const TextOptions& options) {
   const Report report = CleanCopy(original);
   std::string out;
   AppendNotes(&out, report, options.verbose);
-  for (const Finding& f : report.findings) out += FindingPrinter(f, options).Render();
+  AppendFindings(&out, report, options);
   if (options.verbose) AppendSuppressed(&out, report);
   if (options.verbose) AppendUserSuppressed(&out, report);
   out += SummaryLine(report, options.verbose);

@@ -9,6 +9,8 @@
 //     ...one block per edge, Threads:, Possible unsafe locking scenario
 //   ==================
 //   SUMMARY: lockscope: 1 lock-order-inversion, 0 other findings in 1 process
+// With several processes (traces), each gets a section: "--- process PID (CMDLINE): N findings ---"
+// followed by its findings.
 // Lock labels (M0, M1, ...) are indices into Finding::locks, so they are stable per finding and
 // independent of runtime ids (golden tests diff them).
 // Pure: no I/O, no global state; thread-safe. Never throws on odd content (empty stacks, dangling

@@ -43,6 +43,9 @@ constexpr const char* kRunHelpIntro =
     "Runs PROG with liblockscope.so preloaded, then analyzes the traces it (and every process it\n"
     "forks or execs) wrote and prints the report to stderr (or to --report FILE). Traces go to\n"
     "-o DIR, else to a fresh ${TMPDIR:-/tmp}/lockscope.XXXXXX; the last line names the directory.\n"
+    "Every process PROG starts is traced too (one trace each, analyzed together, one report\n"
+    "section per process), e.g. `lockscope run -- ctest -j2`; --only/--exclude GLOBS choose\n"
+    "the executables (the others run untraced).\n"
     "SIGINT/SIGTERM are forwarded to PROG. The runtime library is $LOCKSCOPE_RUNTIME, else\n"
     "../lib/liblockscope.so next to this executable, else the install prefix's lib/.\n"
     "\n"
@@ -330,6 +333,11 @@ int RunCommand::Run() {
   std::vector<std::string> files;
   for (const std::string& name : ListTraceFiles(trace_dir_)) {
     if (earlier.count(name) == 0) files.push_back(trace_dir_ + "/" + name);
+  }
+  if (files.empty() && (options_env.find("only=") != std::string::npos ||
+                        options_env.find("exclude=") != std::string::npos)) {
+    PrintNote("no process matched --only/--exclude: nothing recorded, nothing to analyze");
+    return ExitStatusOf(status);
   }
   if (files.empty() && RuntimeDisabled(options_env)) {
     PrintNote("the runtime was disabled (enabled=0): nothing recorded, nothing to analyze");
