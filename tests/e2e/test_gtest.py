@@ -4,7 +4,8 @@
 thread and where it is blocked, and the other tests pass; run plainly, every test passes (the
 listener is a no-op without the runtime). With gtest sharding, only the shard holding the leaky
 test fails, and two shards run at once (separate processes, separate traces) give the same
-verdicts. The final report of the whole run attributes the leak to the test as well.
+verdicts. The final report of the whole run attributes the leak to the test as well. In
+samples/gtest/lock_order_test.cpp, the test that closes an AB-BA cycle fails with the cycle.
 """
 import argparse
 import os
@@ -81,6 +82,19 @@ def main():
         traces = [f for f in os.listdir(tdir) if f.startswith("leaky_cache_test.")]
         C.check("parallel shards: separate traces, the leaky test fails once",
                 fails == [LEAKY] and len(traces) == 2, f"{fails} {traces}\n{outs}")
+        # A test that closes a lock-order cycle fails with the cycle; the test that took only the
+        # first half of it, earlier, is not blamed.
+        order = os.path.join(a.build_dir, "samples", "gtest", "lock_order_test")
+        r = run([order])
+        C.check("lock_order_test: every test passes without lockscope", r.returncode == 0, r.stdout)
+        r = run([ls, "run", "-o", os.path.join(tmp, "order"), "--", order])
+        culprit = "Ledger.AuditTakesLocksInTheOtherOrder"
+        C.check("the test that closes the cycle fails with it, the others pass",
+                r.returncode == 1 and failed_tests(r.stdout) == [culprit]
+                and f"lockscope found problems left by {culprit}:" in r.stdout
+                and "Cycle in lock order graph: M0 ((anonymous namespace)::g_accounts_mu) => "
+                    "M1 ((anonymous namespace)::g_audit_mu) => M0" in r.stdout
+                and f"in test {culprit}" in r.stdout, r.stdout[-4000:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return C.summary()
