@@ -10,6 +10,11 @@
 // test's end marker (goleak's VerifyNone for pthreads). If its final slot shows it blocked, the
 // finding says where and on what. One `leaked-thread` finding (subkind "test-leak") per such
 // thread, with its creation and wait stacks.
+// Limits: a thread started during a test by a thread that existed before it (a pool's own
+// dispatcher) is attributed to the test too, since its kThreadCreated falls in the window (a
+// long-lived worker meant to outlive tests is silenced with a suppression rule such as
+// `leaked-thread:fun:*Pool::WorkerLoop*`, as goleak's IgnoreTopFunction does); a
+// thread started in a suite-level SetUpTestSuite, outside every window, belongs to no test.
 // Identity: seqs are per trace (per process); test names come from the markers as written.
 // Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(findings * log
 // markers + threads).

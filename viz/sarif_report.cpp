@@ -149,6 +149,7 @@ json Result(const Finding& f) {
                  {"message", {{"text", text}}}};
   json primary = Location(FirstSourceFrame(f), "");
   if (!primary.is_null()) result["locations"] = json::array({primary});
+  if (!f.test.empty()) result["properties"] = {{"test", f.test}};  // the unit test it came from
   json related = json::array();
   int id = 0;
   for (const EdgeEvidence& e : f.edges) {
