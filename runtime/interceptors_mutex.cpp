@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "hot_path.h"
 #include "interception.h"
 #include "scoped_interceptor.h"
 
@@ -45,8 +46,10 @@ namespace {
 const void* SpinAddr(pthread_spinlock_t* l) { return const_cast<const int*>(l); }
 }  // namespace
 
-// Blocking acquire: probe with trylock; only EBUSY means we would block (see thread_state.h).
-LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
+// Blocking acquire: the hot path (hot_path.h) when this acquisition repeats a known one; else
+// probe with trylock; only EBUSY means we would block (see thread_state.h).
+namespace {
+__attribute__((noinline)) int MutexLock(pthread_mutex_t* m) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_mutex_lock)(m);
   AcquireOp op;
@@ -59,6 +62,19 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
   }
   rt::EndAcquire(si, si.ts(), &op, rc);
   return rc;
+}
+
+__attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
+  ScopedInterceptor si;
+  if (si.active()) rt::BeforeRelease(si, si.ts(), m, LockKind::kMutex);
+  return LOCKSCOPE_REAL(pthread_mutex_unlock)(m);
+}
+}  // namespace
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
+  int rc = rt::HotAcquire<LockKind::kMutex, LockMode::kExclusive>(
+      m, [] { return LOCKSCOPE_REAL(pthread_mutex_trylock); }, LOCKSCOPE_FRAME());
+  return rc != rt::kHotMiss ? rc : MutexLock(m);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_trylock, pthread_mutex_t* m) noexcept {
@@ -91,9 +107,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_clocklock, pthread_mutex_t* m, clockid_
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_unlock, pthread_mutex_t* m) noexcept {
-  ScopedInterceptor si;
-  if (si.active()) rt::BeforeRelease(si, si.ts(), m, LockKind::kMutex);
-  return LOCKSCOPE_REAL(pthread_mutex_unlock)(m);
+  return rt::HotRelease(m) ? LOCKSCOPE_REAL(pthread_mutex_unlock)(m) : MutexUnlock(m);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_init, pthread_mutex_t* m,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "hot_path.h"
 #include "interception.h"
 #include "scoped_interceptor.h"
 
@@ -45,7 +46,7 @@ void ResolveRwlockInterceptors() {
 namespace {
 
 // The two blocking acquires differ only in mode and in which real pair they call.
-int BlockingAcquire(rwlock_t* l, LockMode mode, int (*try_fn)(rwlock_t*),
+__attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int (*try_fn)(rwlock_t*),
                     int (*lock_fn)(rwlock_t*)) {
   ScopedInterceptor si;
   if (!si.active()) return lock_fn(l);
@@ -68,11 +69,17 @@ void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8
 }  // namespace
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_rdlock, rwlock_t* l) noexcept {
+  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kShared>(
+      l, [] { return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock); }, LOCKSCOPE_FRAME());
+  if (rc != rt::kHotMiss) return rc;
   return BlockingAcquire(l, LockMode::kShared, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
                          LOCKSCOPE_REAL(pthread_rwlock_rdlock));
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_wrlock, rwlock_t* l) noexcept {
+  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kExclusive>(
+      l, [] { return LOCKSCOPE_REAL(pthread_rwlock_trywrlock); }, LOCKSCOPE_FRAME());
+  if (rc != rt::kHotMiss) return rc;
   return BlockingAcquire(l, LockMode::kExclusive, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
                          LOCKSCOPE_REAL(pthread_rwlock_wrlock));
 }
@@ -119,10 +126,16 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_clockwrlock, rwlock_t* l, clockid_t c,
   return rc;
 }
 
-LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_unlock, rwlock_t* l) noexcept {
+namespace {
+__attribute__((noinline)) int RwUnlock(rwlock_t* l) {
   ScopedInterceptor si;
   if (si.active()) rt::BeforeRelease(si, si.ts(), l, LockKind::kRwLock);
   return LOCKSCOPE_REAL(pthread_rwlock_unlock)(l);
+}
+}  // namespace
+
+LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_unlock, rwlock_t* l) noexcept {
+  return rt::HotRelease(l) ? LOCKSCOPE_REAL(pthread_rwlock_unlock)(l) : RwUnlock(l);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_init, rwlock_t* l,

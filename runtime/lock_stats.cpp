@@ -35,18 +35,83 @@ LockStat* StatFor(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id) {
 }  // namespace
 
 size_t FastPathBytes() {
-  return ThreadState::kSiteSlots * sizeof(SiteEntry) + ThreadState::kStatSlots * sizeof(LockStat);
+  return ThreadState::kSiteSlots * sizeof(SiteEntry) + ThreadState::kStatSlots * sizeof(LockStat) +
+         ThreadState::kHotSlots * (sizeof(HotEntry) + sizeof(HotChain)) + alignof(HotEntry);
 }
 
 void InitFastPath(ThreadState* ts, uint8_t* mem) {
   ts->sites = reinterpret_cast<SiteEntry*>(mem);
   ts->stats = reinterpret_cast<LockStat*>(mem + ThreadState::kSiteSlots * sizeof(SiteEntry));
+  auto hot = reinterpret_cast<uintptr_t>(ts->stats + ThreadState::kStatSlots);
+  hot = (hot + alignof(HotEntry) - 1) & ~uintptr_t{alignof(HotEntry) - 1};
+  ts->hot = reinterpret_cast<HotEntry*>(hot);
+  ts->hot_chain = reinterpret_cast<HotChain*>(ts->hot + ThreadState::kHotSlots);
   ts->stats_used = 0;
   ts->lock_cache_next = 0;
   memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
 }
 
+namespace {
+void HotFold(HotEntry* e) {
+  if (e->key && e->hits) {
+    e->stat->acquisitions += e->hits;
+    e->hits = 0;
+  }
+}
+}  // namespace
+
+void HotFoldAll(ThreadState* ts) {
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) HotFold(&ts->hot[i]);
+}
+
+void HotFlush(ThreadState* ts) {
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
+    HotFold(&ts->hot[i]);
+    ts->hot[i].key = 0;
+  }
+}
+
+void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
+  // Only what the hot path can replay: a plain blocking acquisition from a call site with a
+  // frame chain, of a live lock with counters, into a mirrored held set, in the default mode.
+  if (g_flags.full_events || !op->chain.n || !op->stat || !ts->slot || !op->entry) return;
+  if (op->flags & (trace::kAcqReentrant | trace::kAcqTry | trace::kAcqTimed)) return;
+  if (ts->n_held > ThreadState::kHotMaxHeld) return;
+  const uintptr_t key = HotKey(op->addr, op->mode);
+  const uint32_t i = HotIndex(key, op->chain.ret, ctx);
+  HotEntry* e = &ts->hot[i];
+  HotFold(e);
+  e->key = key;
+  e->entry = op->entry;
+  e->lock_id = op->entry->lock_id;
+  e->stack_id = op->stack_id;
+  HeldLock tail{};
+  tail.count = 1;
+  tail.mode = op->mode;
+  tail.kind = op->kind;
+  memcpy(&e->held_tail, reinterpret_cast<const uint8_t*>(&tail) + 24, 8);
+  e->fp = op->chain.fp;
+  e->ret = op->chain.ret;
+  e->ctx = ctx;
+  e->next_ctx = ts->held_hash;
+  e->live = uint64_t{e->lock_id} << 32 | LockEntry::kLive;
+  e->slot_entry = trace::HeldEntry{};
+  e->slot_entry.lock_id = e->lock_id;
+  e->slot_entry.stack_id = op->stack_id;
+  e->slot_entry.mode = op->mode;
+  e->slot_entry.count = 1;
+  e->stat = op->stat;
+  e->hits = 0;
+  e->chain_n = op->chain.n;
+  HotChain* c = &ts->hot_chain[i];
+  for (int k = 0; k < 4; ++k) {
+    c->f[k] = op->chain.f[k];
+    c->r[k] = op->chain.r[k];
+  }
+}
+
 void ResetFastPath(ThreadState* ts) {
+  HotFlush(ts);
   memset(ts->shallow_sites, 0, sizeof(ts->shallow_sites));
   memset(ts->sites, 0, ThreadState::kSiteSlots * sizeof(SiteEntry));
   memset(ts->stats, 0, ThreadState::kStatSlots * sizeof(LockStat));
@@ -86,6 +151,22 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
   ++s->owner_changes;
 }
 
+void HotCommitRare(ThreadState* ts, HeldLock* h) {
+  HotEntry* e = h->hot;
+  if ((e->hits & kHoldSampleMask) == 0) h->hold_start_ns = MonotonicNs();
+  if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
+      h->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
+    CountOwnerChange(ts, e->stat, h->entry);
+  }
+}
+
+void HotReleaseSampled(ThreadState* ts, HeldLock* h, uint32_t n) {
+  CountReleasedSample(ts, *h);
+  ts->held_hash -= HeldHash(h->lock_id, h->mode);
+  ts->n_held = n - 1;
+  __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
+}
+
 void CountReleasedSample(ThreadState* ts, const HeldLock& held) {
   LockCacheEntry* c = CachedLock(ts, held.addr);
   LockStat* s = c ? c->stat : nullptr;
@@ -97,6 +178,7 @@ void CountReleasedSample(ThreadState* ts, const HeldLock& held) {
 }
 
 void FlushLockStats(const ReentryGuard& g, ThreadState* ts) {
+  HotFoldAll(ts);
   for (uint32_t i = 0; i < ThreadState::kStatSlots; ++i) {
     LockStat* s = &ts->stats[i];
     if (s->lock_id == 0) continue;
@@ -117,6 +199,7 @@ void FlushLockStats(const ReentryGuard& g, ThreadState* ts) {
   }
   ts->stats_used = 0;
   for (LockCacheEntry& c : ts->lock_cache) c.addr = 0;  // their stat pointers are stale
+  HotFlush(ts);
 }
 
 }  // namespace rt

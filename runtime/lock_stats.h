@@ -10,10 +10,12 @@
 // keyed) dedup set has decided, so the trace is the same as without the cache, except that two
 // call paths with the same innermost frames share the first one's stack.
 // Lock look-ups go through a 64-entry direct-mapped per-thread cache of (address -> LockEntry).
+// In front of all of this sits the hot cache (HotEntry below, hot_path.h): once an acquisition
+// went through here, its exact repeats skip this file's caches too.
 //
 // Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
 // uncontended path only increments; the contended path reads the clock twice; one acquisition
-// in 64 per thread samples its hold time. Written at thread exit and when the table fills.
+// in 64 of each lock (per thread) samples its hold time. Written at thread exit and when the table fills.
 // Thread-safety: everything here is touched by the owning thread only.
 
 #ifndef LOCKSCOPE_RUNTIME_LOCK_STATS_H_
@@ -50,6 +52,55 @@ struct LockStat {
 };
 
 inline constexpr uint32_t kHoldSampleMask = 63;  // one acquisition in 64 samples its hold time
+
+// The hot cache (hot_path.h): one entry per (lock, mode, call site, held set) whose dependency is
+// already in the trace, holding everything the held-set push needs. A hit skips the site cache,
+// the lock cache, the held-set scan and the stack walk: the interceptor compares a few words,
+// calls the real trylock and pushes. Entries are filled by EndAcquire after a successful blocking
+// acquisition that went through the slow path; a hit is re-validated against the lock table
+// (a destroyed or re-registered lock misses) and against the exact frames the call-site key was
+// made of (SiteChain), so a hit means what a site-cache hit means.
+struct alignas(64) HotEntry {
+  // First line: the probe's key and the held-entry template (HeldLock's first 32 bytes).
+  uintptr_t key;      // lock address | mode; 0 = empty
+  LockEntry* entry;
+  uint32_t lock_id;   // == entry->lock_id while the entry is valid
+  uint32_t stack_id;  // the acquisition's stack (what the site cache gave or captured)
+  uint64_t held_tail; // HeldLock count (1), mode, kind
+  uintptr_t fp;       // SiteChain::fp (the interceptor's frame)
+  uintptr_t ret;      // SiteChain::ret (the innermost program return address)
+  uint64_t ctx;       // ThreadState::held_hash before the acquisition
+  uint64_t next_ctx;  //   ... and after it
+  // Second line: the rest of a hit.
+  uint64_t live;      // the lock entry's (state, lock_id) word while it is this lock
+  trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
+  LockStat* stat;     // this thread's counters for the lock
+  uint64_t hits;      // acquisitions not yet added to stat->acquisitions (HotFold)
+  uint32_t chain_n;   // SiteChain::n (> 1: HotChain holds the deeper frames)
+  uint8_t reserved[12];
+};
+// SiteChain::f / r of a HotEntry (same index), read only when chain_n > 1.
+struct alignas(64) HotChain {
+  uintptr_t f[4];
+  uintptr_t r[4];
+};
+static_assert(sizeof(HotEntry) == 128);
+static_assert(sizeof(HotChain) == 64);
+static_assert(offsetof(HotEntry, held_tail) + 8 == 32 && sizeof(HeldLock) >= 32);
+
+inline uint32_t HotIndex(uintptr_t key, uintptr_t ret, uint64_t ctx) {
+  uint64_t h = (key ^ (ret << 7) ^ ctx) * 0x9e3779b97f4a7c15ull;
+  return static_cast<uint32_t>(h >> 40) & (ThreadState::kHotSlots - 1);
+}
+inline uintptr_t HotKey(uintptr_t addr, uint8_t mode) { return addr | mode; }
+// After a successful slow-path acquisition (EndAcquire): remembers it when it qualifies.
+// `ctx` = held_hash before the push.
+void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx);
+// Forgets every hot entry (epoch change, stat flush, fork, tests), adding their hits to the
+// lock counters first.
+void HotFlush(ThreadState* ts);
+// Adds every hot entry's hits to its lock counters (before they are read).
+void HotFoldAll(ThreadState* ts);
 
 // Bytes the site cache and the stat table need (they follow the dedup set in the thread's mapping).
 size_t FastPathBytes();
@@ -114,7 +165,7 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e);
 inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) {
   LockStat* s = op->stat;
   if (!s) return;
-  ++s->acquisitions;
+  const uint64_t n = ++s->acquisitions;
   if (op->flags & trace::kAcqContended) CountContended(s, op);
   // last_owner is shared but written only when ownership moves: an uncontended loop in one
   // thread only reads it.
@@ -122,7 +173,7 @@ inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) 
       op->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
     CountOwnerChange(ts, s, op->entry);
   }
-  if (held && (++ts->hold_tick & kHoldSampleMask) == 0) held->hold_start_ns = MonotonicNs();
+  if (held && (n & kHoldSampleMask) == 0) held->hold_start_ns = MonotonicNs();
 }
 void CountReleasedSample(ThreadState* ts, const HeldLock& held);
 inline void CountReleased(ThreadState* ts, const HeldLock& held) {

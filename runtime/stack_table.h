@@ -44,14 +44,27 @@ extern int g_site_frames;
 // proved noisy (code without frame pointers whose %rbp points at changing data): for those the
 // key stops at the innermost frame. `ret0` receives the innermost program return address.
 inline constexpr uint32_t kShallowSites = 64;
+// The frames a CallSiteKey was made of (the hot cache, lock_stats.h, re-checks exactly these):
+// `fp` is the frame whose return address `ret` is the innermost program frame; f[k], r[k] are
+// the frame address and return address of program frame k + 1. n = frames used (0: no key).
+struct SiteChain {
+  uintptr_t fp;
+  uintptr_t ret;
+  uintptr_t f[4];
+  uintptr_t r[4];
+  uint32_t n;
+};
 inline uint32_t ShallowIndex(uintptr_t ret) {
   return static_cast<uint32_t>((ret >> 2) ^ (ret >> 11)) & (kShallowSites - 1);
 }
 inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi,
-                            const uintptr_t* shallow = nullptr, uintptr_t* ret0 = nullptr) {
+                            const uintptr_t* shallow = nullptr, uintptr_t* ret0 = nullptr,
+                            SiteChain* chain = nullptr) {
+  if (chain) chain->n = 0;
   if (fp < stack_lo || fp >= stack_hi - 64) return 0;
   uint64_t key = 0x9e3779b97f4a7c15ull;
   int got = 0;
+  bool contiguous = true;  // no runtime frame between two program frames
   for (int i = 0; i < 64; ++i) {
     const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
     const uintptr_t ret = frame[1];
@@ -59,20 +72,27 @@ inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi
       if (got == 0) {
         key ^= stack_hi - fp;  // separates paths whose frames lack frame pointers
         if (ret0) *ret0 = ret;
+        if (chain) chain->fp = fp, chain->ret = ret;
         if (shallow && shallow[ShallowIndex(ret)] == ret) {
           key = (key ^ ret) * 0x100000001b3ull;
           ++got;
           break;
         }
+      } else if (chain && got <= 4) {
+        chain->f[got - 1] = fp;
+        chain->r[got - 1] = ret;
       }
       key = (key ^ ret) * 0x100000001b3ull;
       if (++got >= g_site_frames) break;
+    } else if (got) {
+      contiguous = false;
     }
     const uintptr_t next = frame[0];
     if (next <= fp || next >= stack_hi - 16 || (next & 7) != 0) break;
     fp = next;
   }
   key ^= key >> 29;
+  if (chain && got && key && contiguous) chain->n = static_cast<uint32_t>(got);
   return got && key ? key : 0;
 }
 

@@ -262,8 +262,10 @@ void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t 
     h.stack_id = 0;
     h.entry = RegisterLock(g, &ts->buf, h.addr, static_cast<trace::LockKind>(h.kind), 0, false);
     h.lock_id = h.entry ? h.entry->lock_id : 0;
-    if (h.entry && h.mode == static_cast<uint8_t>(trace::LockMode::kExclusive)) {
-      h.entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
+    if (h.entry && h.mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
+        h.kind != static_cast<uint8_t>(trace::LockKind::kMutex) &&
+        h.kind != static_cast<uint8_t>(trace::LockKind::kRwLock)) {
+      h.entry->owner_tid.store(ts->tid, std::memory_order_relaxed);  // glibc keeps the others
     }
   }
   ClearDedup(ts);  // after the new lock ids: it also recomputes the held-set hash
@@ -291,6 +293,7 @@ void AfterThreadCreate(const ReentryGuard&, ThreadState* ts, ThreadArgs* args, i
     return;
   }
   ++ts->epoch;  // the creator's later events are concurrent with the child's
+  HotFlush(ts);
 }
 
 // The creator's side of the new thread's stack bounds: the stack the attributes give (a caller-
@@ -413,7 +416,10 @@ void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_
     if (now) target_tid = now;
     ThreadTableClear(static_cast<uint64_t>(target), target_tid);
   }
-  if (rc == 0) ++ts->epoch;  // the joined thread's events happen-before what follows
+  if (rc == 0) {
+    ++ts->epoch;  // the joined thread's events happen-before what follows
+    HotFlush(ts);
+  }
   auto r = MakeRecord<trace::ThreadJoin>(trace::RecordKind::kThreadJoin, rc == 0 ? 0 : 1);
   r.seq = NextSeq();
   r.time_ns = MonotonicNs();

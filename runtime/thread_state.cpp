@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "internal/mmap_alloc.h"
+#include "hot_path.h"
 #include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
@@ -111,7 +112,7 @@ void RemoveHeldAt(ThreadState* ts, uint32_t i) {
 }
 
 void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t object,
-             uint32_t stack_id, uint8_t mode, uint8_t wait_flags = 0) {
+             uint32_t stack_id, uint8_t mode, uint8_t wait_flags = 0, uint64_t since_ns = 0) {
   trace::ThreadSlot* s = ts->slot;
   if (!s) return;
   s->wait_kind = static_cast<uint8_t>(kind);
@@ -120,7 +121,7 @@ void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t o
   s->wait_object = object;
   s->wait_stack_id = stack_id;
   s->wait_mode = mode;
-  s->wait_since_ns = MonotonicNs();
+  s->wait_since_ns = since_ns ? since_ns : MonotonicNs();
   __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kBlocked),
                    __ATOMIC_RELEASE);
 }
@@ -139,6 +140,41 @@ bool BarrierIsProcessShared(const void* barrier) {
   int shared;
   memcpy(&shared, static_cast<const uint8_t*>(barrier) + 3 * sizeof(unsigned), sizeof(shared));
   return shared == 128;
+}
+
+// Exclusive owners. glibc keeps the owner's tid in the object itself for mutexes (__owner, set
+// by every lock/trylock and cleared by unlock) and rwlocks (__cur_writer), so the runtime reads
+// it there when it needs it (misuse checks) instead of writing a shared owner field on every
+// acquisition. Spin locks, semaphores and annotated locks carry no owner: for them the runtime
+// keeps LockEntry::owner_tid (general path only).
+bool TracksOwner(uint8_t kind) {
+  return kind != static_cast<uint8_t>(LockKind::kMutex) &&
+         kind != static_cast<uint8_t>(LockKind::kRwLock);
+}
+
+uint32_t CurrentOwner(const LockEntry* e, uintptr_t addr, uint8_t kind) {
+  if (kind == static_cast<uint8_t>(LockKind::kMutex)) {
+    return static_cast<uint32_t>(reinterpret_cast<const pthread_mutex_t*>(addr)->__data.__owner);
+  }
+  if (kind == static_cast<uint8_t>(LockKind::kRwLock)) {
+    return reinterpret_cast<const pthread_rwlock_t*>(addr)->__data.__cur_writer;
+  }
+  return e->owner_tid.load(std::memory_order_relaxed);
+}
+
+void SetOwner(ThreadState* ts, LockEntry* e, uint8_t kind, uint8_t mode) {
+  if (e && TracksOwner(kind) && mode == static_cast<uint8_t>(LockMode::kExclusive)) {
+    e->owner_tid.store(ts->tid, std::memory_order_relaxed);
+  }
+}
+
+// Before the real unlock: once it runs, another thread may own the lock and set owner_tid.
+// While we hold it exclusively nobody else writes owner_tid, so load + store is enough.
+void ClearOwner(ThreadState* ts, const HeldLock& h) {
+  if (h.entry && TracksOwner(h.kind) && h.mode == static_cast<uint8_t>(LockMode::kExclusive) &&
+      h.entry->owner_tid.load(std::memory_order_relaxed) == ts->tid) {
+    h.entry->owner_tid.store(0, std::memory_order_relaxed);
+  }
 }
 
 // FileHeader::wake_epoch: bumped by every wake-up (cond signal/broadcast, barrier arrival) and
@@ -191,9 +227,7 @@ void NoteAcquired(ThreadState* ts, AcquireOp* op) {
     PushHeld(ts, h);
     CountAcquired(ts, op, &ts->held[ts->n_held - 1]);
   }
-  if (op->mode == static_cast<uint8_t>(LockMode::kExclusive)) {
-    op->entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
-  }
+  SetOwner(ts, op->entry, op->kind, op->mode);
 }
 
 // Looks the lock up (lock cache, else the table, registering it) and classifies a re-entry.
@@ -209,6 +243,7 @@ int PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void*
   op->dep_key = 0;
   op->stack_id = 0;
   op->stat = nullptr;
+  op->chain.n = 0;
   LockCacheEntry* c = CachedLock(ts, op->addr);
   if (!c) {
     LockEntry* e = FindLock(op->addr);
@@ -240,7 +275,8 @@ int PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void*
 void ResolveSite(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, uint8_t flags,
                  uintptr_t fp) {
   op->ret0 = 0;
-  if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites, &op->ret0)) {
+  if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites, &op->ret0,
+                                  &op->chain)) {
     op->dep_key = DependencyKey(ts, site, op->entry->lock_id, op->mode, flags & kDedupFlagMask);
     if (SiteLookup(ts, op->dep_key, &op->stack_id)) {
       op->known = true;
@@ -382,7 +418,8 @@ void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const v
   const auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   LockCacheEntry* c = CachedLock(ts, addr);
   if (c && FindHeld(ts, addr) < 0) {
-    if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites)) {
+    if (uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, ts->shallow_sites, nullptr,
+                                    &op->chain)) {
       const uint64_t key = DependencyKey(ts, site, c->lock_id, static_cast<uint8_t>(mode), 0);
       if (SiteLookup(ts, key, &op->stack_id)) {
         op->addr = addr;
@@ -410,7 +447,8 @@ void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op) 
   // Before blocking: a hang must still leave the edge in the trace.
   WriteAcquireOp(g, ts, op);
   op->recorded = true;
-  SetWait(ts, trace::WaitKind::kLock, op->entry->lock_id, op->addr, op->stack_id, op->mode);
+  SetWait(ts, trace::WaitKind::kLock, op->entry->lock_id, op->addr, op->stack_id, op->mode, 0,
+          op->wait_start_ns);
 }
 
 void EndBlockedAcquire(const ReentryGuard&, ThreadState* ts, AcquireOp* op) {
@@ -434,6 +472,8 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     h->mode = op->mode;
     h->kind = op->kind;
     h->hold_start_ns = 0;
+    h->hot = nullptr;
+    const uint64_t ctx = ts->held_hash;
     ts->held_hash += HeldHash(lock_id, op->mode);
     // Field by field: a 16-byte copy of a struct built with narrow stores stalls store
     // forwarding (measured: half the cost of the fast path).
@@ -444,10 +484,9 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     e.count = 1;
     ts->n_held = i + 1;
     __atomic_store_n(&ts->slot->n_held, i + 1, __ATOMIC_RELEASE);
-    if (op->mode == static_cast<uint8_t>(LockMode::kExclusive)) {
-      op->entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
-    }
+    SetOwner(ts, op->entry, op->kind, op->mode);
     CountAcquired(ts, op, h);
+    HotInsert(ts, op, ctx);
     return;
   }
   // EOWNERDEAD: a robust mutex whose owner died; the caller now owns it.
@@ -457,7 +496,38 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     ErrnoSaver es;
     WriteAcquireOp(g, ts, op);
   }
+  const uint64_t ctx = ts->held_hash;
+  const uint32_t before = ts->n_held;
   NoteAcquired(ts, op);
+  if (rc == 0 && ts->n_held == before + 1) HotInsert(ts, op, ctx);
+}
+
+int HotAbort(int rc) {
+  ThreadState* ts = t_state;
+  const uint32_t n = ts->n_held;
+  const HeldLock h = ts->held[n - 1];
+  ts->n_held = n - 1;
+  ts->held_hash = h.hot->ctx;
+  t_reentry_depth = 0;
+  if (rc == EBUSY) return kHotMiss;  // the general path probes once more, then blocks
+  // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
+  return HotFinish(ts, h.hot, h.addr, static_cast<LockKind>(h.kind),
+                   static_cast<LockMode>(h.mode), rc);
+}
+
+int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockMode mode,
+              int rc) {
+  ReentryGuard g;
+  AcquireOp op{};
+  op.addr = addr;
+  op.entry = e->entry;
+  op.stack_id = e->stack_id;
+  op.mode = static_cast<uint8_t>(mode);
+  op.kind = static_cast<uint8_t>(kind);
+  op.known = true;
+  op.stat = e->stat;
+  EndAcquire(g, ts, &op, rc);
+  return rc;
 }
 
 void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,
@@ -476,17 +546,13 @@ void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, Lock
 }
 
 void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
-  (void)kind;
   const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
   const uint32_t n = ts->n_held;
   if (n > 0 && n <= trace::kSlotHeld && ts->held[n - 1].addr == addr &&
       ts->held[n - 1].count == 1 && !g_flags.full_events) {
     // Fast path: the innermost lock, held once (see the slow path below for the ordering).
     HeldLock& h = ts->held[n - 1];
-    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry &&
-        h.entry->owner_tid.load(std::memory_order_relaxed) == ts->tid) {
-      h.entry->owner_tid.store(0, std::memory_order_relaxed);
-    }
+    ClearOwner(ts, h);
     CountReleased(ts, h);
     ts->held_hash -= HeldHash(h.lock_id, h.mode);
     ts->n_held = n - 1;
@@ -498,7 +564,7 @@ void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
     ErrnoSaver es;
     LockEntry* e = FindLock(addr);
     if (!e) return;  // never seen (e.g. locked before our constructor): nothing to say
-    uint32_t owner = e->owner_tid.load(std::memory_order_relaxed);
+    uint32_t owner = CurrentOwner(e, addr, static_cast<uint8_t>(kind));
     if (owner == ts->tid) return;  // inconsistent but harmless; do not accuse the program
     uint32_t stack_id = CaptureStackId(g, &ts->buf);
     WriteMisuse(g, ts, owner ? trace::MisuseKind::kUnlockNotOwner : trace::MisuseKind::kUnlockNotHeld,
@@ -511,13 +577,7 @@ void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
     --h.count;
     MirrorHeld(ts, static_cast<uint32_t>(idx));
   } else {
-    // Before the real unlock: once it runs, another thread may own the lock and set owner_tid.
-    // While we hold it exclusively nobody else writes owner_tid, so load + store is enough
-    // (no read-modify-write on the lock path).
-    if (h.mode == static_cast<uint8_t>(LockMode::kExclusive) && h.entry &&
-        h.entry->owner_tid.load(std::memory_order_relaxed) == ts->tid) {
-      h.entry->owner_tid.store(0, std::memory_order_relaxed);
-    }
+    ClearOwner(ts, h);
     CountReleased(ts, h);
     RemoveHeldAt(ts, static_cast<uint32_t>(idx));
   }
@@ -538,13 +598,12 @@ void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
 
 void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
   ErrnoSaver es;
-  (void)kind;
   const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
   LockEntry* e = FindLock(addr);
   if (!e) return;
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
   int idx = FindHeld(ts, addr);
-  uint32_t owner = e->owner_tid.load(std::memory_order_relaxed);
+  uint32_t owner = CurrentOwner(e, addr, static_cast<uint8_t>(kind));
   if (idx >= 0 || owner != 0) {
     WriteMisuse(g, ts, trace::MisuseKind::kDestroyHeld, addr, e->lock_id, stack_id,
                 owner == ts->tid ? 0 : owner, 0);
@@ -573,10 +632,6 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
     op->saved.stack_id = stack_id;  // reacquired at the wait site
     op->saved.hold_start_ns = 0;    // a hold-time sample must not include the wait
     mutex_id = op->saved.lock_id;
-    if (op->saved.entry) {
-      uint32_t me = ts->tid;
-      op->saved.entry->owner_tid.compare_exchange_strong(me, 0, std::memory_order_relaxed);
-    }
     RemoveHeldAt(ts, static_cast<uint32_t>(idx));
   } else if (LockEntry* e = FindLock(maddr)) {
     mutex_id = e->lock_id;
@@ -611,7 +666,6 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
   ClearWait(ts);
   if (!op->had) return;
   PushHeld(ts, op->saved);
-  if (op->saved.entry) op->saved.entry->owner_tid.store(ts->tid, std::memory_order_relaxed);
 }
 
 void OnCondSignal(const ReentryGuard&, ThreadState*, const void*, bool) {

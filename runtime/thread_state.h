@@ -11,8 +11,10 @@
 //
 // Ordering rules (why the code is the way it is):
 //  - A blocking acquire writes its kAcquire *before* blocking, so a hang still leaves the edge.
-//  - owner_tid is set after the real lock succeeds and cleared *before* the real unlock, so a
-//    new owner that wins the lock right after our unlock is never overwritten with 0.
+//  - owner_tid (spin locks, semaphores, annotated locks only: glibc keeps the owner of mutexes
+//    and rwlocks in the object) is set after the real lock succeeds and cleared *before* the
+//    real unlock, so a new owner that wins the lock right after our unlock is never overwritten.
+//  - Most lock/unlock calls never get here: hot_path.h handles repeats of known dependencies.
 //  - A slot's wait fields are written before state=kBlocked (release), cleared after kRunning.
 
 #ifndef LOCKSCOPE_RUNTIME_THREAD_STATE_H_
@@ -25,6 +27,7 @@
 #include <cstdint>
 
 #include "event_buffer.h"
+#include "stack_table.h"
 #include "internal/reentry_guard.h"
 #include "lockscope/trace_format.h"
 
@@ -34,7 +37,9 @@ namespace rt {
 struct LockEntry;
 struct LockStat;
 struct SiteEntry;
+struct HotEntry;
 
+// The first 32 bytes are what the hot path copies from its HotEntry template (hot_path.h).
 struct HeldLock {
   uintptr_t addr;
   LockEntry* entry;
@@ -43,8 +48,11 @@ struct HeldLock {
   uint32_t count;
   uint8_t mode;  // trace::LockMode
   uint8_t kind;  // trace::LockKind
+  uint8_t reserved[2];
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
+  HotEntry* hot;           // pushed by the hot path from this entry (else null)
 };
+static_assert(sizeof(HeldLock) == 48);
 
 // Per-thread cache of the last lock-table look-ups (lock_stats.h explains the fast path).
 struct LockCacheEntry {
@@ -61,6 +69,10 @@ struct ThreadState {
   inline static constexpr uint32_t kSiteSlots = 2048;   // SiteEntry cache (power of two)
   inline static constexpr uint32_t kStatSlots = 1024;   // LockStat table (power of two)
   inline static constexpr uint32_t kLockCache = 64;  // direct-mapped by address (power of two)
+  inline static constexpr uint32_t kHotSlots = 128;  // HotEntry cache (power of two)
+  // The hot path pushes only below this depth (held_cap >= kInlineHeld, slot holds kSlotHeld).
+  inline static constexpr uint32_t kHotMaxHeld =
+      kInlineHeld < trace::kSlotHeld ? kInlineHeld : trace::kSlotHeld;
 
   // --- identity
   uint32_t tid;
@@ -82,9 +94,10 @@ struct ThreadState {
   uintptr_t stack_hi;       //   mapped, bounding the frame walk; stack_hi 0 = unknown (no walk)
   SiteEntry* sites;         // kSiteSlots: (dependency, call-site key) -> stack_id
   LockStat* stats;          // kStatSlots: per-lock counters of this thread
+  HotEntry* hot;            // kHotSlots (hot_path.h)
+  struct HotChain* hot_chain;  // kHotSlots, parallel to `hot`
   uint32_t stats_used;
   uint32_t lock_cache_next;
-  uint32_t hold_tick;       // every 64th acquisition samples its hold time
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
   bool via_pthread_exit;
@@ -155,6 +168,7 @@ struct AcquireOp {
   bool known;        // fast path: this dependency at this call site was already written
   uint64_t dep_key;  // site-cache key (0: no call-site key, always take the slow path)
   uintptr_t ret0;    // innermost program return address of the call site (0: unknown)
+  SiteChain chain;   // the frames of the call-site key (chain.n == 0: none)
   LockStat* stat;    // this thread's counters for the lock (may be null)
   uint64_t wait_start_ns;  // contended acquisitions only
 };
