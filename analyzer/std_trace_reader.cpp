@@ -47,6 +47,19 @@ struct Event {
   std::string_view loc;
 };
 
+// For one-line error messages: control bytes (a terminal escape in a hostile file) print as
+// \xNN, and a long token is cut.
+std::string Shown(std::string_view s) {
+  constexpr size_t kMax = 60;
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? fmt::format("\\x{:02x}", c) : std::string(1, s[i]);
+  }
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
 std::string_view Trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r");
   if (b == std::string_view::npos) return {};
@@ -71,21 +84,21 @@ std::string ParseLine(std::string_view line, Event* ev) {
       bar1 + 1, bar2 == std::string_view::npos ? std::string_view::npos : bar2 - bar1 - 1));
   ev->loc = bar2 == std::string_view::npos ? std::string_view() : Trim(line.substr(bar2 + 1));
   if (ev->thread.empty() || HasBlank(ev->thread)) {
-    return fmt::format("bad thread '{}'", ev->thread);
+    return fmt::format("bad thread '{}'", Shown(ev->thread));
   }
   size_t paren = op.find('(');
   std::string_view name = paren == std::string_view::npos ? op : op.substr(0, paren);
   if (paren != std::string_view::npos) {
-    if (op.back() != ')') return fmt::format("'{}': missing ')'", op);
+    if (op.back() != ')') return fmt::format("'{}': missing ')'", Shown(op));
     ev->arg = Trim(op.substr(paren + 1, op.size() - paren - 2));
   }
   for (const OpName& o : kOps) {
     if (name != o.name) continue;
     if (o.takes_arg && (paren == std::string_view::npos || ev->arg.empty())) {
-      return fmt::format("'{}' needs an argument: {}(...)", op, o.name);
+      return fmt::format("'{}' needs an argument: {}(...)", Shown(op), o.name);
     }
     if (o.takes_arg && (HasBlank(ev->arg) || ev->arg.find_first_of("()") != std::string_view::npos)) {
-      return fmt::format("bad argument in '{}'", op);
+      return fmt::format("bad argument in '{}'", Shown(op));
     }
     ev->op = o.op;
     return "";
@@ -93,7 +106,7 @@ std::string ParseLine(std::string_view line, Event* ev) {
   return fmt::format(
       "unknown operation '{}' (known: acq rel req fork join wait notify notifyAll r w begin end "
       "branch enter exit)",
-      op);
+      Shown(op));
 }
 
 struct HeldMonitor {

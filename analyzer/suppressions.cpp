@@ -74,6 +74,19 @@ std::string KnownWords() {
   return out;
 }
 
+// For one-line error messages: control bytes (a terminal escape in a hostile file) print as
+// \xNN, and a long token is cut.
+std::string Shown(std::string_view s) {
+  constexpr size_t kMax = 60;
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? fmt::format("\\x{:02x}", c) : std::string(1, s[i]);
+  }
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
 std::string_view Trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r");
   if (b == std::string_view::npos) return {};
@@ -85,7 +98,8 @@ std::string_view Trim(std::string_view s) {
 std::string ParseRule(std::string_view text, SuppressionRule* rule) {
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return fmt::format("'{}' is not a rule: expected [KIND:]FIELD:GLOB or KIND:GLOB", text);
+    return fmt::format("'{}' is not a rule: expected [KIND:]FIELD:GLOB or KIND:GLOB",
+                       Shown(text));
   }
   std::string_view first = Trim(text.substr(0, colon));
   std::string_view rest = text.substr(colon + 1);
@@ -94,7 +108,7 @@ std::string ParseRule(std::string_view text, SuppressionRule* rule) {
   } else {
     if (first != "*") {
       auto kind = KindByName(first);
-      if (!kind) return fmt::format("unknown kind or field '{}' ({})", first, KnownWords());
+      if (!kind) return fmt::format("unknown kind or field '{}' ({})", Shown(first), KnownWords());
       rule->any_kind = false;
       rule->kind = *kind;
     }
@@ -107,7 +121,7 @@ std::string ParseRule(std::string_view text, SuppressionRule* rule) {
     }
   }
   rule->pattern = std::string(Trim(rest));
-  if (rule->pattern.empty()) return fmt::format("'{}' has an empty pattern", text);
+  if (rule->pattern.empty()) return fmt::format("'{}' has an empty pattern", Shown(text));
   return "";
 }
 

@@ -239,6 +239,48 @@ TEST(StdTraceReaderTest, SyntaxErrorsNameTheLine) {
   EXPECT_EQ(error, "t.std:2: line longer than 65536 bytes");
 }
 
+TEST(StdTraceReaderTest, HostileBytesAreEscapedInTheOneLineError) {
+  std::string error;
+  ReadText("T1|\x1b[2Jacq(A)|1\n", &error);
+  EXPECT_EQ(error.rfind("t.std:1: unknown operation '\\x1b[2Jacq(A)'", 0), 0u) << error;
+  ReadText("T1|" + std::string(200, 'q') + "|1\n", &error);
+  EXPECT_NE(error.find(std::string(60, 'q') + "...'"), std::string::npos) << error;
+}
+
+// Seeded random mutations of a valid trace: every read ends with an error naming a line or with
+// a trace, and Analyze() copes with whatever was read.
+TEST(StdTraceReaderTest, MutatedTracesNeverCrash) {
+  const std::string base =
+      "T0|fork(T1)|1\nT0|fork(T2)|2\nT1|acq(A)|3\nT1|wait(A)|4\nT2|acq(A)|5\nT2|notify(A)|6\n"
+      "T2|rel(A)|7\nT1|acq(B)|8\nT1|rel(B)|9\nT1|rel(A)|10\nT2|req(B)|11\nT0|join(T1)|12\n";
+  const char kBytes[] = "|()T0AB\n\r #:acqrelwaitjoinfork\x00\xff";
+  uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = base;
+    int edits = 1 + static_cast<int>(next() % 8);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = next() % text.size();
+      char c = kBytes[next() % (sizeof(kBytes) - 1)];
+      switch (next() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + static_cast<long>(at), c); break;
+        default: text.erase(at, 1 + next() % 4); break;
+      }
+    }
+    std::string error;
+    Trace t = ReadText(text, &error);
+    if (!error.empty()) {
+      EXPECT_EQ(error.rfind("t.std:", 0), 0u) << error;
+    }
+    EXPECT_EQ(error.find('\n'), std::string::npos);
+    AnalyzeOne(t);
+  }
+}
+
 TEST(StdTraceReaderTest, AcceptsMarkersMissingLocAndCrlf) {
   std::string error;
   Trace t = ReadText("T1|begin|1\r\nT1|enter(m)|2\r\nT1|acq(A)\r\nT1|rel(A)|\nT1|end|3", &error);

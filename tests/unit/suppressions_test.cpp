@@ -122,6 +122,9 @@ TEST(SuppressionsTest, MalformedLinesNameTheLine) {
   EXPECT_EQ(ParseError("fun:   # nothing left\n"), "supp.txt:1: 'fun:' has an empty pattern");
   EXPECT_EQ(ParseError("deadlock:fun:\n"), "supp.txt:1: 'deadlock:fun:' has an empty pattern");
   EXPECT_EQ(ParseError(std::string("lock:a\0b\n", 9)), "supp.txt:1: NUL byte: not a text file");
+  EXPECT_EQ(ParseError("\x1b]0;pwned\x07:x\n").rfind("supp.txt:1: unknown kind or field "
+                                                   "'\\x1b]0;pwned\\x07'", 0),
+            0u);
 }
 
 TEST(SuppressionsTest, ErrorLeavesNothingApplied) {
