@@ -119,6 +119,7 @@ class HtmlBuilder {
          << ". <span class=\"kind k-" << kind << "\">" << kind
          << (f.subkind.empty() ? "" : " / " + E(f.subkind)) << "</span> " << E(f.summary)
          << "</h2>\n";
+    if (!f.test.empty()) out_ << "<p class=\"test\">in test <code>" << E(f.test) << "</code></p>\n";
     if (!f.story.empty()) out_ << "<p class=\"story\">" << E(f.story) << "</p>\n";
     Report single;
     single.traces = report_.traces;
