@@ -2,6 +2,8 @@
 
 #include "report_pipeline.h"
 
+#include "progress.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -222,8 +224,11 @@ bool RenderReport(const analysis::Report& report_in, const ReportOptions& option
 PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const ReportOptions& options,
                                 const std::string& out_path, std::FILE* stream) {
   PipelineResult result;
+  Progress progress;  // a line on stderr (a terminal only) once this takes more than a second
   std::vector<analysis::Trace> traces;
   for (const std::string& path : files) {
+    progress.Stage("reading trace " + std::to_string(traces.size() + 1) + "/" +
+                   std::to_string(files.size()) + ": " + path);
     analysis::Trace trace;
     std::string error;
     if (IsStdInput(options.input_format, path)) {
@@ -255,9 +260,11 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analyze_options.group_by_class = options.group == "class";
   analyze_options.test_window_begin = options.test_window_begin;
   analyze_options.test_window_end = options.test_window_end;
+  progress.Stage("analyzing " + std::to_string(traces.size()) + " trace(s)");
   analysis::Report report = analysis::Analyze(traces, analyze_options);
   analysis::ApplySuppressions(options.suppressions, &report);
   result.findings = report.findings.size();
+  progress.Finish();  // the report starts on a clean line
   if (!RenderReport(report, options, out_path, stream)) result.input_error = true;
   return result;
 }
