@@ -4,9 +4,9 @@
 # ratio against the native baseline of the same run. Timings live here, never in tests.
 #
 # Usage: bench/run.sh [BUILD_DIR] [RUNS] [ITERATIONS]
-#   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools
-#                   (default: micro pool scaling compress; `tools` adds ThreadSanitizer and
-#                   Helgrind columns to the micro table — slow)
+#   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools analyze
+#                   (default: micro pool scaling compress analyze; `tools` adds ThreadSanitizer
+#                   and Helgrind columns to the micro table — slow)
 #   BENCH_MB        size of the compression input in MB (default 200)
 #   BENCH_POOL_JOBS jobs of the thread-pool workload (default ITERATIONS / 20; the issue's
 #                   reference uses 1000000); the trace-size check also runs 10x as many
@@ -18,9 +18,10 @@ set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-5}
 ITERS=${3:-20000000}
-SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress}
+SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress analyze}
 MB=${BENCH_MB:-200}
 BIN="$BUILD/bench/lock_loop"
+CLI="$BUILD/bin/lockscope"
 RT="$(cd "$(dirname "$BUILD/lib/liblockscope.so")" && pwd)/liblockscope.so"
 [ -x "$BIN" ] || { echo "bench: $BIN not built (cmake --build $BUILD --target lock_loop)"; exit 2; }
 [ -f "$RT" ] || { echo "bench: $RT not built"; exit 2; }
@@ -130,11 +131,6 @@ fi
 if has compress; then
   echo
   echo "# compressors on ${MB} MB (CPU seconds = user + sys of the compressor, median)"
-  for tool in pigz zstd; do
-    if ! command -v "$tool" >/dev/null; then
-      (apt-get install -y -qq "$tool" >/dev/null 2>&1 || true)
-    fi
-  done
   # Mixed binary input: the machine's shared libraries, repeated up to the size.
   if [ ! -f "$TMP/input" ]; then
     while [ "$(stat -c %s "$TMP/input" 2>/dev/null || echo 0)" -lt $((MB << 20)) ]; do
@@ -158,7 +154,8 @@ if has compress; then
   printf "%-9s %10s %10s %7s %12s\n" tool native_s ls_s ratio trace_bytes
   for tool in "pigz -p2 -c" "zstd -T2 -3 -c"; do
     name=${tool%% *}
-    command -v "$name" >/dev/null || { echo "$name: not installed, skipped"; continue; }
+    command -v "$name" >/dev/null ||
+      { echo "$name: not installed, skipped (scripts/deps.sh --bench installs it)"; continue; }
     : >"$TMP/n"; : >"$TMP/l"
     for _ in $(seq "$RUNS"); do
       # shellcheck disable=SC2086
@@ -171,3 +168,35 @@ if has compress; then
     printf "%-9s %10.2f %10.2f %6sx %12s\n" "$name" "$N" "$L" "$(ratio "$L" "$N")" "$BYTES"
   done
 fi
+
+if has analyze; then
+  echo
+  echo "# analyzer: CPU seconds (user + sys), records/s and peak RSS of \`lockscope analyze\` (median)"
+  printf "%-28s %12s %10s %8s %14s %10s\n" trace records bytes cpu_s records_per_s rss_mb
+  analyze_one() {  # $1 = label, rest = lock_loop args; full-event trace
+    rm -f "$TMP"/t.*
+    LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" LOCKSCOPE_OPTIONS=full_events=1 "$BIN" "${@:2}" \
+      >/dev/null
+    local t
+    t=$(ls "$TMP"/t.* | head -1)
+    local recs
+    recs=$("$CLI" dump "$t" | awk '/^stats / { for (i = 1; i <= NF; ++i)
+      if ($i ~ /^records=/) { sub("records=", "", $i); print $i } }')
+    : >"$TMP/a"
+    for _ in $(seq "$RUNS"); do
+      /usr/bin/time -f "%U %S %M" -o "$TMP/time" "$CLI" analyze "$t" >/dev/null 2>&1 || true
+      cat "$TMP/time" >>"$TMP/a"
+    done
+    local cpu rss
+    cpu=$(awk '{print $1 + $2}' "$TMP/a" | median)
+    rss=$(awk '{print $3 / 1024}' "$TMP/a" | median)
+    printf "%-28s %12s %10s %8.2f %14s %10.0f\n" "$1" "$recs" "$(stat -c %s "$t")" "$cpu" \
+      "$(awk -v r="$recs" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.1fM", r / c / 1e6; else print "-" }')" \
+      "$rss"
+  }
+  analyze_one "nested1 $ITERS (full events)" nested1 "$ITERS"
+  analyze_one "wide 10000 locks, 1000 thr" wide 10000 1000
+fi
+
+echo
+echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs lockscope's build and test dependencies from Debian 12 packages, only when missing.
 # Safe to run repeatedly; needs root (or sudo) only when something is missing.
+# `deps.sh --bench` also installs what bench/run.sh compares against (not needed by CI).
 set -euo pipefail
 
 PKGS=(
@@ -15,6 +16,9 @@ PKGS=(
   python3-jsonschema                        # SARIF 2.1.0 schema validation (tests/e2e/test_sarif.py)
   chromium                                  # headless browser test of the HTML/SVG report (big)
 )
+if [ "${1:-}" = "--bench" ]; then
+  PKGS+=(pigz zstd valgrind)                # bench/run.sh: compressors, Helgrind column
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
