@@ -129,7 +129,7 @@ struct ThreadState {
 
 class StdImporter {
  public:
-  StdImporter(const std::string& name, Trace* out) : name_(name), out_(out) {
+  StdImporter(const std::string& name, Trace* out) : out_(out) {
     out_->path = name;
     out_->stats.clean_exit = true;
   }
@@ -152,7 +152,6 @@ class StdImporter {
   void Warn(uint64_t line_no, const std::string& what);
   std::string LockName(uint32_t id) const { return out_->locks.at(id).name; }
 
-  const std::string& name_;
   Trace* out_;
   std::unordered_map<std::string, ThreadState> threads_;
   std::unordered_map<std::string, uint32_t> lock_ids_;
