@@ -78,9 +78,11 @@ struct ThreadInfo {
   uint64_t exit_seq = 0;
   uint64_t exit_time_ns = 0;
   uint32_t held_at_exit = 0;
-  bool detached = false;
-  uint64_t detach_seq = 0;       // seq of the kThreadDetach record; 0: none, or the thread
-                                 // detached itself / was created detached (from its start)
+  bool detached = false;         // created detached, or detached later (see DetachEvent)
+  bool detached_at_create = false;  // kStartDetached: PTHREAD_CREATE_DETACHED in its attributes
+  uint64_t detach_seq = 0;       // seq of the pthread_detach by another thread that detached it;
+                                 // 0: none, or the thread detached itself / was created detached
+  uint32_t detach_stack_id = 0;
   bool joined = false;
   uint32_t joiner_tid = 0;
   uint64_t join_seq = 0;
@@ -96,6 +98,17 @@ struct JoinEvent {
   uint32_t stack_id = 0;
   uint32_t epoch_after = 0;
   bool failed = false;
+};
+
+// One pthread_detach (kThreadDetached, or the older kThreadDetach). `resolved_tid` is the thread
+// it detached, found by the reader (trace_format.h: the first thread with pthread_self ==
+// target_self not joined or detached before), 0 when none matches.
+struct DetachEvent {
+  uint32_t tid = 0;           // the calling thread
+  uint64_t seq = 0;
+  uint64_t target_self = 0;   // 0 in the older kThreadDetach (resolved_tid came from the runtime)
+  uint32_t stack_id = 0;
+  uint32_t resolved_tid = 0;
 };
 
 struct MisuseEvent {
@@ -123,6 +136,7 @@ struct SlotSnapshot {
   uint32_t wait_stack_id = 0;
   uint8_t wait_flags = 0;  // trace::WaitFlag bits (kWaitTimed)
   uint64_t wait_wake_epoch = 0;  // Trace::wake_epoch when a cond/barrier wait began
+  uint64_t wait_object_epoch = 0;  // Trace::wake_table[WakeBucket(wait_object)] then
   bool held_overflow = false;
   std::vector<HeldLock> held;
 };
@@ -206,6 +220,7 @@ struct Trace {
   uint32_t stack_depth = 0;
   uint32_t status_flags = 0;
   uint64_t wake_epoch = 0;  // FileHeader::wake_epoch: wake-ups (cond signals, barrier arrivals)
+  std::vector<uint64_t> wake_table;  // kFeatureWakeTable: per-bucket wake-ups; empty without
   std::string exe_path;
   std::string cmdline;
 
@@ -215,6 +230,7 @@ struct Trace {
   std::map<uint32_t, ThreadInfo> threads;            // tid -> info
   std::vector<AcquireEvent> acquires;                // sorted by seq
   std::vector<JoinEvent> joins;                      // sorted by seq
+  std::vector<DetachEvent> detaches;                 // sorted by seq
   std::vector<MisuseEvent> misuses;                  // sorted by seq
   std::vector<int32_t> forked_children;
   std::map<uint32_t, LockContention> contention;    // lock_id -> counters (kLockStats)

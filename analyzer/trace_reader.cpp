@@ -74,6 +74,7 @@ class Reader {
   void Finish();
 
  private:
+  void ResolveDetaches();
   // One chunk's records: [begin, end) in file offsets.
   void ReadChunk(uint64_t offset, const tf::ChunkHeader& chunk);
   void ReadRecords(uint64_t begin, uint64_t end, uint32_t tid);
@@ -165,6 +166,13 @@ bool Reader::ReadHeader(std::string* error) {
   t.stack_depth = header_.stack_depth;
   t.status_flags = header_.status_flags;
   t.wake_epoch = header_.wake_epoch;
+  if ((header_.feature_bits & tf::kFeatureWakeTable) != 0 &&
+      header_.header_size >= tf::kWakeTableOffset + tf::kWakeBuckets * sizeof(uint64_t)) {
+    t.wake_table.resize(tf::kWakeBuckets);
+    for (uint32_t b = 0; b < tf::kWakeBuckets; ++b) {
+      bytes_.Load(tf::kWakeTableOffset + uint64_t{b} * sizeof(uint64_t), &t.wake_table[b]);
+    }
+  }
   t.exe_path = BoundedString(header_.exe_path, sizeof(header_.exe_path));
   t.cmdline = BoundedString(header_.cmdline, sizeof(header_.cmdline));
   t.stats.file_bytes = bytes_.size();
@@ -209,6 +217,7 @@ void Reader::ReadSlots() {
     s.wait_stack_id = slot.wait_stack_id;
     s.wait_flags = slot.wait_flags;
     s.wait_wake_epoch = slot.wait_wake_epoch;
+    s.wait_object_epoch = slot.wait_object_epoch;
     s.held_overflow = slot.held_overflow != 0;
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
     for (uint32_t k = 0; k < n; ++k) {
@@ -367,12 +376,13 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
     case K::kThreadDetach: {
       tf::ThreadDetach r;
       if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
-      if (r.detached_tid != 0) {
-        ThreadInfo& t = Thread(r.detached_tid);
-        // A thread that detaches itself (or was created detached) never needed a join.
-        if (!t.detached && r.detached_tid != tid) t.detach_seq = r.seq;
-        t.detached = true;
-      }
+      out_->detaches.push_back({tid, r.seq, 0, r.stack_id, r.detached_tid});
+      return true;
+    }
+    case K::kThreadDetached: {
+      tf::ThreadDetached r;
+      if (!LoadFixed(bytes_, offset, h.size, &r)) return false;
+      out_->detaches.push_back({tid, r.seq, r.target_self, r.stack_id, r.target_tid});
       return true;
     }
     case K::kMisuse:
@@ -532,6 +542,7 @@ bool Reader::DecodeThreadStart(uint64_t offset, uint32_t tid) {
   t.start_seq = r.seq;
   t.start_time_ns = r.time_ns;
   t.started = true;
+  if ((r.h.flags & tf::kStartDetached) != 0) t.detached = t.detached_at_create = true;
   return true;
 }
 
@@ -654,6 +665,46 @@ bool Reader::DecodeLockStats(uint64_t offset, uint32_t size) {
   return true;
 }
 
+// A pthread_t is reused only after its thread was joined, or exited detached: the target of a
+// detach is the first thread (by start) with that pthread_self that nothing joined or detached
+// before it. Joins name their thread by tid (resolved by the runtime after the join succeeded).
+void Reader::ResolveDetaches() {
+  Trace& t = *out_;
+  std::map<uint64_t, std::vector<ThreadInfo*>> by_self;  // pthread_self -> threads by start seq
+  for (auto& [tid, info] : t.threads) {
+    if (info.started && info.pthread_self != 0) by_self[info.pthread_self].push_back(&info);
+  }
+  for (auto& [self, list] : by_self) {
+    std::stable_sort(list.begin(), list.end(), [](const ThreadInfo* a, const ThreadInfo* b) {
+      return a->start_seq < b->start_seq;
+    });
+  }
+  // Claimed before `seq`: joined before it, or detached at create or by an earlier detach
+  // (detaches are resolved in seq order, so `detached` holds only those so far).
+  auto claimed = [](const ThreadInfo& th, uint64_t seq) {
+    return th.detached || (th.joined && th.join_seq < seq);
+  };
+  for (DetachEvent& d : t.detaches) {
+    if (d.resolved_tid == 0 && d.target_self != 0) {
+      auto it = by_self.find(d.target_self);
+      if (it == by_self.end()) continue;
+      for (ThreadInfo* th : it->second) {
+        if (!claimed(*th, d.seq)) {
+          d.resolved_tid = th->tid;
+          break;
+        }
+      }
+    }
+    if (d.resolved_tid == 0) continue;
+    ThreadInfo& th = Thread(d.resolved_tid);
+    if (th.detached) continue;  // a second detach of the same thread (undefined): keep the first
+    th.detached = true;
+    // A thread that detaches itself (or was created detached) never needed a join: seq 0.
+    if (d.resolved_tid != d.tid) th.detach_seq = d.seq;
+    th.detach_stack_id = d.stack_id;
+  }
+}
+
 void Reader::Finish() {
   Trace& t = *out_;
   // The watchdog thread writes only its reports: it is the runtime's, not the program's.
@@ -669,6 +720,8 @@ void Reader::Finish() {
   std::stable_sort(t.misuses.begin(), t.misuses.end(), by_seq);
   std::stable_sort(t.test_markers.begin(), t.test_markers.end(), by_seq);
   std::stable_sort(t.thread_creates.begin(), t.thread_creates.end(), by_seq);
+  std::stable_sort(t.detaches.begin(), t.detaches.end(), by_seq);
+  ResolveDetaches();
   for (const auto& a : t.acquires) Thread(a.tid);
   for (const auto& [tid, seqs] : chunk_seqs_) {
     // Sequence numbers start at 0; every number below the highest seen should be present.

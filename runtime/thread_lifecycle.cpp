@@ -111,7 +111,8 @@ void FreeArgs(ThreadArgs* a) {
 }
 
 void WriteThreadStart(const ReentryGuard& g, ThreadState* ts, const ThreadOrigin& o) {
-  auto r = MakeRecord<trace::ThreadStart>(trace::RecordKind::kThreadStart);
+  auto r = MakeRecord<trace::ThreadStart>(trace::RecordKind::kThreadStart,
+                                          o.detached ? trace::kStartDetached : 0);
   r.seq = NextSeq();
   r.time_ns = MonotonicNs();
   r.pthread_self = ts->pthread_self;
@@ -277,6 +278,7 @@ ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*f
   ErrnoSaver es;
   ThreadArgs* a = AllocArgs();
   if (!a) return nullptr;
+  a->origin = ThreadOrigin{};  // pooled blocks: nothing from the previous thread may remain
   a->fn = fn;
   a->arg = arg;
   a->origin.parent_tid = ts->tid;
@@ -429,12 +431,15 @@ void AfterJoin(const ReentryGuard& g, ThreadState* ts, pthread_t target, uint32_
   EmitRecord(g, &ts->buf, r);
 }
 
+// The target is named by pthread_t: it may not have started yet, and the pthread_t -> tid table
+// may still map this pthread_t to an earlier, exited thread (trace_format.h, kThreadDetached).
 void OnDetach(const ReentryGuard& g, ThreadState* ts, pthread_t target, int rc) {
   ErrnoSaver es;
   if (rc != 0) return;
-  auto r = MakeRecord<trace::ThreadDetach>(trace::RecordKind::kThreadDetach);
+  auto r = MakeRecord<trace::ThreadDetached>(trace::RecordKind::kThreadDetached);
   r.seq = NextSeq();
-  r.detached_tid = LookupThreadTid(static_cast<uint64_t>(target));
+  r.target_self = static_cast<uint64_t>(target);
+  r.target_tid = r.target_self == ts->pthread_self ? ts->tid : 0;
   r.stack_id = CaptureStackId(g, &ts->buf);
   EmitRecord(g, &ts->buf, r);
 }

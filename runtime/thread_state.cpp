@@ -177,22 +177,34 @@ void ClearOwner(ThreadState* ts, const HeldLock& h) {
   }
 }
 
-// FileHeader::wake_epoch: bumped by every wake-up (cond signal/broadcast, barrier arrival) and
-// copied into the slot when a cond/barrier wait begins, *before* the wait is published, so a
-// reader (watchdog, analyzer) that sees an equal value knows nothing could have woken the waiter
-// since; a signalled waiter that has not run yet still looks blocked otherwise.
+// FileHeader::wake_epoch and the wake table (trace_format.h): bumped by every wake-up (cond
+// signal/broadcast, barrier arrival) and copied into the slot when a cond/barrier wait begins,
+// *before* the wait is published, so a reader (watchdog, analyzer) that sees an equal value knows
+// nothing could have woken the waiter since; a signalled waiter that has not run yet still looks
+// blocked otherwise. The per-object bucket keeps other condvars' traffic from hiding a stuck one.
 uint64_t* WakeEpoch() {
   trace::FileHeader* h = g_writer.header();
   return h ? &h->wake_epoch : nullptr;
 }
 
-void BumpWakeEpoch() {
+uint64_t* WakeBucketOf(uintptr_t object) {
+  trace::FileHeader* h = g_writer.header();
+  if (!h) return nullptr;
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(h) + trace::kWakeTableOffset);
+  return &table[trace::WakeBucket(object)];
+}
+
+void BumpWakeEpoch(uintptr_t object) {
+  if (uint64_t* b = WakeBucketOf(object)) __atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
   if (uint64_t* e = WakeEpoch()) __atomic_fetch_add(e, 1, __ATOMIC_SEQ_CST);
 }
 
-void NoteWaitEpoch(ThreadState* ts) {
-  uint64_t* e = WakeEpoch();
-  if (ts->slot && e) ts->slot->wait_wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
+void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
+  if (!ts->slot) return;
+  if (uint64_t* b = WakeBucketOf(object)) {
+    ts->slot->wait_object_epoch = __atomic_load_n(b, __ATOMIC_SEQ_CST);
+  }
+  if (uint64_t* e = WakeEpoch()) ts->slot->wait_wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
 }
 
 void ClearWait(ThreadState* ts) {
@@ -654,7 +666,7 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   if (op->had) {
     WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
   }
-  NoteWaitEpoch(ts);
+  NoteWaitEpoch(ts, caddr);
   SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
                                (CondIsProcessShared(cond) ? trace::kWaitShared : 0)));
@@ -668,8 +680,8 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
   PushHeld(ts, op->saved);
 }
 
-void OnCondSignal(const ReentryGuard&, ThreadState*, const void*, bool) {
-  BumpWakeEpoch();  // a waiter may be woken: the watchdog must not call it stuck
+void OnCondSignal(const ReentryGuard&, ThreadState*, const void* cond, bool) {
+  BumpWakeEpoch(reinterpret_cast<uintptr_t>(cond));  // a waiter may be woken: not stuck
 }
 
 void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
@@ -685,8 +697,8 @@ void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kin
                   0x0b1e0000u | static_cast<uint8_t>(kind));
   bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
   if (kind == trace::WaitKind::kBarrier) {
-    BumpWakeEpoch();  // this arrival may be the one that releases the others
-    NoteWaitEpoch(ts);
+    BumpWakeEpoch(reinterpret_cast<uintptr_t>(object));  // may release the others
+    NoteWaitEpoch(ts, reinterpret_cast<uintptr_t>(object));
   }
   SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));

@@ -135,7 +135,7 @@ struct ThreadArgs;  // trampoline argument block (mmap'd pool)
 ThreadArgs* BeforeThreadCreate(const ReentryGuard& g, ThreadState* ts, void* (*fn)(void*),
                                void* arg);
 // The new thread's stack as `attr` (null: the defaults) gives it; the trampoline bounds its
-// frame walk with it (thread_lifecycle.cpp: StackBounds).
+// frame walk with it (thread_lifecycle.cpp: StackBounds). Also its detach state (kStartDetached).
 void NoteThreadAttr(ThreadArgs* args, const pthread_attr_t* attr);
 void AfterThreadCreate(const ReentryGuard& g, ThreadState* ts, ThreadArgs* args, int rc);
 // A copy of args->origin (an empty origin for null args).

@@ -153,7 +153,7 @@ bool TraceWriter::Open(const ReentryGuard&, const Flags& flags, const char* path
   h->header_size = trace::kHeaderBytes;
   h->endian_tag = trace::kEndianTag;
   h->pointer_size = sizeof(void*);
-  h->feature_bits = 0;
+  h->feature_bits = trace::kFeatureWakeTable;  // the table itself is zero (fresh file)
   h->pid = getpid();
   h->ppid = getppid();
   h->start_monotonic_ns = Clock(CLOCK_MONOTONIC);

@@ -18,6 +18,7 @@
 #include "internal/mmap_alloc.h"
 #include "internal/raw_log.h"
 #include "runtime.h"
+#include "thread_state.h"
 #include "trace_writer.h"
 
 namespace lockscope {
@@ -43,11 +44,13 @@ struct Scan {
   uint32_t capacity = 0;
   bool complete = true;        // false: some waits were not resolved (too many threads)
   uint64_t wake_epoch = 0;     // FileHeader::wake_epoch, read after the copy
+  uint64_t wake_table[trace::kWakeBuckets] = {};  // the header's wake table, read after the copy
 };
 
-// Threads of the process according to the kernel (/proc/self/task), or -1. Raw syscalls into a
-// stack buffer: no malloc, no stdio.
-int CountTasks() {
+// Calls fn(tid) for every thread of the process according to the kernel (/proc/self/task) and
+// returns their count, or -1. Raw syscalls into a stack buffer: no malloc, no stdio.
+template <class Fn>
+int ForEachTask(Fn fn) {
   int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
   int count = 0;
@@ -57,12 +60,47 @@ int CountTasks() {
     if (n <= 0) break;
     for (long off = 0; off < n;) {
       auto* d = reinterpret_cast<struct dirent64*>(buf + off);
-      if (d->d_name[0] != '.') ++count;
+      if (d->d_name[0] != '.') {
+        ++count;
+        fn(d->d_name);
+      }
       off += d->d_reclen;
     }
   }
   close(fd);
   return count;
+}
+
+int CountTasks() {
+  return ForEachTask([](const char*) {});
+}
+
+// True when the kernel's thread `name` (a tid in /proc/self/task) has exited (zombie or dead): a
+// main thread that called pthread_exit stays listed as a zombie while other threads run.
+bool TaskEnded(const char* name) {
+  char path[64];
+  internal::RawFormat(path, sizeof(path), "/proc/self/task/%s/stat", name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // gone
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) return true;
+  buf[n] = '\0';
+  const char* paren = strrchr(buf, ')');  // "tid (comm) S ...": comm may contain anything
+  return paren != nullptr && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+// True when every other thread of the process has ended. The watchdog must then end too: glibc
+// exits the process (exit(0) from the last thread) only when no thread is left, so a program
+// whose main thread called pthread_exit would otherwise never terminate because of us.
+bool OnlyWatchdogLeft() {
+  const int self = static_cast<int>(GetTid());
+  bool others = false;
+  int count = ForEachTask([&](const char* name) {
+    if (!others && atoi(name) != self && !TaskEnded(name)) others = true;
+  });
+  return count >= 1 && !others;
 }
 
 // What the watchdog remembers between scans.
@@ -120,6 +158,11 @@ void CopySlots(Scan* scan) {
   }
   scan->complete = scan->n < header->slot_count;  // a full table may hide threads
   scan->wake_epoch = __atomic_load_n(&header->wake_epoch, __ATOMIC_SEQ_CST);
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(header) +
+                                            trace::kWakeTableOffset);
+  for (uint32_t b = 0; b < trace::kWakeBuckets; ++b) {
+    scan->wake_table[b] = __atomic_load_n(&table[b], __ATOMIC_SEQ_CST);
+  }
 }
 
 // next[i]: the first thread blocked slot i waits for (lock holder, joined thread), or -1.
@@ -181,8 +224,9 @@ bool AsleepForGood(const Scan& scan, uint32_t i) {
       return scan.next[i] >= 0;
     case WaitKind::kCond:
     case WaitKind::kBarrier:
-      // A wake-up since the wait began may have woken it: it only looks blocked until it runs.
-      return s.wait_wake_epoch == scan.wake_epoch;
+      // A wake-up of its object since the wait began may have woken it: it only looks blocked
+      // until it runs (trace_format.h, the wake table).
+      return s.wait_object_epoch == scan.wake_table[trace::WakeBucket(s.wait_object)];
     default:
       return false;  // semaphores (signal handlers may post), fds, unknown
   }
@@ -342,9 +386,14 @@ void* WatchdogMain(void*) {
     timespec ts{period_ms / 1000, (period_ms % 1000) * 1000000};
     while (nanosleep(&ts, &ts) != 0) {
     }
+    if (CountTasks() <= 2 && OnlyWatchdogLeft()) break;
     if (!RuntimeActive()) continue;
     ScanOnce(g, &scan, &memory);
   }
+  // We are the last thread: returning lets glibc exit the process (exit(0), as it would have
+  // without us). Atexit handlers then run on this thread, which must stay invisible to the
+  // interceptors once the guard is gone.
+  t_thread_done = true;
   return nullptr;
 }
 

@@ -249,6 +249,7 @@ void AddThreads(const Trace& t, std::vector<Item>* items) {
                           {"exit_seq", th.exit_seq},
                           {"held_at_exit", th.held_at_exit},
                           {"detached", th.detached},
+                          {"detached_at_create", th.detached_at_create},
                           {"joined", th.joined},
                           {"joiner", th.joiner_tid},
                           {"join_seq", th.join_seq}});
@@ -281,6 +282,14 @@ void AddEvents(const Trace& t, std::vector<Item>* items) {
                           {"epoch_after", j.epoch_after},
                           {"failed", j.failed},
                           {"time_ns", j.time_ns}});
+  }
+  for (const auto& d : t.detaches) {
+    items->push_back(Item{{"type", "detach"},
+                          {"tid", d.tid},
+                          {"seq", d.seq},
+                          {"target_self", Hex(d.target_self)},
+                          {"detached", d.resolved_tid},
+                          {"stack", d.stack_id}});
   }
   for (const auto& m : t.misuses) {
     items->push_back(Item{{"type", "misuse"},

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "lockscope/trace_format.h"
 
 namespace lockscope {
@@ -56,6 +58,8 @@ TEST(RtTraceFormat, SlotLayout) {
   EXPECT_EQ(offsetof(ThreadSlot, wait_mode), 41u);
   EXPECT_EQ(offsetof(ThreadSlot, held_overflow), 42u);
   EXPECT_EQ(offsetof(ThreadSlot, n_held), 44u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_object_epoch), 48u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_wake_epoch), 56u);
   EXPECT_EQ(offsetof(ThreadSlot, held), 64u);
   EXPECT_EQ(alignof(ThreadSlot) <= 8, true);
   // State words are updated with atomics in a shared mapping: they must be naturally aligned.
@@ -138,6 +142,12 @@ TEST(RtTraceFormat, RecordSizesAndOffsets) {
   EXPECT_EQ(sizeof(ThreadDetach), 24u);
   EXPECT_EQ(offsetof(ThreadDetach, detached_tid), 16u);
 
+  EXPECT_EQ(sizeof(ThreadDetached), 32u);
+  EXPECT_EQ(offsetof(ThreadDetached, seq), 8u);
+  EXPECT_EQ(offsetof(ThreadDetached, target_self), 16u);
+  EXPECT_EQ(offsetof(ThreadDetached, target_tid), 24u);
+  EXPECT_EQ(offsetof(ThreadDetached, stack_id), 28u);
+
   EXPECT_EQ(sizeof(Misuse), 56u);
   EXPECT_EQ(offsetof(Misuse, object), 24u);
   EXPECT_EQ(offsetof(Misuse, lock_id), 32u);
@@ -158,7 +168,7 @@ TEST(RtTraceFormat, RecordSizesAndOffsets) {
 TEST(RtTraceFormat, EveryFixedRecordIsRecordAligned) {
   for (size_t s : {sizeof(Module), sizeof(StackDef), sizeof(LockDef), sizeof(LockDestroy),
                    sizeof(Acquire), sizeof(Release), sizeof(ThreadStart), sizeof(ThreadExit),
-                   sizeof(ThreadJoin), sizeof(ThreadDetach), sizeof(Misuse), sizeof(Fork),
+                   sizeof(ThreadJoin), sizeof(ThreadDetach), sizeof(ThreadDetached), sizeof(Misuse), sizeof(Fork),
                    sizeof(Disabled), sizeof(ThreadName), sizeof(HeldEntry)}) {
     EXPECT_EQ(s % 8, 0u) << s;
     EXPECT_EQ(RecordAlign(static_cast<uint32_t>(s)), s);
@@ -180,6 +190,20 @@ TEST(RtTraceFormat, EcosystemRecordLayout) {
   EXPECT_EQ(offsetof(ThreadCreated, parent_epoch), 24u);
   EXPECT_EQ(offsetof(ThreadCreated, create_stack_id), 28u);
   EXPECT_EQ(RecordAlign(sizeof(TestMarker) + kMaxTestNameBytes), 544u);
+}
+
+TEST(RtTraceFormat, WakeTableFitsTheHeaderPageAndSpreadsAddresses) {
+  EXPECT_GE(kWakeTableOffset, sizeof(FileHeader));
+  EXPECT_LE(kWakeTableOffset + kWakeBuckets * 8, kHeaderBytes);
+  EXPECT_EQ(kWakeTableOffset % 8, 0u);
+  // Condvars (48 bytes) within 1 KiB of each other never share a bucket, wherever they start.
+  for (uint64_t base : {uint64_t{0x7ffd7f6e7308}, uint64_t{0x55aa06e410c0}, uint64_t{0x1000}}) {
+    std::set<uint32_t> buckets;
+    for (uint64_t a = base; a + 48 <= base + 1024; a += 48) {
+      EXPECT_LT(WakeBucket(a), kWakeBuckets);
+      EXPECT_TRUE(buckets.insert(WakeBucket(a)).second) << std::hex << a;
+    }
+  }
 }
 
 TEST(RtTraceFormat, RecordAlign) {

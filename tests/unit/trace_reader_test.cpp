@@ -293,6 +293,77 @@ TEST(TraceReaderTest, LifecycleRecords) {
   EXPECT_TRUE(HasWarning(t, "stopped recording because the trace could not grow"));
 }
 
+std::string StartSelfRec(uint64_t seq, uint64_t self, uint8_t flags = 0) {
+  auto s = Make<tf::ThreadStart>(tf::RecordKind::kThreadStart);
+  s.h.flags = flags;
+  s.seq = seq;
+  s.parent_tid = 100;
+  s.create_stack_id = 7;
+  s.pthread_self = self;
+  return TestTraceWriter::Rec(s);
+}
+
+std::string DetachedRec(uint64_t seq, uint64_t self, uint32_t tid = 0) {
+  auto d = Make<tf::ThreadDetached>(tf::RecordKind::kThreadDetached);
+  d.seq = seq;
+  d.target_self = self;
+  d.target_tid = tid;
+  d.stack_id = 9;
+  return TestTraceWriter::Rec(d);
+}
+
+// pthread_detach names its target by pthread_t: the reader resolves it to the first thread with
+// that pthread_self not joined or detached before, whatever the order the records come in.
+TEST(TraceReaderTest, DetachByPthreadResolvesReusedHandlesAndNotYetStartedThreads) {
+  TestTraceWriter w;
+  auto join = Make<tf::ThreadJoin>(tf::RecordKind::kThreadJoin);
+  join.seq = 4;
+  join.joined_tid = 101;
+  w.AddChunk(100, 0,
+             {DetachedRec(2, 0xaaa),  // before 102 started: resolved to it all the same
+              TestTraceWriter::Rec(join), DetachedRec(8, 0xbbb), DetachedRec(12, 0xbbb)});
+  w.AddChunk(101, 0, {StartSelfRec(1, 0xbbb)});                       // joined at 4
+  w.AddChunk(102, 0, {StartSelfRec(3, 0xaaa)});                       // detached at 2
+  w.AddChunk(103, 0, {StartSelfRec(5, 0xbbb)});                       // reuses 101's handle: 8
+  w.AddChunk(104, 0, {StartSelfRec(9, 0xbbb, tf::kStartDetached)});   // detached at create
+  w.AddChunk(105, 0, {StartSelfRec(10, 0xbbb)});                      // 12 detaches this one
+  w.AddChunk(106, 0, {StartSelfRec(13, 0xccc), DetachedRec(14, 0xccc, 106)});  // itself
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_FALSE(t.FindThread(101)->detached);
+  EXPECT_TRUE(t.FindThread(101)->joined);
+  EXPECT_TRUE(t.FindThread(102)->detached);
+  EXPECT_EQ(t.FindThread(102)->detach_seq, 2u);
+  EXPECT_EQ(t.FindThread(102)->detach_stack_id, 9u);
+  EXPECT_TRUE(t.FindThread(103)->detached);
+  EXPECT_EQ(t.FindThread(103)->detach_seq, 8u);
+  EXPECT_TRUE(t.FindThread(104)->detached_at_create);
+  EXPECT_TRUE(t.FindThread(104)->detached);
+  EXPECT_TRUE(t.FindThread(105)->detached);
+  EXPECT_EQ(t.FindThread(105)->detach_seq, 12u);
+  EXPECT_TRUE(t.FindThread(106)->detached);
+  ASSERT_EQ(t.detaches.size(), 4u);
+  EXPECT_EQ(t.detaches[0].resolved_tid, 102u);
+}
+
+TEST(TraceReaderTest, WakeTableIsReadOnlyWithItsFeatureBit) {
+  TestTraceWriter w;
+  std::string bytes = w.Bytes();
+  uint64_t v = 42;
+  std::memcpy(&bytes[tf::kWakeTableOffset + 8 * tf::WakeBucket(0xc0)], &v, sizeof(v));
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(bytes, &t, &error)) << error;
+  EXPECT_TRUE(t.wake_table.empty());
+  w.header().feature_bits = tf::kFeatureWakeTable;
+  bytes = w.Bytes();
+  std::memcpy(&bytes[tf::kWakeTableOffset + 8 * tf::WakeBucket(0xc0)], &v, sizeof(v));
+  ASSERT_TRUE(Read(bytes, &t, &error)) << error;
+  ASSERT_EQ(t.wake_table.size(), tf::kWakeBuckets);
+  EXPECT_EQ(t.wake_table[tf::WakeBucket(0xc0)], 42u);
+}
+
 TEST(TraceReaderTest, ReusedThreadIdIsWarned) {
   TestTraceWriter w;
   w.AddChunk(101, 0, {StartRec(1, 100, 0)});

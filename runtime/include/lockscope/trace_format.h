@@ -57,6 +57,10 @@ namespace trace {
 //       (issue #3).
 //   v1 (additive): kTestBegin (32) / kTestEnd (33), unit-test boundaries, and kThreadCreated
 //       (34), the creator's side of pthread_create (issue #9).
+//   v1 (additive, issue #4): ThreadStart h.flags kStartDetached (was 0); kThreadDetached (17)
+//       names the detached thread by pthread_t and replaces kThreadDetach (still read); the wake
+//       table in the header page (kFeatureWakeTable) and ThreadSlot::wait_object_epoch (was
+//       reserved).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -124,6 +128,11 @@ enum class WaitKind : uint8_t {
   kFd = 6,       // blocking read/write on a pipe-like fd (reserved for the waits issue)
 };
 
+// ThreadStart::h.flags bits.
+enum ThreadStartFlag : uint8_t {
+  kStartDetached = 1u << 0,  // created with PTHREAD_CREATE_DETACHED in its pthread_attr_t
+};
+
 // ThreadSlot::wait_flags bits.
 enum WaitFlag : uint8_t {
   kWaitTimed = 1u << 0,  // the wait has a timeout (timedwait, clockwait, timedjoin): not "for good"
@@ -162,6 +171,11 @@ enum StatusFlag : uint32_t {
   kStatusForkChild = 1u << 3,   // this process is a fork child of header.ppid
 };
 
+// FileHeader::feature_bits: optional parts a reader may rely on only when the bit is set.
+enum FeatureBit : uint64_t {
+  kFeatureWakeTable = 1u << 0,  // the wake table (below) and ThreadSlot::wait_object_epoch
+};
+
 // ---------------------------------------------------------------------------------------------
 // File header. Written by the runtime's TraceWriter at open.
 
@@ -196,6 +210,22 @@ static_assert(sizeof(FileHeader) == 2224, "FileHeader layout changed: bump the v
 static_assert(sizeof(FileHeader) <= kHeaderBytes);
 static_assert(std::is_trivially_copyable_v<FileHeader>);
 
+// The wake table (kFeatureWakeTable): kWakeBuckets uint64_t counters at kWakeTableOffset in the
+// header page. A wake-up of object X (cond signal/broadcast, barrier arrival) atomically
+// increments wake_table[WakeBucket(X)] (and FileHeader::wake_epoch); a cond/barrier wait on X
+// copies that counter into ThreadSlot::wait_object_epoch before it is published. An equal value
+// later means no wake-up of X (nor of any object sharing its bucket) since the wait began, so the
+// waiter was certainly not woken — unlike the global wake_epoch, which any other condvar moves.
+inline constexpr uint32_t kWakeBuckets = 128;
+inline constexpr uint32_t kWakeTableOffset = 3072;
+static_assert(sizeof(FileHeader) <= kWakeTableOffset);
+static_assert(kWakeTableOffset + kWakeBuckets * sizeof(uint64_t) <= kHeaderBytes);
+// Address bits 3..9, not a hash: condvars and barriers (>= 32 bytes each) that live within 1 KiB of
+// each other — members of one object, neighbouring globals — never share a bucket.
+constexpr uint32_t WakeBucket(uint64_t object) {
+  return static_cast<uint32_t>((object >> 3) & (kWakeBuckets - 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Thread slots: live state mirrored into the file. Written only by the owning thread (and by the
 // runtime's exit path for the whole table). Readers must tolerate torn values: a slot is a
@@ -224,7 +254,8 @@ struct ThreadSlot {
   uint8_t held_overflow;    // 1 when the thread holds more than kSlotHeld locks
   uint8_t wait_flags;       // WaitFlag bits of the current wait (written before state=kBlocked)
   uint32_t n_held;          // valid entries in held[] (<= kSlotHeld)
-  uint64_t reserved1[1];
+  uint64_t wait_object_epoch;  // kFeatureWakeTable: wake_table[WakeBucket(wait_object)] when a
+                               // kCond/kBarrier wait began (0 before issue #4: was reserved)
   uint64_t wait_wake_epoch; // FileHeader::wake_epoch when a kCond/kBarrier wait began (an equal
                             // value now: no wake-up since, the waiter cannot have been woken)
   HeldEntry held[kSlotHeld];
@@ -274,6 +305,7 @@ enum class RecordKind : uint8_t {
   kThreadName = 14,   // pthread_setname_np
   // 16..23: waits, hangs and leaks (issue #4).
   kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
+  kThreadDetached = 17,  // pthread_detach, target named by pthread_t (replaces kThreadDetach)
   // 24..27: contention profile (issue #7).
   kLockStats = 24,    // one thread's counters for one lock, written at thread exit
   // 28..31: lock semantics and annotations (issue #3).
@@ -373,6 +405,7 @@ static_assert(sizeof(Release) == 24);
 static_assert(std::is_trivially_copyable_v<Release>);
 
 // kThreadStart: first record of every thread, main thread included (parent_tid = 0).
+// h.flags: ThreadStartFlag bits (kStartDetached: never joinable, so never "not joined").
 struct ThreadStart {
   RecordHeader h;
   uint64_t seq;
@@ -420,6 +453,22 @@ struct ThreadDetach {
 };
 static_assert(sizeof(ThreadDetach) == 24);
 static_assert(std::is_trivially_copyable_v<ThreadDetach>);
+
+// kThreadDetached: a successful pthread_detach (std::thread::detach). The target is named by its
+// pthread_t because it may not have started yet (no tid, and the runtime's pthread_t -> tid map may
+// still hold an earlier thread that had the same pthread_t). A pthread_t is reused only once its
+// thread was joined, or exited after being detached, so a reader resolves `target_self` to the
+// first thread (by kThreadStart seq) with that pthread_self that was not joined or detached
+// before. `target_tid` is set only when a thread detaches itself, 0 otherwise.
+struct ThreadDetached {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t target_self;  // pthread_t passed to pthread_detach
+  uint32_t target_tid;   // the caller's tid for pthread_detach(pthread_self()), else 0
+  uint32_t stack_id;     // where pthread_detach was called
+};
+static_assert(sizeof(ThreadDetached) == 32);
+static_assert(std::is_trivially_copyable_v<ThreadDetached>);
 
 // kMisuse.
 struct Misuse {
