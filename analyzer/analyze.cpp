@@ -20,6 +20,7 @@
 #include "rwlock_rules.h"
 #include "symbolizer.h"
 #include "test_window.h"
+#include "thread_leaks.h"
 #include "wait_findings.h"
 
 #ifndef LOCKSCOPE_VERSION
@@ -322,6 +323,31 @@ void ApplyTestWindows(FindingContext& ctx, const AnalyzeOptions& options, size_t
   for (const TestWindow& w : windows) AddTestLeakFindings(ctx, w, &findings);
 }
 
+// A thread a unit test leaked gets its "test-leak" finding (test_window.h); the exit-time report
+// (thread_leaks.h) then keeps only the threads no test is blamed for.
+void DropLeaksBlamedOnTests(size_t first_finding, Report* report) {
+  std::vector<Finding>& findings = report->findings;
+  std::set<uint32_t> blamed;
+  for (size_t i = first_finding; i < findings.size(); ++i) {
+    if (findings[i].subkind != "test-leak") continue;
+    for (const ThreadRef& t : findings[i].threads) blamed.insert(t.tid);
+  }
+  if (blamed.empty()) return;
+  for (size_t i = first_finding; i < findings.size(); ++i) {
+    Finding& f = findings[i];
+    if (f.kind != FindingKind::kLeakedThread || f.subkind == "test-leak") continue;
+    f.threads.erase(std::remove_if(f.threads.begin(), f.threads.end(),
+                                   [&](const ThreadRef& t) { return blamed.count(t.tid) != 0; }),
+                    f.threads.end());
+  }
+  findings.erase(std::remove_if(findings.begin() + static_cast<std::ptrdiff_t>(first_finding),
+                                findings.end(),
+                                [](const Finding& f) {
+                                  return f.kind == FindingKind::kLeakedThread && f.threads.empty();
+                                }),
+                 findings.end());
+}
+
 void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* report) {
   // dl_iterate_phdr reports the main program with an empty name: it is the traced executable.
   std::vector<ModuleInfo> modules = trace.modules;
@@ -339,8 +365,10 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
   AddCommDeadlockFindings(ctx, &report->findings);
+  AddLeakedThreadFindings(ctx, &report->findings, &report->suppressed);
   if (options.contention) AddContention(ctx, &report->contention, &report->findings);
   ApplyTestWindows(ctx, options, first_finding, first_suppressed, report);
+  DropLeaksBlamedOnTests(first_finding, report);
   if (options.test_window_begin < options.test_window_end) {
     // A test window is read while the process still runs: that it has not exited is no news.
     auto& w = summary.warnings;

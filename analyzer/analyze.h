@@ -22,6 +22,9 @@
 //     wait-for graph of blocked threads: lock waits and joins) and comm-deadlock
 //     "all-threads-asleep" (every thread blocked for good, one at least on a condvar/barrier);
 //     both say when the runtime's watchdog saw the same threads live (kWatchdogReport).
+//   - leaked threads at a clean exit (thread_leaks.h): leaked-thread "blocked", "running" and
+//     "not-joined"; detached or unknown-origin threads alive at exit are suppressed with
+//     "detached" / "unknown-origin", and everything with "incomplete-trace" when records are lost.
 // Order of Report::findings: cycles (shorter first), then the other kinds in trace order.
 // Locks are named by finding_context.h; TraceSummary::warnings = the reader's ReadStats warnings
 // followed by the symbolizer's (one line per module without debug info).

@@ -268,6 +268,15 @@ std::string ObjectWait(FindingContext& ctx, const SlotSnapshot& s) {
     }
     case tf::WaitKind::kBarrier:
       return fmt::format("waiting at barrier {:#x}", s.wait_object);
+    case tf::WaitKind::kSem:
+      return fmt::format("waiting on semaphore {:#x}", s.wait_object);
+    case tf::WaitKind::kLock:
+      return "acquiring " + FindingContext::ShortLockName(ctx.MakeLockRef(s.wait_lock_id));
+    case tf::WaitKind::kJoin:
+      return (s.wait_flags & tf::kWaitJoinPthread) != 0
+                 ? fmt::format("joining a thread that had not started (pthread_t {:#x})",
+                               s.wait_object)
+                 : "joining thread " + ctx.ThreadLabel(static_cast<uint32_t>(s.wait_object));
     default:
       return "waiting";
   }
@@ -287,7 +296,7 @@ bool AsleepForGood(const Trace& trace, const SlotSnapshot& s, bool has_edge) {
     case tf::WaitKind::kCond:
     case tf::WaitKind::kBarrier:
       // A wake-up after the wait began may have woken it (it had not run yet when killed).
-      return s.wait_wake_epoch == trace.wake_epoch;
+      return NoWakeupSince(trace, s);
     default:
       return false;
   }
@@ -343,6 +352,23 @@ Finding MakeCommDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEd
 }
 
 }  // namespace
+
+std::string DescribeWait(FindingContext& ctx, const SlotSnapshot& s) {
+  const Trace& trace = ctx.trace();
+  for (const WaitForEdge& e : WaitForEdges(trace)) {
+    if (&trace.slots[e.from] == &s) return WaitAction(ctx, s, e);
+  }
+  return ObjectWait(ctx, s);
+}
+
+std::string SinceTraceStart(const Trace& trace, uint64_t ns) { return RelTime(trace, ns); }
+
+bool NoWakeupSince(const Trace& trace, const SlotSnapshot& s) {
+  if (trace.wake_table.size() == tf::kWakeBuckets) {
+    return s.wait_object_epoch == trace.wake_table[tf::WakeBucket(s.wait_object)];
+  }
+  return s.wait_wake_epoch == trace.wake_epoch;
+}
 
 void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
   const Trace& trace = ctx.trace();

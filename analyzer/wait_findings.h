@@ -21,6 +21,7 @@
 #define LOCKSCOPE_ANALYZER_WAIT_FINDINGS_H_
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "finding_context.h"
@@ -43,6 +44,19 @@ std::vector<WaitForEdge> WaitForEdges(const Trace& trace);
 // One elementary cycle per strongly connected component of two or more blocked threads, as
 // edges in cycle order (edges[i].to == edges[i+1].from), components in slot order.
 std::vector<std::vector<WaitForEdge>> BlockedCycles(const Trace& trace);
+
+// What blocked slot `s` (an element of ctx.trace().slots) waits for, for a sentence: "acquiring
+// g_mu, held by thread T2", "joining thread T3", "waiting on condition variable 0x.. (its mutex
+// g_mu released while waiting)", "waiting at barrier 0x..", "waiting on semaphore 0x..".
+std::string DescribeWait(FindingContext& context, const SlotSnapshot& s);
+
+// "+1.234 s" after the trace started, or "" when `ns` is unknown (0 or before the start).
+std::string SinceTraceStart(const Trace& trace, uint64_t ns);
+
+// True when nothing can have woken the cond/barrier wait of slot `s` since it began: its object's
+// wake-table bucket is unchanged (trace_format.h), or for traces without the table, the global
+// wake_epoch is. False means it may have been woken and simply not run yet.
+bool NoWakeupSince(const Trace& trace, const SlotSnapshot& s);
 
 void AddActualDeadlockFindings(FindingContext& context, std::vector<Finding>* out);
 

@@ -42,7 +42,9 @@ EdgeStyle StyleFor(FindingKind kind) {
   switch (kind) {
     case FindingKind::kLockOrderCycle:
     case FindingKind::kActualDeadlock:
-    case FindingKind::kCommDeadlock: return {"#d62728", "#fde0dd"};
+    case FindingKind::kCommDeadlock:
+    case FindingKind::kLostWakeup: return {"#d62728", "#fde0dd"};
+    case FindingKind::kLeakedThread: return {"#8c564b", "#f1e6e2"};
     case FindingKind::kRwlockUpgrade: return {"#e6550d", "#fee6ce"};
     case FindingKind::kRecursiveReadHazard: return {"#7b3294", "#eadcf0"};
     case FindingKind::kContention: return {"#b8860b", "#fff5cc"};
@@ -195,7 +197,48 @@ class DotBuilder {
     return analysis::FindingKindName(f.kind);
   }
 
+  // Findings about threads rather than lock order (leaked threads, lost wake-ups, communication
+  // deadlocks) have no lock-order edges: draw each thread as a node (what it was doing, where it
+  // was created) with a "waits" arrow to the lock it waits for or released while waiting.
+  void AddThreadNodes(const Finding& f, int finding_no) {
+    if (f.kind != FindingKind::kLeakedThread && f.kind != FindingKind::kLostWakeup &&
+        f.kind != FindingKind::kCommDeadlock) {
+      return;
+    }
+    const EdgeStyle style = StyleFor(f.kind);
+    std::string what = analysis::FindingKindName(f.kind);
+    if (!f.subkind.empty()) what += " (" + f.subkind + ")";
+    const size_t shown = std::min<size_t>(f.threads.size(), 16);
+    for (size_t i = 0; i < shown; ++i) {
+      const auto& t = f.threads[i];
+      std::string id = "F" + std::to_string(finding_no) + "T" + std::to_string(t.tid);
+      std::string created = SiteText(t.create_stack);
+      std::string label = (t.name.empty() ? "thread " + std::to_string(t.tid) : t.name) + "\n" +
+                          what + (created.empty() ? "" : "\ncreated at " + created);
+      std::string tooltip = label + "\n" + StackText(t.create_stack, 32);
+      if (i < f.extra_stack_titles.size() && i < f.extra_stacks.size()) {
+        tooltip += "\n" + f.extra_stack_titles[i] + ":\n" + StackText(f.extra_stacks[i], 32);
+      }
+      out_ << "  " << id << " [shape=box, style=\"filled\", label=\"" << EscapeDot(label)
+           << "\", tooltip=\"" << EscapeDot(tooltip) << "\", fillcolor=\"" << style.fill
+           << "\", color=\"" << style.color << "\", fontcolor=\"" << style.color << "\"];\n";
+      if (f.locks.empty() || (f.kind == FindingKind::kLeakedThread && f.subkind != "blocked")) {
+        continue;
+      }
+      std::string lock = NodeFor(f.locks[0]);  // emits the node first when it is new
+      out_ << "  " << id << " -> " << lock << " [style=dashed, color=\""
+           << style.color << "\", fontcolor=\"" << style.color << "\", label=\""
+           << EscapeDot(f.kind == FindingKind::kLeakedThread ? "blocked at exit" : "waits")
+           << "\"];\n";
+    }
+    if (f.threads.size() > shown) {
+      out_ << "  F" << finding_no << "more [shape=plaintext, label=\"+"
+           << f.threads.size() - shown << " more threads\"];\n";
+    }
+  }
+
   void AddFindingEdges(const Finding& f, int finding_no) {
+    AddThreadNodes(f, finding_no);
     const size_t n = f.edges.size();
     const EdgeStyle style = StyleFor(f.kind);
     for (size_t i = 0; i < n; ++i) {

@@ -34,7 +34,8 @@ table{border-collapse:collapse;background:#fff;margin:6px 0}
 td,th{border:1px solid #dde1e7;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f5}
 .kind{display:inline-block;white-space:nowrap;border-radius:3px;padding:1px 6px;color:#fff;font-size:12px;font-weight:600;background:#1f77b4}
-.k-lock-order-cycle,.k-actual-deadlock,.k-comm-deadlock{background:#d62728}
+.k-lock-order-cycle,.k-actual-deadlock,.k-comm-deadlock,.k-lost-wakeup{background:#d62728}
+.k-leaked-thread{background:#8c564b}
 .k-rwlock-upgrade{background:#e6550d}.k-recursive-read-hazard{background:#7b3294}
 .k-contention{background:#b8860b}
 .sev-error{color:#b00020;font-weight:600}.sev-warning{color:#a15c00}

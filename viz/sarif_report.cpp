@@ -45,12 +45,20 @@ constexpr RuleText kRules[] = {
      "arriving in between blocks the second read, and the writer waits for the first: deadlock. "
      "Do not re-enter the read lock; pass the locked state down instead."},
     {FindingKind::kCommDeadlock, "Communication deadlock",
-     "Threads wait on each other through condition variables, semaphores or joins in a cycle."},
+     "Every thread of the process is blocked in a wait that only another thread could end "
+     "(condition variables, barriers, joins, locks): the notification that would wake them never "
+     "comes. Wait in a loop on a predicate checked under the mutex, and make sure every waiter "
+     "has a thread left that will notify it."},
     {FindingKind::kLostWakeup, "Lost wakeup",
-     "A condition variable was signalled while no thread waited and the waiter does not re-check "
-     "a predicate. Always wait in a loop on a predicate protected by the mutex."},
+     "A thread is blocked for good on a condition variable whose last signal or broadcast came "
+     "from another thread before it began to wait, when no thread waited: the signal was lost. "
+     "Always wait in a loop on a predicate protected by the mutex, and change the predicate under "
+     "the mutex before signalling."},
     {FindingKind::kLeakedThread, "Leaked thread",
-     "A joinable thread was neither joined nor detached before the program exited."},
+     "A thread the program started was neither joined nor detached: it was still blocked or "
+     "running when the process exited (a worker the shutdown never woke or stopped), or it "
+     "finished and nothing joined it (its stack stays allocated). Wake and join every thread "
+     "before exiting, or create fire-and-forget threads detached."},
     {FindingKind::kApiMisuse, "Locking API misuse",
      "A lock API was used against its contract (unlock of a lock not held, destroy while locked, "
      "wait with a mutex not held, ...). The behaviour is undefined."},
@@ -111,6 +119,10 @@ const Frame* FirstSourceFrame(const Finding& f) {
     const Frame* site = SiteFrame(lock.first_stack);
     if (site != nullptr && !site->file.empty()) return site;
   }
+  for (const auto& thread : f.threads) {
+    const Frame* site = SiteFrame(thread.create_stack);
+    if (site != nullptr && !site->file.empty()) return site;
+  }
   return nullptr;
 }
 
@@ -156,6 +168,19 @@ json Result(const Finding& f) {
     if (!EdgeInRange(f, e)) continue;
     json loc = Location(SiteFrame(e.acquire_stack), f.locks[e.to].name + " acquired while holding " +
                                                         f.locks[e.from].name);
+    if (loc.is_null()) continue;
+    loc["id"] = id++;
+    related.push_back(loc);
+  }
+  for (size_t i = 0; i < f.extra_stacks.size(); ++i) {
+    std::string title = i < f.extra_stack_titles.size() ? f.extra_stack_titles[i] : "";
+    json loc = Location(SiteFrame(f.extra_stacks[i]), title);
+    if (loc.is_null()) continue;
+    loc["id"] = id++;
+    related.push_back(loc);
+  }
+  for (const auto& t : f.threads) {
+    json loc = Location(SiteFrame(t.create_stack), "thread " + t.name + " created here");
     if (loc.is_null()) continue;
     loc["id"] = id++;
     related.push_back(loc);

@@ -7,6 +7,7 @@ with python3-jsonschema. If npm or jsonschema is unavailable the test FAILS (no 
 without them must be fixed (scripts/deps.sh installs both).
 
 Reports checked: static samples (rwlock upgrade, a cycle through calls), a live run of the ABBA
+(and of a thread pool that leaks its workers),
 sample, and a static sample whose file name is hostile (markup, quotes, &, invalid UTF-8).
 Besides the schema: one rule per finding kind with help text, results with file:// locations and
 line numbers, and for the cycle a codeFlow with one threadFlow per edge.
@@ -140,6 +141,31 @@ def check_cycle(ls, build_dir, tmp, validator):
               any(u.startswith("file://") and u.endswith("abba_mutex.cpp") for u in uris), str(uris))
 
 
+def check_leak(ls, build_dir, tmp, validator):
+    sample = os.path.join(build_dir, "samples", "thread_pool_no_wakeup_at_shutdown")
+    out = os.path.join(tmp, "leak.sarif")
+    r = run([ls, "run", "--error-exitcode", "1", "--format", "sarif", "--report", out, "-o",
+             os.path.join(tmp, "leak"), "--", sample])
+    check("run leak: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
+    if not os.path.exists(out):
+        check("run leak: wrote the SARIF report", False)
+        return
+    doc = validate("run leak", open(out, "rb").read(), validator)
+    if doc is None:
+        return
+    check_rules("run leak", doc)
+    leaks = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "leaked-thread"]
+    check("run leak: one leaked-thread result at error level",
+          len(leaks) == 1 and leaks[0]["level"] == "error", json.dumps(leaks)[:800])
+    if leaks:
+        loc = first_location(leaks[0])
+        related = [l["message"]["text"] for l in leaks[0].get("relatedLocations", [])]
+        check("run leak: located at the wait, creation sites related",
+              loc["artifactLocation"]["uri"].endswith("thread_pool_no_wakeup_at_shutdown.cpp") and
+              any("blocked here at exit" in m for m in related) and
+              sum("created here" in m for m in related) == 3, json.dumps(leaks[0])[:1500])
+
+
 def check_hostile(ls, source_dir, tmp, validator):
     # A file name with markup, quotes, '&' and an invalid UTF-8 byte, holding an rwlock upgrade
     # ('/' cannot be part of a file name, so no closing tag).
@@ -184,6 +210,7 @@ def main():
     try:
         check_upgrade(a.lockscope, a.source_dir, tmp, validator)
         check_cycle(a.lockscope, a.build_dir, tmp, validator)
+        check_leak(a.lockscope, a.build_dir, tmp, validator)
         check_hostile(a.lockscope, a.source_dir, tmp, validator)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

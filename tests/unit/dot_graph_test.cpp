@@ -110,6 +110,41 @@ TEST(DotGraphTest, EveryFindingKindIsDrawnFromItsFields) {
   }
 }
 
+// Thread findings (no lock-order edges) draw their threads, created where, and the lock a blocked
+// one waits on (or released while waiting on a condvar).
+TEST(DotGraphTest, ThreadFindingsDrawTheirThreads) {
+  Report r;
+  r.traces.emplace_back();
+  Finding f;
+  f.kind = FindingKind::kLeakedThread;
+  f.subkind = "blocked";
+  f.locks = {Lock(1, "g_pool_mu")};
+  f.threads.resize(2);
+  for (int i = 0; i < 2; ++i) {
+    f.threads[i].tid = 21 + i;
+    f.threads[i].name = "T" + std::to_string(i + 1);
+    Frame create;
+    create.function = "ThreadPool::Start";
+    create.file = "/src/pool.cc";
+    create.line = 12;
+    f.threads[i].create_stack = {create};
+  }
+  r.findings.push_back(f);
+  std::string dot = RenderDot(r);
+  EXPECT_NE(dot.find("F1T21 [shape=box"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("leaked-thread (blocked)\\ncreated at ThreadPool::Start pool.cc:12"),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("F1T22 -> L0 [style=dashed"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("blocked at exit"), std::string::npos);
+  std::string svg, error;
+  EXPECT_TRUE(RenderSvg(dot, &svg, &error)) << error;
+  // A leak that is not blocked draws no arrow; a lock-order finding draws no thread nodes.
+  r.findings[0].subkind = "running";
+  EXPECT_EQ(RenderDot(r).find("-> L0"), std::string::npos);
+  EXPECT_EQ(RenderDot(AbbaReport("a", "b")).find("F1T"), std::string::npos);
+}
+
 // A whole lock graph: the ABBA locks (ids 1, 2) plus a chain 1 -> 10 -> 11 -> 12 far away.
 Report WithGraph() {
   Report r = AbbaReport("a", "b");

@@ -286,6 +286,22 @@ TEST(CommDeadlockTest, AWaiterSignalledAfterItBeganWaitingMayBeAwake) {
   EXPECT_EQ(CommDeadlocks(t).size(), 1u);
 }
 
+TEST(CommDeadlockTest, WithTheWakeTableOnlyWakeupsOfItsOwnCondvarCount) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  SlotSnapshot& w = CondWaiter(&t, kT1, kA);
+  w.wait_wake_epoch = 6;
+  w.wait_object_epoch = 2;
+  t.wake_epoch = 9;  // other condvars were signalled since: the global count moved
+  t.wake_table.assign(tf::kWakeBuckets, 0);
+  t.wake_table[tf::WakeBucket(w.wait_object)] = 2;
+  EXPECT_TRUE(NoWakeupSince(t, t.slots.back()));
+  EXPECT_EQ(CommDeadlocks(t).size(), 1u);
+  t.wake_table[tf::WakeBucket(w.wait_object)] = 3;  // its own condvar was signalled
+  EXPECT_TRUE(CommDeadlocks(t).empty());
+}
+
 TEST(CommDeadlockTest, ARunningThreadMayStillSignal) {
   SlotTraceBuilder b;
   b.Running(kMain, {});
