@@ -65,6 +65,26 @@ bool CertainlyBlocked(const Trace& trace, const SlotSnapshot& s) {
   }
 }
 
+// The runtime library that created the thread, when its pthread_create caller lies in one: the
+// sanitizers' background threads and OpenMP/TBB worker pools live until exit by design.
+std::string RuntimeCreator(FindingContext& ctx, const ThreadInfo& info) {
+  static const char* const kRuntimes[] = {"libtsan", "libasan", "liblsan", "libubsan", "libhwasan",
+                                          "libmsan", "libgomp", "libomp", "libiomp", "libtbb"};
+  for (const Frame& f : ctx.StackOf(info.create_stack_id)) {
+    std::string base = f.module.substr(f.module.rfind('/') + 1);
+    if (base.rfind("libc.so", 0) == 0 || base.rfind("libpthread", 0) == 0) continue;
+    for (const char* rt : kRuntimes) {
+      if (base.rfind(rt, 0) == 0) return base;
+    }
+    if (f.function.rfind("__tsan", 0) == 0 || f.function.rfind("__asan", 0) == 0 ||
+        f.function.rfind("__sanitizer", 0) == 0 || f.function.rfind("__lsan", 0) == 0) {
+      return f.function;
+    }
+    return "";  // the first frame outside libc decides
+  }
+  return "";
+}
+
 // Threads grouped by what makes their reports identical.
 struct GroupKey {
   Leak leak;
@@ -202,6 +222,12 @@ SuppressedCandidate MakeSuppressed(FindingContext& ctx, const std::string& reaso
         "{} ({}) {} still alive at exit, but detached by {}: a detached thread may outlive main "
         "by design",
         who, CreatedBy(ctx, first), tids.size() == 1 ? "was" : "were", how);
+  } else if (reason_id == "runtime-thread") {
+    s.reason = fmt::format(
+        "{} ({}) {} still alive at exit, but {} created by {}, a runtime that keeps its own "
+        "threads until the process ends",
+        who, CreatedBy(ctx, first), tids.size() == 1 ? "was" : "were",
+        tids.size() == 1 ? "it was" : "they were", RuntimeCreator(ctx, first));
   } else {
     s.reason = fmt::format(
         "{} {} still alive at exit, but the runtime did not see {} created (no parent): whether "
@@ -217,7 +243,9 @@ SuppressedCandidate MakeSuppressed(FindingContext& ctx, const std::string& reaso
 void AddLeakedThreadFindings(FindingContext& ctx, std::vector<Finding>* out,
                              std::vector<SuppressedCandidate>* suppressed) {
   const Trace& trace = ctx.trace();
-  if (!trace.stats.clean_exit) return;  // hung or killed: wait_findings.h explains it
+  // Hung or killed: wait_findings.h explains it. No slots or no pid: an imported trace (std
+  // format) that says nothing about thread lifetimes.
+  if (!trace.stats.clean_exit || trace.slots.empty() || trace.pid <= 0) return;
   std::map<GroupKey, std::vector<uint32_t>> leaks;
   std::map<std::pair<std::string, uint32_t>, std::vector<uint32_t>> quiet;  // (reason, site)
   for (const uint32_t tid : ThreadNumberingOrder(trace)) {
@@ -231,6 +259,10 @@ void AddLeakedThreadFindings(FindingContext& ctx, std::vector<Finding>* out,
     }
     if (info.detached) {
       if (alive) quiet[{"detached", info.create_stack_id}].push_back(tid);
+      continue;
+    }
+    if (!RuntimeCreator(ctx, info).empty()) {
+      if (alive) quiet[{"runtime-thread", info.create_stack_id}].push_back(tid);
       continue;
     }
     GroupKey key{Leak::kNotJoined, info.create_stack_id, info.start_routine, 0};

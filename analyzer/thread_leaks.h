@@ -17,10 +17,13 @@
 // the threads with their creation stacks (ThreadRef::create_stack), the wait stack and the stacks
 // of the locks a blocked thread held.
 // Not reported, with a SuppressedCandidate saying why: threads alive at exit that were detached
-// (reason_id "detached": a detached thread may outlive main by design), threads whose creation
+// (reason_id "detached": a detached thread may outlive main by design), threads a runtime library
+// started for itself (sanitizer background threads, OpenMP/TBB pools: "runtime-thread", decided
+// by the module of the first creation frame outside libc), threads whose creation
 // the runtime did not see (no parent: "unknown-origin", their detach state is unknown), and
 // everything when records are missing ("incomplete-trace": a lost join record would invent a
-// leak). The main thread (tid == pid) never leaks.
+// leak). The main thread (tid == pid) never leaks. Imported traces (no thread slots, no pid) are
+// skipped: they say nothing about thread lifetimes.
 // Thread-safety: not thread-safe (uses the context's symbolizer). Complexity: O(threads log n).
 
 #ifndef LOCKSCOPE_ANALYZER_THREAD_LEAKS_H_

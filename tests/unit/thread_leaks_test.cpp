@@ -94,7 +94,7 @@ struct Result {
 };
 
 Result Leaks(const Trace& trace) {
-  Symbolizer symbolizer({}, SymbolizerOptions{"", {}, false});
+  Symbolizer symbolizer(trace.modules, SymbolizerOptions{"", {}, false});
   FindingContext ctx(trace, &symbolizer);
   Result r;
   AddLeakedThreadFindings(ctx, &r.findings, &r.suppressed);
@@ -208,6 +208,37 @@ TEST(LeakedThreadTest, UnknownOriginIsSuppressed) {
   EXPECT_TRUE(r.findings.empty());
   ASSERT_EQ(r.suppressed.size(), 1u);
   EXPECT_EQ(r.suppressed[0].reason_id, "unknown-origin");
+}
+
+TEST(LeakedThreadTest, ThreadsARuntimeLibraryStartedForItselfAreSuppressed) {
+  LeakTraceBuilder b;
+  ModuleInfo tsan;
+  tsan.start = 0x10000;
+  tsan.end = 0x20000;
+  tsan.path = "/usr/lib/x86_64-linux-gnu/libtsan.so.2";
+  ModuleInfo prog;
+  prog.start = 0x50000;
+  prog.end = 0x60000;
+  prog.path = "/work/prog";
+  b.trace().modules = {tsan, prog};
+  b.trace().stacks[8] = {0x10010, 0x50010};  // pthread_create called from inside libtsan
+  b.trace().stacks[9] = {0x50020};           // called by the program
+  b.Running(kT1, 8).Running(kT2, 9);
+  Result r = Leaks(b.trace());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].threads.at(0).tid, kT2);
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "runtime-thread");
+  EXPECT_NE(r.suppressed[0].reason.find("libtsan.so.2"), std::string::npos) << r.suppressed[0].reason;
+}
+
+TEST(LeakedThreadTest, ImportedTracesWithoutSlotsSayNothing) {
+  LeakTraceBuilder b;
+  b.Running(kT1);
+  b.trace().slots.clear();
+  Result r = Leaks(b.trace());
+  EXPECT_TRUE(r.findings.empty());
+  EXPECT_TRUE(r.suppressed.empty());
 }
 
 TEST(LeakedThreadTest, HungOrKilledProcessesAreLeftToTheWaitFindings) {
