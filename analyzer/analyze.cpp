@@ -364,7 +364,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);
-  AddCommDeadlockFindings(ctx, &report->findings);
+  AddCommDeadlockFindings(ctx, &report->findings, &report->suppressed);
   AddLeakedThreadFindings(ctx, &report->findings, &report->suppressed);
   if (options.contention) AddContention(ctx, &report->contention, &report->findings);
   ApplyTestWindows(ctx, options, first_finding, first_suppressed, report);

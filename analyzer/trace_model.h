@@ -137,6 +137,9 @@ struct SlotSnapshot {
   uint8_t wait_flags = 0;  // trace::WaitFlag bits (kWaitTimed)
   uint64_t wait_wake_epoch = 0;  // Trace::wake_epoch when a cond/barrier wait began
   uint64_t wait_object_epoch = 0;  // Trace::wake_table[WakeBucket(wait_object)] then
+  uint64_t lost_signal_ns = 0;      // kCond: the last signal before the wait found no waiter:
+  uint32_t lost_signal_tid = 0;     //   when, who (0 = none), from where
+  uint32_t lost_signal_stack_id = 0;
   bool held_overflow = false;
   std::vector<HeldLock> held;
 };

@@ -218,6 +218,11 @@ void Reader::ReadSlots() {
     s.wait_flags = slot.wait_flags;
     s.wait_wake_epoch = slot.wait_wake_epoch;
     s.wait_object_epoch = slot.wait_object_epoch;
+    if (slot.wait_kind == static_cast<uint8_t>(tf::WaitKind::kCond)) {
+      s.lost_signal_ns = slot.wait_lost_signal_ns;
+      s.lost_signal_tid = slot.wait_lost_signal_tid;
+      s.lost_signal_stack_id = slot.wait_lost_signal_stack_id;
+    }
     s.held_overflow = slot.held_overflow != 0;
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
     for (uint32_t k = 0; k < n; ++k) {

@@ -351,6 +351,59 @@ Finding MakeCommDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEd
   return f;
 }
 
+// The waiter's evidence of a lost signal, or false (wait_findings.h, lost-wakeup).
+bool LostSignalBefore(const SlotSnapshot& s) {
+  return s.wait_kind == tf::WaitKind::kCond && s.lost_signal_tid != 0 &&
+         s.lost_signal_tid != s.tid && s.lost_signal_ns <= s.wait_since_ns;
+}
+
+Finding MakeLostWakeupFinding(FindingContext& ctx, const SlotSnapshot& s) {
+  const Trace& trace = ctx.trace();
+  Finding f;
+  f.kind = FindingKind::kLostWakeup;
+  f.severity = "error";
+  f.hung = true;
+  f.pid = trace.pid;
+  f.trace_path = trace.path;
+  f.threads.push_back(ctx.MakeThreadRef(s.tid));
+  f.threads.push_back(ctx.MakeThreadRef(s.lost_signal_tid));
+  if (s.wait_lock_id != 0) f.locks.push_back(ctx.MakeLockRef(s.wait_lock_id));
+  const std::string waiter = ctx.ThreadLabel(s.tid);
+  const std::string signaller = ctx.ThreadLabel(s.lost_signal_tid);
+  Stack wait_stack = ctx.StackOf(s.wait_stack_id);
+  Stack signal_stack = ctx.StackOf(s.lost_signal_stack_id);
+  std::string wait_at = FindingContext::Where(wait_stack);
+  std::string signal_at = FindingContext::Where(signal_stack);
+  std::string cond = fmt::format("condition variable {:#x}", s.wait_object);
+  f.extra_stacks.push_back(wait_stack);
+  f.extra_stack_titles.push_back(fmt::format("thread {} waits here{} on {} (nothing signals it "
+                                             "any more)",
+                                             waiter, SinceStart(trace, s.wait_since_ns), cond));
+  f.extra_stacks.push_back(signal_stack);
+  f.extra_stack_titles.push_back(fmt::format(
+      "thread {} signalled {} here{}, when no thread waited on it", signaller, cond,
+      RelTime(trace, s.lost_signal_ns).empty() ? "" : " at " + RelTime(trace, s.lost_signal_ns)));
+  f.summary = fmt::format("lost wake-up: thread {} waits for good on {}; its last signal came "
+                          "from thread {} before the wait began",
+                          waiter, cond, signaller);
+  double gap_ms = static_cast<double>(s.wait_since_ns - s.lost_signal_ns) / 1e6;
+  f.story = fmt::format(
+      "Thread {} signalled {}{} when no thread was waiting on it, so the signal woke nobody. "
+      "{:.3f} ms later thread {} began to wait on it{}, and nothing signalled it again: the "
+      "wake-up was lost and thread {} waits for good (every thread of the process is blocked). "
+      "A waiter that does not check a condition first misses a signal sent before it waits: "
+      "wait in a loop on a predicate (`while (!ready) pthread_cond_wait(...)`) that the signaller "
+      "sets under the mutex before it signals.",
+      signaller, cond, signal_at.empty() ? "" : " at " + signal_at, gap_ms, waiter,
+      wait_at.empty() ? "" : " at " + wait_at, waiter);
+  if (const WatchdogEvent* w = WatchdogSaw(trace, {s.tid})) {
+    std::string when = RelTime(trace, w->time_ns);
+    f.story += fmt::format(" The runtime's watchdog saw the hang while the process ran{}.",
+                           when.empty() ? "" : " (at " + when + ")");
+  }
+  return f;
+}
+
 }  // namespace
 
 std::string DescribeWait(FindingContext& ctx, const SlotSnapshot& s) {
@@ -370,7 +423,8 @@ bool NoWakeupSince(const Trace& trace, const SlotSnapshot& s) {
   return s.wait_wake_epoch == trace.wake_epoch;
 }
 
-void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
+void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out,
+                             std::vector<SuppressedCandidate>* suppressed) {
   const Trace& trace = ctx.trace();
   if (trace.stats.clean_exit) return;  // threads still blocked at exit are leaks, not deadlocks
   std::vector<WaitForEdge> edges = WaitForEdges(trace);
@@ -392,7 +446,28 @@ void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out) {
   for (const auto& [tid, info] : trace.threads) {
     if (info.started && !info.exited && live_tids.count(tid) == 0) return;
   }
-  out->push_back(MakeCommDeadlockFinding(ctx, edges));
+  std::vector<uint32_t> lost;
+  for (const SlotSnapshot& s : trace.slots) {
+    if (s.state != tf::ThreadState::kBlocked || !LostSignalBefore(s)) continue;
+    out->push_back(MakeLostWakeupFinding(ctx, s));
+    lost.push_back(s.tid);
+  }
+  if (lost.empty()) {
+    out->push_back(MakeCommDeadlockFinding(ctx, edges));
+    return;
+  }
+  if (suppressed == nullptr) return;
+  SuppressedCandidate c;
+  c.kind = FindingKind::kCommDeadlock;
+  c.reason_id = "lost-wakeup";
+  c.tids.assign(live_tids.begin(), live_tids.end());
+  std::string who;
+  for (uint32_t tid : lost) who += (who.empty() ? "" : ", ") + ctx.ThreadLabel(tid);
+  c.reason = fmt::format(
+      "every thread is blocked (all threads asleep), explained by the lost-wakeup finding of "
+      "thread {}: its signal came before it waited",
+      who);
+  suppressed->push_back(std::move(c));
 }
 
 std::vector<WaitForEdge> WaitForEdges(const Trace& trace) {

@@ -67,7 +67,15 @@ void AddActualDeadlockFindings(FindingContext& context, std::vector<Finding>* ou
 // Never for semaphore or fd waits (a signal handler or another process may be the waker), timed
 // or process-shared waits, or when a started thread has no slot (it might be the waker).
 // One Finding with every thread's wait site.
-void AddCommDeadlockFindings(FindingContext& context, std::vector<Finding>* out);
+//
+// `lost-wakeup` replaces it when it explains the hang: a thread blocked (for good, as above) on a
+// condvar whose last signal or broadcast came from another thread before the wait began, when
+// no thread waited (ThreadSlot::wait_lost_signal_*), and nothing signalled the condvar since (wake
+// table). One Finding per such waiter with both stacks (the wait, the lost signal); the
+// comm-deadlock then goes to `suppressed` (reason_id "lost-wakeup"). A thread's own signal
+// before it waits is never counted (it was not meant for itself). Severity error.
+void AddCommDeadlockFindings(FindingContext& context, std::vector<Finding>* out,
+                             std::vector<SuppressedCandidate>* suppressed = nullptr);
 
 }  // namespace analysis
 }  // namespace lockscope

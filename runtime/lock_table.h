@@ -37,12 +37,18 @@ struct LockEntry {
 };
 static_assert(sizeof(LockEntry) == 32);
 
-// Condvar -> the mutex it is used with (for kCondTwoMutexes).
+// Condvar -> the mutex it is used with (for kCondTwoMutexes), and its last lost signal.
 struct CondEntry {
   std::atomic<uint64_t> cond;
   std::atomic<uint64_t> mutex_addr;
   std::atomic<uint32_t> mutex_id;
   std::atomic<uint32_t> reported;
+  // The last signal/broadcast, when it found no waiter: (tid << 32 | stack_id), 0 when the last
+  // one woke a waiter (or none came). Written by signallers, copied into a waiter's slot when its
+  // wait begins (ThreadSlot::wait_lost_signal_*). Two stores, no lock: a reader may pair a time
+  // with another signaller's id, never invent a lost signal.
+  std::atomic<uint64_t> lost_who;
+  std::atomic<uint64_t> lost_ns;
 };
 
 bool LockTableInit();   // maps the tables; false on failure

@@ -667,6 +667,13 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
     WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
   }
   NoteWaitEpoch(ts, caddr);
+  if (trace::ThreadSlot* s = ts->slot) {
+    CondEntry* c = FindCond(caddr, false);
+    uint64_t who = c ? c->lost_who.load(std::memory_order_acquire) : 0;
+    s->wait_lost_signal_ns = who ? c->lost_ns.load(std::memory_order_relaxed) : 0;
+    s->wait_lost_signal_tid = static_cast<uint32_t>(who >> 32);
+    s->wait_lost_signal_stack_id = static_cast<uint32_t>(who);
+  }
   SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
                                (CondIsProcessShared(cond) ? trace::kWaitShared : 0)));
@@ -680,8 +687,31 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
   PushHeld(ts, op->saved);
 }
 
-void OnCondSignal(const ReentryGuard&, ThreadState*, const void* cond, bool) {
-  BumpWakeEpoch(reinterpret_cast<uintptr_t>(cond));  // a waiter may be woken: not stuck
+// glibc >= 2.25 keeps the number of waiters in __wrefs >> 3 (nptl/pthread_cond_common.c; its own
+// signal returns at once when it is 0): a signal that finds none wakes nobody, it is lost.
+static bool CondHasWaiters(const void* cond) {
+  return (__atomic_load_n(&static_cast<const pthread_cond_t*>(cond)->__data.__wrefs,
+                          __ATOMIC_RELAXED) >> 3) != 0;
+}
+
+void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool) {
+  const auto caddr = reinterpret_cast<uintptr_t>(cond);
+  BumpWakeEpoch(caddr);  // a waiter may be woken: not stuck
+  ErrnoSaver es;
+  if (CondHasWaiters(cond)) {
+    CondEntry* c = FindCond(caddr, false);
+    if (c && c->lost_who.load(std::memory_order_relaxed) != 0) {
+      c->lost_who.store(0, std::memory_order_relaxed);
+    }
+    return;
+  }
+  // Rare path (a signal nobody waits for): remember who sent it and from where.
+  CondEntry* c = FindCond(caddr, true);
+  if (!c) return;
+  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                  0xc0dd0002);
+  c->lost_ns.store(MonotonicNs(), std::memory_order_relaxed);
+  c->lost_who.store(uint64_t{ts->tid} << 32 | stack_id, std::memory_order_release);
 }
 
 void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {

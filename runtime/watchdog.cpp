@@ -309,6 +309,18 @@ void Report(const ReentryGuard& g, Memory* m, const Scan& scan, trace::WatchdogV
            n, getpid());
   }
   for (uint32_t k = 0; k < n; ++k) DescribeThread(scan, members[k], now);
+  for (uint32_t k = 0; k < n && verdict == trace::WatchdogVerdict::kAllAsleep; ++k) {
+    const ThreadSlot& s = scan.copy[members[k]];
+    if (static_cast<WaitKind>(s.wait_kind) != WaitKind::kCond || s.wait_lost_signal_tid == 0 ||
+        s.wait_lost_signal_tid == s.tid || s.wait_lost_signal_ns > s.wait_since_ns) {
+      continue;
+    }
+    RawLog("WATCHDOG: lost wake-up: thread %u signalled condition variable %p %llu ms before "
+           "thread %u began to wait on it, when no thread waited; nothing signalled it since",
+           s.wait_lost_signal_tid, reinterpret_cast<void*>(s.wait_object),
+           static_cast<unsigned long long>((s.wait_since_ns - s.wait_lost_signal_ns) / 1000000),
+           s.tid);
+  }
   RawLog("WATCHDOG: stacks and lock names are in the trace %s (lockscope analyze)",
          g_writer.path());
   const char* action = g_flags.on_deadlock;

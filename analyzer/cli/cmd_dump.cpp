@@ -180,6 +180,11 @@ void AddSlots(const Trace& t, std::vector<Item>* items) {
       item["wait_flags"] = Bits(s.wait_flags, {{trace::kWaitTimed, "timed"},
                                                {trace::kWaitJoinPthread, "join-by-pthread"},
                                                {trace::kWaitShared, "process-shared"}});
+      if (s.lost_signal_tid != 0) {
+        item["lost_signal"] = Item{{"tid", s.lost_signal_tid},
+                                   {"stack", s.lost_signal_stack_id},
+                                   {"time_ns", s.lost_signal_ns}};
+      }
     }
     items->push_back(std::move(item));
   }

@@ -332,6 +332,42 @@ TEST_F(RtThreadStateTest, CondWaitReleasesAndReacquires) {
   EXPECT_EQ(two, 1);
 }
 
+// A signal that finds no waiter is remembered on the condvar and copied into the slot of the
+// next waiter; a signal that wakes someone clears it. Each wake-up bumps the condvar's bucket of
+// the wake table (and only that one) before the next wait copies it.
+TEST_F(RtThreadStateTest, LostSignalIsCopiedIntoTheNextWaitersSlot) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  pthread_cond_t other = PTHREAD_COND_INITIALIZER;
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(g_writer.header()) +
+                                            trace::kWakeTableOffset);
+  ASSERT_NE(g_writer.header()->feature_bits & trace::kFeatureWakeTable, 0u);
+  const uint32_t bucket = trace::WakeBucket(reinterpret_cast<uintptr_t>(&c));
+  const uint64_t before = table[bucket];
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false);  // nobody waits on c: lost
+  EXPECT_EQ(table[bucket], before + 1);
+  OnCondSignal(g_, ts_, &other, /*broadcast=*/true);
+  Lock(&m);
+  CondWaitOp op;
+  BeforeCondWait(g_, ts_, &op, &c, &m);
+  EXPECT_EQ(ts_->slot->wait_lost_signal_tid, ts_->tid);
+  EXPECT_NE(ts_->slot->wait_lost_signal_stack_id, 0u);
+  EXPECT_NE(ts_->slot->wait_lost_signal_ns, 0u);
+  EXPECT_LE(ts_->slot->wait_lost_signal_ns, ts_->slot->wait_since_ns);
+  EXPECT_EQ(ts_->slot->wait_object_epoch, table[bucket]);  // the other condvar did not count
+  AfterCondWait(g_, ts_, &op, 0);
+  // A signal that finds a waiter (glibc's waiter count in __wrefs, faked here) clears it.
+  c.__data.__wrefs += 8;
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false);
+  c.__data.__wrefs -= 8;
+  BeforeCondWait(g_, ts_, &op, &c, &m);
+  EXPECT_EQ(ts_->slot->wait_lost_signal_tid, 0u);
+  EXPECT_EQ(ts_->slot->wait_lost_signal_ns, 0u);
+  AfterCondWait(g_, ts_, &op, 0);
+  Unlock(&m);
+}
+
 TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {
   Init("max_threads=8:full_events=1");
   std::vector<pthread_mutex_t> ms(64);

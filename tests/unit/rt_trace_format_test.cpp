@@ -61,6 +61,9 @@ TEST(RtTraceFormat, SlotLayout) {
   EXPECT_EQ(offsetof(ThreadSlot, wait_object_epoch), 48u);
   EXPECT_EQ(offsetof(ThreadSlot, wait_wake_epoch), 56u);
   EXPECT_EQ(offsetof(ThreadSlot, held), 64u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_ns), 960u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_tid), 968u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_stack_id), 972u);
   EXPECT_EQ(alignof(ThreadSlot) <= 8, true);
   // State words are updated with atomics in a shared mapping: they must be naturally aligned.
   EXPECT_EQ(offsetof(ThreadSlot, state) % 4, 0u);

@@ -302,6 +302,79 @@ TEST(CommDeadlockTest, WithTheWakeTableOnlyWakeupsOfItsOwnCondvarCount) {
   EXPECT_TRUE(CommDeadlocks(t).empty());
 }
 
+std::vector<Finding> CommDeadlocks(const Trace& trace, std::vector<SuppressedCandidate>* sup) {
+  Symbolizer symbolizer({}, SymbolizerOptions{"", {}, false});
+  FindingContext ctx(trace, &symbolizer);
+  std::vector<Finding> out;
+  AddCommDeadlockFindings(ctx, &out, sup);
+  return out;
+}
+
+// The lost signal sample: main signalled before T1 waited (no waiter then), T1 waits with no
+// predicate, main joins T1. Every thread is asleep: a lost-wakeup explains it.
+TEST(LostWakeupTest, SignalBeforeTheWaitFromAnotherThreadIsALostWakeup) {
+  SlotTraceBuilder b;
+  b.Joins(kMain, kT1, {});
+  Trace t = b.trace();
+  SlotSnapshot& w = CondWaiter(&t, kT1, kA);
+  w.wait_since_ns = 9000;
+  w.lost_signal_tid = kMain;
+  w.lost_signal_stack_id = 77;
+  w.lost_signal_ns = 8000;
+  std::vector<SuppressedCandidate> sup;
+  std::vector<Finding> f = CommDeadlocks(t, &sup);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].kind, FindingKind::kLostWakeup);
+  EXPECT_EQ(f[0].severity, "error");
+  EXPECT_TRUE(f[0].hung);
+  ASSERT_EQ(f[0].threads.size(), 2u);
+  EXPECT_EQ(f[0].threads[0].tid, kT1);
+  EXPECT_EQ(f[0].threads[1].tid, kMain);
+  ASSERT_EQ(f[0].extra_stacks.size(), 2u);
+  EXPECT_NE(f[0].extra_stack_titles[1].find("when no thread waited"), std::string::npos);
+  EXPECT_NE(f[0].story.find("0.001 ms later thread T1 began to wait"), std::string::npos)
+      << f[0].story;
+  ASSERT_EQ(sup.size(), 1u);
+  EXPECT_EQ(sup[0].kind, FindingKind::kCommDeadlock);
+  EXPECT_EQ(sup[0].reason_id, "lost-wakeup");
+  EXPECT_STREQ(FindingKindName(FindingKind::kLostWakeup), "lost-wakeup");
+}
+
+TEST(LostWakeupTest, OwnSignalLaterSignalsOrAwakeThreadsAreNoLostWakeup) {
+  auto make = [](uint32_t signaller, uint64_t signal_ns) {
+    SlotTraceBuilder b;
+    b.Joins(kMain, kT1, {});
+    Trace t = b.trace();
+    SlotSnapshot& w = CondWaiter(&t, kT1, kA);
+    w.wait_since_ns = 9000;
+    w.lost_signal_tid = signaller;
+    w.lost_signal_ns = signal_ns;
+    return t;
+  };
+  // The waiter's own signal before it waits (a channel's Send broadcasts, then waits for the
+  // receiver): never meant for itself; the hang stays a comm-deadlock.
+  std::vector<Finding> own = CommDeadlocks(make(kT1, 8000));
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].kind, FindingKind::kCommDeadlock);
+  // No lost signal recorded: comm-deadlock.
+  EXPECT_EQ(CommDeadlocks(make(0, 0)).at(0).kind, FindingKind::kCommDeadlock);
+  // A torn slot (the "lost" signal after the wait began) is not evidence.
+  EXPECT_EQ(CommDeadlocks(make(kMain, 9500)).at(0).kind, FindingKind::kCommDeadlock);
+  // The condvar was signalled after the wait began: T1 may be awake, nothing is reported.
+  Trace woken = make(kMain, 8000);
+  woken.wake_epoch = 1;
+  EXPECT_TRUE(CommDeadlocks(woken).empty());
+  // Another thread still runs: it may signal later, nothing is reported.
+  SlotTraceBuilder b;
+  b.Running(kMain, {});
+  Trace running = b.trace();
+  SlotSnapshot& w = CondWaiter(&running, kT1, kA);
+  w.lost_signal_tid = kMain;
+  w.wait_since_ns = 9000;
+  w.lost_signal_ns = 8000;
+  EXPECT_TRUE(CommDeadlocks(running).empty());
+}
+
 TEST(CommDeadlockTest, ARunningThreadMayStillSignal) {
   SlotTraceBuilder b;
   b.Running(kMain, {});

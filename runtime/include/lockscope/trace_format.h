@@ -60,7 +60,7 @@ namespace trace {
 //   v1 (additive, issue #4): ThreadStart h.flags kStartDetached (was 0); kThreadDetached (17)
 //       names the detached thread by pthread_t and replaces kThreadDetach (still read); the wake
 //       table in the header page (kFeatureWakeTable) and ThreadSlot::wait_object_epoch (was
-//       reserved).
+//       reserved); ThreadSlot::wait_lost_signal_* (were reserved).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -259,7 +259,13 @@ struct ThreadSlot {
   uint64_t wait_wake_epoch; // FileHeader::wake_epoch when a kCond/kBarrier wait began (an equal
                             // value now: no wake-up since, the waiter cannot have been woken)
   HeldEntry held[kSlotHeld];
-  uint8_t reserved2[kSlotBytes - 64 - kSlotHeld * sizeof(HeldEntry)];
+  // kCond waits (issue #4, were reserved: 0 in older traces): the last signal or broadcast on the
+  // condvar before this wait began, when it found no thread waiting (a lost signal), from another
+  // or the same thread; all 0 when the last one woke a waiter or there was none.
+  uint64_t wait_lost_signal_ns;        // CLOCK_MONOTONIC of that signal
+  uint32_t wait_lost_signal_tid;       // the signalling thread
+  uint32_t wait_lost_signal_stack_id;  // where it signalled
+  uint8_t reserved2[kSlotBytes - 80 - kSlotHeld * sizeof(HeldEntry)];
 };
 static_assert(sizeof(ThreadSlot) == kSlotBytes);
 static_assert(std::is_trivially_copyable_v<ThreadSlot>);
