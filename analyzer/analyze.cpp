@@ -358,6 +358,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   Symbolizer symbolizer(modules, symbolizer_options);
   FindingContext ctx(trace, &symbolizer);
   TraceSummary summary = MakeSummary(trace);
+  summary.threads_at_end = ThreadsAtEnd(ctx);
   size_t first_finding = report->findings.size();
   size_t first_suppressed = report->suppressed.size();
   AddCycleFindings(ctx, report, &summary.warnings);

@@ -131,6 +131,18 @@ struct SuppressedFinding {
   std::string matched;    // what the rule matched: "function Backend::Flush()", "lock g_audit_mu"
 };
 
+// One thread's state when the trace ended, from its live slot (a jstack-style dump): after a hang
+// killed by `lockscope run --timeout`, what every thread was doing at the moment of death.
+struct ThreadAtEnd {
+  ThreadRef thread;
+  std::string state;               // "running" | "blocked"
+  std::string waiting;             // blocked: "acquiring g_mu, held by thread T2", ...
+  std::string since;               // blocked: "+1.234 s" after the trace started, or ""
+  Stack wait_stack;                // blocked: where the wait began
+  std::vector<LockRef> held;       // locks it held
+  std::vector<Stack> held_stacks;  // parallel to `held`: where each was acquired
+};
+
 struct TraceSummary {
   std::string path;
   int32_t pid = 0;
@@ -141,6 +153,7 @@ struct TraceSummary {
   uint64_t locks = 0;
   uint64_t records = 0;
   std::vector<std::string> warnings;  // partial read, dropped records, missing debug info, ...
+  std::vector<ThreadAtEnd> threads_at_end;  // threads not exited at the end, in T<n> order
 };
 
 // The whole lock-order graph, beyond the edges that findings cite. Optional and additive: an

@@ -416,6 +416,31 @@ std::string DescribeWait(FindingContext& ctx, const SlotSnapshot& s) {
 
 std::string SinceTraceStart(const Trace& trace, uint64_t ns) { return RelTime(trace, ns); }
 
+std::vector<ThreadAtEnd> ThreadsAtEnd(FindingContext& ctx) {
+  const Trace& trace = ctx.trace();
+  std::vector<ThreadAtEnd> out;
+  for (uint32_t tid : ThreadNumberingOrder(trace)) {
+    for (const SlotSnapshot& s : trace.slots) {
+      if (s.tid != tid || s.state == tf::ThreadState::kExited) continue;
+      ThreadAtEnd t;
+      t.thread = ctx.MakeThreadRef(tid);
+      t.state = s.state == tf::ThreadState::kBlocked ? "blocked" : "running";
+      if (s.state == tf::ThreadState::kBlocked) {
+        t.waiting = DescribeWait(ctx, s);
+        t.since = RelTime(trace, s.wait_since_ns);
+        t.wait_stack = ctx.StackOf(s.wait_stack_id);
+      }
+      for (const HeldLock& h : s.held) {
+        t.held.push_back(ctx.MakeLockRef(h.lock_id));
+        t.held_stacks.push_back(ctx.StackOf(h.stack_id));
+      }
+      out.push_back(std::move(t));
+      break;
+    }
+  }
+  return out;
+}
+
 bool NoWakeupSince(const Trace& trace, const SlotSnapshot& s) {
   if (trace.wake_table.size() == tf::kWakeBuckets) {
     return s.wait_object_epoch == trace.wake_table[tf::WakeBucket(s.wait_object)];

@@ -50,6 +50,10 @@ std::vector<std::vector<WaitForEdge>> BlockedCycles(const Trace& trace);
 // g_mu released while waiting)", "waiting at barrier 0x..", "waiting on semaphore 0x..".
 std::string DescribeWait(FindingContext& context, const SlotSnapshot& s);
 
+// Every thread still alive at the end of the trace (running or blocked slot), in T<n> order,
+// with what it waits for, since when, from where, and the locks it holds (findings.h).
+std::vector<ThreadAtEnd> ThreadsAtEnd(FindingContext& context);
+
 // "+1.234 s" after the trace started, or "" when `ns` is unknown (0 or before the start).
 std::string SinceTraceStart(const Trace& trace, uint64_t ns);
 

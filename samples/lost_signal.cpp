@@ -12,15 +12,23 @@
 // CHECK: WARNING: lockscope: lost-wakeup
 // CHECK: lost wake-up: thread T1 waits for good on condition variable {{0x[0-9a-f]+}}; its last signal came from thread T0 before the wait began
 // CHECK: thread T1 waits here since +{{[0-9.]+}} s on condition variable
-// CHECK-NEXT: #0 Worker(void*) {{.*}}lost_signal.cpp:[[@LINE+21]]
+// CHECK-NEXT: #0 Worker(void*) {{.*}}lost_signal.cpp:[[@LINE+29]]
 // CHECK: thread T0 signalled condition variable {{0x[0-9a-f]+}} here at +{{[0-9.]+}} s, when no thread waited on it
-// CHECK-NEXT: #0 main {{.*}}lost_signal.cpp:[[@LINE+29]]
+// CHECK-NEXT: #0 main {{.*}}lost_signal.cpp:[[@LINE+37]]
 // CHECK-NOT: comm-deadlock
+// CHECK: Threads at end of run (pid {{[0-9]+}}):
+// CHECK-NEXT: T0 (tid {{[0-9]+}}) blocked since +{{[0-9.]+}} s: joining thread T1
+// CHECK: T1 (tid {{[0-9]+}}) blocked since +{{[0-9.]+}} s: waiting on condition variable {{0x[0-9a-f]+}} (its mutex g_mu released while waiting)
+// CHECK-NEXT: #0 Worker(void*)
 // CHECK: SUMMARY: lockscope:
 //
 // JSON: "kind": "lost-wakeup",
 // JSON: "story": "Thread T0 signalled condition variable {{0x[0-9a-f]+}} at main lost_signal.cpp:{{[0-9]+}} when no thread was waiting on it{{.*}} The runtime's watchdog saw the hang while the process ran (at +{{[0-9.]+}} s).{{.*}}",
 // JSON: "reason_id": "lost-wakeup",
+// JSON: "threads_at_end": [
+// JSON: "state": "blocked",
+// JSON: "waiting": "joining thread T1"
+// JSON: "waiting": "waiting on condition variable {{0x[0-9a-f]+}} (its mutex g_mu released while waiting)"
 #include <pthread.h>
 #include <stdio.h>
 

@@ -106,6 +106,26 @@ json FindingJson(const Finding& f) {
               {"extra_stacks", extra}};
 }
 
+json ThreadsAtEndJson(const analysis::TraceSummary& t) {
+  json out = json::array();
+  for (const analysis::ThreadAtEnd& a : t.threads_at_end) {
+    json held = json::array();
+    for (size_t i = 0; i < a.held.size(); ++i) {
+      held.push_back(json{{"lock", LockJson(a.held[i])},
+                          {"acquired_at", i < a.held_stacks.size() ? StackJson(a.held_stacks[i])
+                                                                   : json::array()}});
+    }
+    json item{{"tid", a.thread.tid}, {"name", a.thread.name}, {"state", a.state}, {"held", held}};
+    if (a.state == "blocked") {
+      item["waiting"] = a.waiting;
+      item["since"] = a.since;
+      item["wait_stack"] = StackJson(a.wait_stack);
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 json TracesJson(const Report& report) {
   json out = json::array();
   for (const auto& t : report.traces) {
@@ -117,7 +137,8 @@ json TracesJson(const Report& report) {
                        {"threads", t.threads},
                        {"locks", t.locks},
                        {"records", t.records},
-                       {"warnings", t.warnings}});
+                       {"warnings", t.warnings},
+                       {"threads_at_end", ThreadsAtEndJson(t)}});
   }
   return out;
 }

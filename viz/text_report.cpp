@@ -442,6 +442,32 @@ void AppendNotes(std::string* out, const Report& report, bool verbose) {
   }
 }
 
+// jstack-style: what every thread still alive was doing when the trace ended. Shown after a hang
+// or a kill (the process did not exit cleanly), or with --verbose.
+void AppendThreadsAtEnd(std::string* out, const Report& report, bool verbose) {
+  for (const auto& t : report.traces) {
+    if (t.threads_at_end.empty() || (t.clean_exit && !verbose)) continue;
+    *out += fmt::format("Threads at end of run (pid {}{}):\n", t.pid,
+                        t.clean_exit ? ", still alive at exit" : "");
+    for (const analysis::ThreadAtEnd& a : t.threads_at_end) {
+      std::string name = a.thread.name.empty() ? fmt::format("tid {}", a.thread.tid) : a.thread.name;
+      if (a.state == "blocked") {
+        *out += fmt::format("  {} (tid {}) blocked{}: {}\n", name, a.thread.tid,
+                            a.since.empty() ? "" : " since " + a.since, a.waiting);
+        AppendStack(out, a.wait_stack, "      ");
+      } else {
+        *out += fmt::format("  {} (tid {}) running\n", name, a.thread.tid);
+      }
+      for (size_t i = 0; i < a.held.size(); ++i) {
+        const auto& l = a.held[i];
+        *out += fmt::format("    holds {}, acquired at:\n", l.name.empty() ? Hex(l.address) : l.name);
+        if (i < a.held_stacks.size()) AppendStack(out, a.held_stacks[i], "      ");
+      }
+    }
+    *out += "\n";
+  }
+}
+
 void AppendSuppressed(std::string* out, const Report& report) {
   if (report.suppressed.empty()) return;
   *out += fmt::format("lockscope: {} not reported:\n",
@@ -534,6 +560,7 @@ std::string RenderText(const Report& original, const TextOptions& options) {
   std::string out;
   AppendNotes(&out, report, options.verbose);
   AppendFindings(&out, report, options);
+  AppendThreadsAtEnd(&out, report, options.verbose);
   if (options.verbose) AppendSuppressed(&out, report);
   if (options.verbose) AppendUserSuppressed(&out, report);
   out += SummaryLine(report, options.verbose);

@@ -293,3 +293,54 @@ TEST(TextReportTest, DanglingIndicesDoNotCrash) {
 }  // namespace
 }  // namespace viz
 }  // namespace lockscope
+
+namespace lockscope {
+namespace viz {
+namespace {
+
+// The jstack-style section: shown after a hang (no clean exit), or with --verbose.
+TEST(TextReportTest, ThreadsAtEndOfRunAfterAHang) {
+  Report r;
+  analysis::TraceSummary t;
+  t.pid = 42;
+  t.clean_exit = false;
+  analysis::ThreadAtEnd blocked;
+  blocked.thread.tid = 43;
+  blocked.thread.name = "T1";
+  blocked.state = "blocked";
+  blocked.waiting = "acquiring g_b, held by thread T2";
+  blocked.since = "+0.500 s";
+  analysis::Frame f;
+  f.function = "Transfer";
+  f.file = "/src/bank.cc";
+  f.line = 31;
+  blocked.wait_stack = {f};
+  analysis::LockRef a;
+  a.name = "g_a";
+  blocked.held = {a};
+  blocked.held_stacks = {{f}};
+  analysis::ThreadAtEnd running;
+  running.thread.tid = 44;
+  running.thread.name = "T2";
+  running.state = "running";
+  t.threads_at_end = {blocked, running};
+  r.traces.push_back(t);
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_NE(out.find("Threads at end of run (pid 42):\n"
+                     "  T1 (tid 43) blocked since +0.500 s: acquiring g_b, held by thread T2\n"
+                     "      #0 Transfer /src/bank.cc:31\n"
+                     "    holds g_a, acquired at:\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  T2 (tid 44) running\n"), std::string::npos) << out;
+  r.traces[0].clean_exit = true;  // leaked threads are findings already: only with --verbose
+  EXPECT_EQ(RenderText(r, TextOptions{}).find("Threads at end"), std::string::npos);
+  TextOptions verbose;
+  verbose.verbose = true;
+  EXPECT_NE(RenderText(r, verbose).find("Threads at end of run (pid 42, still alive at exit)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace viz
+}  // namespace lockscope
