@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "contention.h"
@@ -231,6 +232,25 @@ SuppressedCandidate MakeSuppressed(FindingContext& ctx, const LockGraph& graph,
   return s;
 }
 
+// A cycle through a binary semaphore that some thread posted without holding it: the semaphore
+// hands a token between threads (a signal), so "holding" it orders nothing.
+std::optional<SuppressedCandidate> SignallingSemaphore(FindingContext& ctx, const LockGraph& graph,
+                                                       const std::vector<uint32_t>& cycle) {
+  for (uint32_t id : cycle) {
+    const SemSignalInfo* signal = ctx.trace().FindSemSignal(id);
+    if (signal == nullptr) continue;
+    Feasibility none;
+    SuppressedCandidate s = MakeSuppressed(ctx, graph, cycle, none);
+    s.reason_id = "semaphore-signal";
+    s.reason = fmt::format(
+        "{} is a semaphore that thread {} posted without having waited on it (a signal "
+        "between threads, not a lock), so the orders it takes part in cannot deadlock",
+        FindingContext::ShortLockName(ctx.MakeLockRef(id)), ctx.ThreadLabel(signal->tid));
+    return s;
+  }
+  return std::nullopt;
+}
+
 void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::string>* warnings) {
   const Trace& trace = ctx.trace();
   LockGraph graph(trace);
@@ -266,6 +286,13 @@ void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::stri
     std::vector<uint32_t> lock_set = cycle;
     std::sort(lock_set.begin(), lock_set.end());
     if (reported.count(lock_set) != 0) continue;
+    if (auto signal = SignallingSemaphore(ctx, graph, cycle)) {
+      if (suppressed.count(lock_set) == 0) {
+        suppressed.emplace(lock_set, *signal);
+        suppressed_order.push_back(lock_set);
+      }
+      continue;
+    }
     Feasibility result =
         CheckCycleFeasibility(graph, CycleContext{cycle, happens_before, writer_preferring},
                               std::min(kAssignmentsPerCycle, budget));

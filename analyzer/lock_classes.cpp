@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include <tuple>
 #include <utility>
 
@@ -85,6 +87,13 @@ Trace FoldLockClasses(const Trace& trace, const LockClasses& classes) {
     if (m.lock_id != 0) m.lock_id = Rep(classes, m.lock_id);
     if (m.other_id != 0) m.other_id = Rep(classes, m.other_id);
   }
+  // A class with one signalling semaphore signals: keep the earliest post per class.
+  std::map<uint32_t, SemSignalInfo> signals;
+  for (const auto& [id, info] : trace.sem_signals) {
+    auto [it, fresh] = signals.emplace(Rep(classes, id), info);
+    if (!fresh && info.seq < it->second.seq) it->second = info;
+  }
+  t.sem_signals = std::move(signals);
   return t;
 }
 

@@ -139,6 +139,23 @@ SuppressedCandidate RelockAfterForeignUnlock(FindingContext& ctx, const MisuseEv
   return s;
 }
 
+// Holding, releasing or destroying a binary semaphore that signals between threads is how a
+// signal works (the waiter never posts it back), not lock misuse.
+SuppressedCandidate SemaphoreSignalMisuse(FindingContext& ctx, const MisuseEvent& m,
+                                          const SemSignalInfo& signal) {
+  SuppressedCandidate s;
+  s.kind = FindingKind::kApiMisuse;
+  s.reason_id = "semaphore-signal";
+  s.locks.push_back(ctx.MakeLockRef(m.lock_id));
+  s.tids = {m.tid, signal.tid};
+  s.reason = fmt::format(
+      "{} by thread {} on {}, a semaphore that thread {} posted without having waited on it "
+      "(a signal between threads, not a lock)",
+      MisuseSubkind(m.kind), ctx.ThreadLabel(m.tid), FindingContext::ShortLockName(s.locks[0]),
+      ctx.ThreadLabel(signal.tid));
+  return s;
+}
+
 }  // namespace
 
 const char* MisuseSubkind(tf::MisuseKind kind) {
@@ -164,10 +181,17 @@ void AddMisuseFindings(FindingContext& ctx, std::vector<Finding>* out,
   const Trace& trace = ctx.trace();
   std::set<std::tuple<int, uint32_t, uint64_t, uint32_t>> seen;  // kind, lock, object, stack
   std::set<std::pair<uint32_t, uint32_t>> relocks;               // tid, lock with a record
+  std::set<uint32_t> signalling;  // semaphores with a "semaphore-signal" candidate already
   for (const MisuseEvent& m : trace.misuses) {
     if (m.kind == tf::MisuseKind::kRelockNonRecursive) relocks.emplace(m.tid, m.lock_id);
     if (const MisuseEvent* cause = ForeignUnlockBefore(trace, m)) {
       suppressed->push_back(RelockAfterForeignUnlock(ctx, m, *cause));
+      continue;
+    }
+    if (const SemSignalInfo* signal = trace.FindSemSignal(m.lock_id)) {
+      if (signalling.insert(m.lock_id).second) {
+        suppressed->push_back(SemaphoreSignalMisuse(ctx, m, *signal));
+      }
       continue;
     }
     if (!seen.emplace(static_cast<int>(m.kind), m.lock_id, m.object, m.stack_id).second) continue;

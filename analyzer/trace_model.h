@@ -43,6 +43,12 @@ struct LockInfo {
   std::string name;       // kLockName: the program's own name (lockscope/annotations.h), or ""
 };
 
+struct SemSignalInfo {
+  uint32_t tid = 0;       // the posting thread
+  uint32_t stack_id = 0;  // its sem_post
+  uint64_t seq = 0;
+};
+
 struct HeldLock {
   uint32_t lock_id = 0;
   uint32_t stack_id = 0;
@@ -230,6 +236,9 @@ struct Trace {
   std::vector<ModuleInfo> modules;
   std::map<uint32_t, std::vector<uint64_t>> stacks;  // stack_id -> return addresses, innermost first
   std::map<uint32_t, LockInfo> locks;                // lock_id -> info
+  // Binary semaphores seen signalling (kSemSignal): lock_id -> the first post by a non-holder.
+  // Such a semaphore is not a lock: its orders and misuse are dropped (analyze.h).
+  std::map<uint32_t, SemSignalInfo> sem_signals;
   std::map<uint32_t, ThreadInfo> threads;            // tid -> info
   std::vector<AcquireEvent> acquires;                // sorted by seq
   std::vector<JoinEvent> joins;                      // sorted by seq
@@ -247,6 +256,13 @@ struct Trace {
   const LockInfo* FindLock(uint32_t id) const {
     auto it = locks.find(id);
     return it == locks.end() ? nullptr : &it->second;
+  }
+  // A binary semaphore some thread posted without holding it: a signal, not a lock.
+  const SemSignalInfo* FindSemSignal(uint32_t lock_id) const {
+    const LockInfo* lock = FindLock(lock_id);
+    if (lock == nullptr || lock->kind != LockKind::kSemaphore) return nullptr;
+    auto it = sem_signals.find(lock_id);
+    return it == sem_signals.end() ? nullptr : &it->second;
   }
   const std::vector<uint64_t>* FindStack(uint32_t id) const {
     auto it = stacks.find(id);

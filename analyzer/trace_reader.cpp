@@ -93,6 +93,7 @@ class Reader {
   bool DecodeLockStats(uint64_t offset, uint32_t size);
   bool DecodeLockName(uint64_t offset, uint32_t size);
   bool DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32_t tid);
+  bool DecodeSemSignal(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);
@@ -419,6 +420,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
           (r.h.flags & tf::kCreatedDetached) != 0});
       return true;
     }
+    case K::kSemSignal:
+      return DecodeSemSignal(offset, h.size, tid);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -651,6 +654,16 @@ bool Reader::DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32
   m.failed = m.end && (r.h.flags & tf::kTestFailed) != 0;
   m.name = std::string(bytes_.Slice(offset + sizeof(r), r.name_len));
   out_->test_markers.push_back(std::move(m));
+  return true;
+}
+
+// The semaphore's kLockDef may be in another thread's chunk, read later: keyed by lock id, and
+// only semaphores are looked up (analyze.cpp), so an id that names no semaphore is inert.
+bool Reader::DecodeSemSignal(uint64_t offset, uint32_t size, uint32_t tid) {
+  tf::SemSignal r;
+  if (!LoadFixed(bytes_, offset, size, &r)) return false;
+  SemSignalInfo& info = out_->sem_signals[r.lock_id];
+  if (info.tid == 0 || r.seq < info.seq) info = SemSignalInfo{tid, r.stack_id, r.seq};
   return true;
 }
 

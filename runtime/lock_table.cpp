@@ -49,6 +49,7 @@ void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t ad
   e->lock_id = g_next_lock_id.fetch_add(1, std::memory_order_relaxed);
   e->generation = generation;
   e->kind = static_cast<uint8_t>(kind);
+  e->reserved = 0;
   e->attrs = static_cast<uint16_t>(ReadLockAttrs(kind, addr) |
                                    (init_called ? trace::kAttrInitCalled
                                                 : trace::kAttrStaticInitializer));

@@ -31,7 +31,7 @@ struct LockEntry {
   uint32_t generation;
   uint16_t attrs;                  // trace::LockAttr
   uint8_t kind;                    // trace::LockKind
-  uint8_t reserved;
+  uint8_t reserved;                // kSemaphore: 1 once posted by a non-holder (BeforeSemPost)
   std::atomic<uint32_t> owner_tid; // exclusive holder, 0 = none
   std::atomic<uint32_t> last_owner;  // last exclusive holder (contention profile: owner changes)
 };

@@ -451,7 +451,8 @@ void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const v
   BeginAcquireSlow(g, ts, op, lock, kind, mode, fp);
 }
 
-void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op) {
+void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op,
+                         trace::WaitKind wait_kind) {
   ErrnoSaver es;
   if (!op->entry) return;
   op->flags |= trace::kAcqContended;
@@ -459,7 +460,7 @@ void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op) 
   // Before blocking: a hang must still leave the edge in the trace.
   WriteAcquireOp(g, ts, op);
   op->recorded = true;
-  SetWait(ts, trace::WaitKind::kLock, op->entry->lock_id, op->addr, op->stack_id, op->mode, 0,
+  SetWait(ts, wait_kind, op->entry->lock_id, op->addr, op->stack_id, op->mode, 0,
           op->wait_start_ns);
 }
 
@@ -606,6 +607,31 @@ void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
   ErrnoSaver es;
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
   RegisterLock(g, &ts->buf, reinterpret_cast<uintptr_t>(lock), kind, stack_id, true);
+}
+
+bool SemAsLock(ThreadState* ts, const void* sem) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(sem);
+  LockEntry* e = FindLock(addr);
+  return e != nullptr && e->kind == static_cast<uint8_t>(LockKind::kSemaphore) &&
+         __atomic_load_n(&e->reserved, __ATOMIC_RELAXED) == 0 && FindHeld(ts, addr) < 0;
+}
+
+void BeforeSemPost(const ReentryGuard& g, ThreadState* ts, const void* sem) {
+  ErrnoSaver es;
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(sem);
+  LockEntry* e = FindLock(addr);
+  if (e == nullptr || e->kind != static_cast<uint8_t>(LockKind::kSemaphore)) return;
+  if (FindHeld(ts, addr) >= 0) {
+    BeforeRelease(g, ts, sem, LockKind::kSemaphore);
+    return;
+  }
+  // LockEntry::reserved: 1 once the semaphore was seen signalling (one record per semaphore).
+  if (__atomic_exchange_n(&e->reserved, uint8_t{1}, __ATOMIC_RELAXED) != 0) return;
+  auto r = MakeRecord<trace::SemSignal>(trace::RecordKind::kSemSignal);
+  r.lock_id = e->lock_id;
+  r.stack_id = CaptureStackId(g, &ts->buf);
+  r.seq = NextSeq();
+  EmitRecord(g, &ts->buf, r);
 }
 
 void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {

@@ -176,7 +176,10 @@ struct AcquireOp {
 // { BeginBlockedAcquire; rc = real lock; EndBlockedAcquire; } EndAcquire(rc).
 void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
                   trace::LockKind kind, trace::LockMode mode);
-void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op);
+// `wait_kind`: what the slot shows while blocked (kSem for a semaphore: the watchdog never calls
+// a semaphore wait stuck, a signal handler may post it).
+void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op,
+                         trace::WaitKind wait_kind = trace::WaitKind::kLock);
 void EndBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op);
 void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc);
 // try/timed/clock variants, after the real call. `flags`: kAcqTry or kAcqTimed.
@@ -189,6 +192,14 @@ void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, tra
 // Before the real *_destroy.
 void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock,
                        trace::LockKind kind);
+
+// Binary semaphores as locks: sem_init(s, _, 1) registers s (AfterLockInit, kSemaphore).
+// SemAsLock: whether this sem_wait is an acquisition — s is registered, nobody has posted it
+// without holding it, and this thread does not hold it already (then it is a plain wait).
+bool SemAsLock(ThreadState* ts, const void* sem);
+// Before the real sem_post: a release when this thread holds s; else the first such post
+// writes kSemSignal (the semaphore signals between threads).
+void BeforeSemPost(const ReentryGuard& g, ThreadState* ts, const void* sem);
 
 // Condition variables: the wait is release + blocked + reacquire.
 struct CondWaitOp {

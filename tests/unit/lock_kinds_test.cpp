@@ -70,6 +70,55 @@ TEST(LockKindsTest, SpinlockAndMutexCycleIsReported) {
       << f.summary;
 }
 
+TEST(LockKindsTest, BinarySemaphoreAndMutexCycleIsReported) {
+  Report r = AnalyzeHand(TwoThreadAbba(LockKind::kSemaphore, LockKind::kMutex));
+  ASSERT_EQ(r.findings.size(), 1u);
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kLockOrderCycle);
+  ASSERT_GE(f.locks.size(), 2u);
+  EXPECT_EQ(f.locks[0].kind, "semaphore");
+  EXPECT_TRUE(r.suppressed.empty());
+}
+
+TEST(LockKindsTest, SignallingSemaphoreCycleIsSuppressedWithTheReason) {
+  Trace t = TwoThreadAbba(LockKind::kSemaphore, LockKind::kMutex);
+  t.sem_signals[1] = SemSignalInfo{202, 0, 99};  // thread 202 posted it without waiting on it
+  Report r = AnalyzeHand(t);
+  EXPECT_TRUE(r.findings.empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].kind, FindingKind::kLockOrderCycle);
+  EXPECT_EQ(r.suppressed[0].reason_id, "semaphore-signal");
+  EXPECT_NE(r.suppressed[0].reason.find("posted without having waited on it"), std::string::npos)
+      << r.suppressed[0].reason;
+  ASSERT_EQ(r.suppressed[0].locks.size(), 2u);
+}
+
+TEST(LockKindsTest, SignalRecordForAMutexIdIsIgnored) {
+  Trace t = TwoThreadAbba(LockKind::kMutex, LockKind::kMutex);
+  t.sem_signals[1] = SemSignalInfo{202, 0, 99};  // damaged trace: names a mutex
+  Report r = AnalyzeHand(t);
+  EXPECT_EQ(r.findings.size(), 1u);
+}
+
+TEST(LockKindsTest, ExitHoldingASignallingSemaphoreIsNotMisuse) {
+  Trace t = TwoThreadAbba(LockKind::kSemaphore, LockKind::kMutex);
+  t.acquires.clear();
+  MisuseEvent m;
+  m.tid = 201;
+  m.kind = trace::MisuseKind::kExitHoldingLock;
+  m.lock_id = 1;
+  m.seq = 50;
+  t.misuses.push_back(m);
+  Report plain = AnalyzeHand(t);
+  ASSERT_EQ(plain.findings.size(), 1u);  // a binary semaphore used as a lock: real misuse
+  EXPECT_EQ(plain.findings[0].kind, FindingKind::kApiMisuse);
+  t.sem_signals[1] = SemSignalInfo{202, 0, 99};
+  Report r = AnalyzeHand(t);
+  EXPECT_TRUE(r.findings.empty());
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "semaphore-signal");
+}
+
 TEST(LockKindsTest, AnnotatedLockIsNamedByTheProgram) {
   Report r = AnalyzeHand(
       TwoThreadAbba(LockKind::kAnnotated, LockKind::kMutex, "distributed lock 'orders/42'"));

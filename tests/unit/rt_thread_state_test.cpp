@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -366,6 +367,56 @@ TEST_F(RtThreadStateTest, LostSignalIsCopiedIntoTheNextWaitersSlot) {
   EXPECT_EQ(ts_->slot->wait_lost_signal_ns, 0u);
   AfterCondWait(g_, ts_, &op, 0);
   Unlock(&m);
+}
+
+TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {
+  Init("max_threads=8");
+  sem_t sem;
+  ASSERT_EQ(sem_init(&sem, 0, 1), 0);
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  EXPECT_FALSE(SemAsLock(ts_, &sem));  // not registered by a sem_init(…, 1)
+  AfterLockInit(g_, ts_, &sem, LockKind::kSemaphore);
+  ASSERT_TRUE(SemAsLock(ts_, &sem));
+  AcquireOp op;
+  BeginAcquire(g_, ts_, &op, &sem, LockKind::kSemaphore, LockMode::kExclusive);
+  EndAcquire(g_, ts_, &op, 0);
+  EXPECT_EQ(ts_->n_held, 1u);
+  EXPECT_FALSE(SemAsLock(ts_, &sem));  // held: a second wait by this thread is a plain wait
+  Lock(&m);                            // m ordered after the semaphore
+  Unlock(&m);
+  BeforeSemPost(g_, ts_, &sem);  // the holder posts: a release
+  EXPECT_EQ(ts_->n_held, 0u);
+  EXPECT_TRUE(SemAsLock(ts_, &sem));
+  BeforeSemPost(g_, ts_, &sem);  // a post without holding it: the semaphore signals
+  BeforeSemPost(g_, ts_, &sem);  // said once
+  EXPECT_FALSE(SemAsLock(ts_, &sem));
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kSemSignal), 1);
+  EXPECT_EQ(Count(rs, trace::RecordKind::kMisuse), 0);  // the holder's post was no misuse
+  uint32_t sem_id = 0;
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kLockDef)) continue;
+    auto def = r.As<trace::LockDef>();
+    if (def.address == reinterpret_cast<uintptr_t>(&sem)) {
+      EXPECT_EQ(def.lock_kind, static_cast<uint8_t>(LockKind::kSemaphore));
+      sem_id = def.lock_id;
+    }
+  }
+  ASSERT_NE(sem_id, 0u);
+  bool ordered = false;
+  for (auto& r : rs) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kSemSignal)) {
+      EXPECT_EQ(r.As<trace::SemSignal>().lock_id, sem_id);
+    }
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kAcquire)) continue;
+    auto a = r.As<trace::Acquire>();
+    if (a.n_held != 1) continue;
+    trace::HeldEntry h;
+    memcpy(&h, r.bytes.data() + sizeof(trace::Acquire), sizeof(h));
+    ordered |= h.lock_id == sem_id;
+  }
+  EXPECT_TRUE(ordered) << "the mutex acquisition does not carry the held semaphore";
+  sem_destroy(&sem);
 }
 
 TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {

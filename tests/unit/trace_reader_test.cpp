@@ -241,6 +241,44 @@ TEST(TraceReaderTest, RoundTrip) {
   EXPECT_EQ(t.slots[0].held.size(), tf::kSlotHeld);
 }
 
+TEST(TraceReaderTest, LockNamesAndSemaphoreSignalsAreReadBack) {
+  TestTraceWriter w;
+  auto sem_def = Make<tf::LockDef>(tf::RecordKind::kLockDef);
+  sem_def.lock_id = 3;
+  sem_def.address = 0x3000;
+  sem_def.lock_kind = static_cast<uint8_t>(tf::LockKind::kSemaphore);
+  auto name = Make<tf::LockName>(tf::RecordKind::kLockName);
+  name.lock_id = 1;
+  name.len = 11;
+  auto second_name = name;  // a reader keeps the first name of a lock
+  second_name.len = 5;
+  auto too_long = Make<tf::LockName>(tf::RecordKind::kLockName);
+  too_long.lock_id = 2;
+  too_long.len = tf::kMaxLockNameBytes + 1;  // damage: the record is refused, the lock unnamed
+  auto signal = Make<tf::SemSignal>(tf::RecordKind::kSemSignal);
+  signal.lock_id = 3;
+  signal.stack_id = 7;
+  signal.seq = 9;
+  // The post comes from thread 101, whose chunk is read before the semaphore's kLockDef.
+  w.AddChunk(101, 0, {StartRec(1, 0, 0), TestTraceWriter::Rec(signal)});
+  w.AddChunk(100, 0,
+             {StartRec(2, 0, 0), LockDefRec(1, 0x1000), LockDefRec(2, 0x2000),
+              TestTraceWriter::Rec(sem_def), TestTraceWriter::Rec(name, "orders/42 A"),
+              TestTraceWriter::Rec(second_name, "other"),
+              TestTraceWriter::Rec(too_long, std::string(tf::kMaxLockNameBytes + 1, 'x'))});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  ASSERT_NE(t.FindLock(1), nullptr);
+  EXPECT_EQ(t.FindLock(1)->name, "orders/42 A");
+  ASSERT_NE(t.FindLock(2), nullptr);
+  EXPECT_EQ(t.FindLock(2)->name, "");
+  ASSERT_NE(t.FindSemSignal(3), nullptr);
+  EXPECT_EQ(t.FindSemSignal(3)->tid, 101u);
+  EXPECT_EQ(t.FindSemSignal(3)->stack_id, 7u);
+  EXPECT_EQ(t.FindSemSignal(1), nullptr);  // not a semaphore
+}
+
 TEST(TraceReaderTest, RepeatedAcquiresOfAFullEventTraceAreKeptOnce) {
   TestTraceWriter w;
   // Same thread, epoch, lock, site and held set: repeats. A different held set, a try flag or

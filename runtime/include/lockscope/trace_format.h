@@ -61,6 +61,9 @@ namespace trace {
 //       names the detached thread by pthread_t and replaces kThreadDetach (still read); the wake
 //       table in the header page (kFeatureWakeTable) and ThreadSlot::wait_object_epoch (was
 //       reserved); ThreadSlot::wait_lost_signal_* (were reserved).
+//   v1 (additive): binary semaphores as locks (issue #3): kLockDef with LockKind::kSemaphore for
+//       sem_init(s, _, 1), kAcquire/kRelease on sem_wait/sem_post by the same thread, and
+//       kSemSignal (29) the first time such a semaphore is posted by a thread not holding it.
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -316,6 +319,7 @@ enum class RecordKind : uint8_t {
   kLockStats = 24,    // one thread's counters for one lock, written at thread exit
   // 28..31: lock semantics and annotations (issue #3).
   kLockName = 28,     // the name of an annotated lock (lockscope/annotations.h)
+  kSemSignal = 29,    // a binary semaphore posted by a thread that did not hold it: not a lock
   // 32..39: ecosystem (issue #9).
   kTestBegin = 32,    // a unit test began (lockscope/runtime_api.h, the GoogleTest listener)
   kTestEnd = 33,      // that unit test ended
@@ -604,6 +608,18 @@ struct ThreadCreated {
 };
 static_assert(sizeof(ThreadCreated) == 32);
 static_assert(std::is_trivially_copyable_v<ThreadCreated>);
+// kSemSignal: written once per semaphore, the first time a semaphore registered as a binary
+// semaphore (sem_init value 1) is posted by a thread that does not hold it (did not sem_wait it
+// and not post it back since). Such a semaphore hands a token between threads: it signals, it
+// does not lock, and the analyzer drops the orders and misuse it took part in.
+struct SemSignal {
+  RecordHeader h;
+  uint32_t lock_id;   // LockDef::lock_id of the semaphore
+  uint32_t stack_id;  // the post
+  uint64_t seq;
+};
+static_assert(sizeof(SemSignal) == 24);
+static_assert(std::is_trivially_copyable_v<SemSignal>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
