@@ -9,17 +9,19 @@
 //     of one witness per edge could deadlock (cycle_feasibility.h), else it becomes a
 //     SuppressedCandidate with reason_id "try-lock", "single-thread", "shared-locks",
 //     "gate-lock" or "happens-before" (or "budget" / "missing-edge" for pathological and damaged
-//     traces);
+//     traces); a cycle through a binary semaphore some thread posted without holding it
+//     (Trace::sem_signals) is suppressed first with "semaphore-signal";
 //   - api misuse from the runtime's Misuse records and the final thread slots
 //     (misuse_findings.h); a relock echoing an unlock-not-owner is suppressed with
-//     "after-foreign-unlock";
+//     "after-foreign-unlock", misuse of a signalling semaphore with "semaphore-signal";
 //   - rwlock rules (rwlock_rules.h): rwlock-upgrade (read -> write on one lock by one thread;
 //     a try/timed attempt is suppressed with "try-lock") and recursive-read-hazard (a re-read
 //     while another thread can queue to write; suppressed with "try-lock", "happens-before" or
 //     "gate-lock" when no writer can queue in between), plus a "reentrant" SuppressedCandidate
 //     where a recursive re-lock would fake a cycle for a naive detector.
 //   - hangs from the final thread slots (wait_findings.h): actual-deadlock (a cycle in the
-//     wait-for graph of blocked threads: lock waits and joins) and comm-deadlock
+//     wait-for graph of blocked threads: lock waits, joins, and new readers queued behind a
+//     waiting writer on writer-preferring rwlocks) and comm-deadlock
 //     "all-threads-asleep" (every thread blocked for good, one at least on a condvar/barrier);
 //     both say when the runtime's watchdog saw the same threads live (kWatchdogReport).
 //   - leaked threads at a clean exit (thread_leaks.h): leaked-thread "blocked", "running" and

@@ -108,6 +108,11 @@ std::string SinceStart(const Trace& trace, uint64_t ns) {
 std::string WaitAction(FindingContext& ctx, const SlotSnapshot& s, const WaitForEdge& e) {
   const SlotSnapshot& target = ctx.trace().slots[e.to];
   if (s.wait_kind == tf::WaitKind::kJoin) return "joining thread " + ctx.ThreadLabel(target.tid);
+  if (e.behind_writer) {
+    return "read-acquiring " + FindingContext::ShortLockName(ctx.MakeLockRef(e.lock_id)) +
+           ", queued behind thread " + ctx.ThreadLabel(target.tid) +
+           "'s write request (the rwlock prefers writers)";
+  }
   std::string verb = s.wait_mode == LockMode::kShared ? "read-acquiring " : "acquiring ";
   return verb + FindingContext::ShortLockName(ctx.MakeLockRef(e.lock_id)) + ", held by thread " +
          ctx.ThreadLabel(target.tid);
@@ -152,7 +157,9 @@ void AddThreadStacks(FindingContext& ctx, const std::vector<WaitForEdge>& cycle,
     f->extra_stack_titles.push_back(
         fmt::format("thread {} blocked here{} ({})", ctx.ThreadLabel(s.tid),
                     SinceStart(trace, s.wait_since_ns), WaitAction(ctx, s, e)));
-    if (e.lock_id != 0) f->locks.push_back(ctx.MakeLockRef(e.lock_id));
+    bool listed = std::any_of(f->locks.begin(), f->locks.end(),
+                              [&](const LockRef& l) { return l.lock_id == e.lock_id; });
+    if (e.lock_id != 0 && !listed) f->locks.push_back(ctx.MakeLockRef(e.lock_id));
     for (const HeldLock& h : s.held) {
       LockRef ref = ctx.MakeLockRef(h.lock_id);
       f->extra_stacks.push_back(ctx.StackOf(h.stack_id));
@@ -198,7 +205,8 @@ const WatchdogEvent* WatchdogSaw(const Trace& trace, const std::vector<uint32_t>
   return nullptr;
 }
 
-std::string Story(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, bool joins) {
+std::string Story(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, bool joins,
+                  bool behind_writer) {
   const Trace& trace = ctx.trace();
   std::string story;
   std::vector<uint32_t> tids;
@@ -220,9 +228,15 @@ std::string Story(FindingContext& ctx, const std::vector<WaitForEdge>& cycle, bo
     story += fmt::format(" The runtime's watchdog saw this while the process ran{}.",
                          when.empty() ? "" : " (at " + when + ")");
   }
-  story += joins ? " Do not join a thread while holding a lock that thread needs: release the "
-                   "lock before pthread_join (or std::thread::join)."
-                 : " Take these locks in one global order everywhere.";
+  if (behind_writer) {
+    story += " A thread that already read-holds a writer-preferring rwlock must not read-lock it "
+             "again: a writer queued in between blocks the second read, and waits for the first. "
+             "Pass the locked state down instead of locking again.";
+  } else {
+    story += joins ? " Do not join a thread while holding a lock that thread needs: release the "
+                     "lock before pthread_join (or std::thread::join)."
+                   : " Take these locks in one global order everywhere.";
+  }
   return story;
 }
 
@@ -237,7 +251,10 @@ Finding MakeDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEdge>&
   bool joins = std::any_of(cycle.begin(), cycle.end(), [](const WaitForEdge& e) {
     return e.lock_id == 0;
   });
-  if (joins) {
+  bool behind_writer = std::any_of(cycle.begin(), cycle.end(), [](const WaitForEdge& e) {
+    return e.behind_writer;
+  });
+  if (joins || behind_writer) {
     AddThreadStacks(ctx, cycle, &f);
   } else {
     AddLockEdges(ctx, cycle, &f);
@@ -251,7 +268,7 @@ Finding MakeDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEdge>&
   f.summary = fmt::format("deadlock: {} threads blocked in a wait-for cycle ({})", cycle.size(),
                           chain);
   AddScenario(ctx, cycle, &f);
-  f.story = Story(ctx, cycle, joins);
+  f.story = Story(ctx, cycle, joins, behind_writer);
   return f;
 }
 
@@ -495,6 +512,17 @@ void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out,
   suppressed->push_back(std::move(c));
 }
 
+// `s` read-requests a writer-preferring rwlock for which `t` is blocked as a writer.
+bool QueuedWriterAhead(const Trace& trace, const SlotSnapshot& s, const SlotSnapshot& t) {
+  if (s.wait_kind != tf::WaitKind::kLock || s.wait_lock_id == 0 ||
+      s.wait_mode != LockMode::kShared || !Blocked(t) || t.wait_kind != tf::WaitKind::kLock ||
+      t.wait_lock_id != s.wait_lock_id || t.wait_mode != LockMode::kExclusive) {
+    return false;
+  }
+  const LockInfo* lock = trace.FindLock(s.wait_lock_id);
+  return lock != nullptr && (lock->attrs & tf::kAttrPreferWriter) != 0;
+}
+
 std::vector<WaitForEdge> WaitForEdges(const Trace& trace) {
   std::vector<WaitForEdge> edges;
   const std::vector<SlotSnapshot>& slots = trace.slots;
@@ -507,6 +535,8 @@ std::vector<WaitForEdge> WaitForEdges(const Trace& trace) {
       if (s.wait_kind == tf::WaitKind::kLock && s.wait_lock_id != 0 &&
           HoldsConflicting(t, s.wait_lock_id, s.wait_mode)) {
         edges.push_back({i, j, s.wait_lock_id});
+      } else if (QueuedWriterAhead(trace, s, t)) {
+        edges.push_back({i, j, s.wait_lock_id, /*behind_writer=*/true});
       } else if (s.wait_kind == tf::WaitKind::kJoin && s.wait_object != 0 &&
                  s.wait_object == ((s.wait_flags & tf::kWaitJoinPthread) != 0 ? t.pthread_self
                                                                               : t.tid)) {

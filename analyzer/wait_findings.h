@@ -36,6 +36,9 @@ struct WaitForEdge {
   size_t from = 0;        // index into Trace::slots
   size_t to = 0;          // index into Trace::slots
   uint32_t lock_id = 0;   // the lock `from` waits for and `to` holds; 0 for a join
+  // `from` read-requests lock_id, a writer-preferring rwlock, and `to` is a writer queued for it
+  // (blocked requesting it exclusively): new readers wait behind queued writers.
+  bool behind_writer = false;
 };
 
 // The wait-for edges of trace.slots (see above), sorted by (from, to).

@@ -451,6 +451,8 @@ void OnSetName(const ReentryGuard& g, ThreadState* ts, pthread_t target, const c
   auto r = MakeRecord<trace::ThreadName>(trace::RecordKind::kThreadName);
   r.tid = LookupThreadTid(static_cast<uint64_t>(target));
   if (static_cast<uint64_t>(target) == ts->pthread_self) r.tid = ts->tid;
+  // A target that already exited has left the thread table; tid 0 would mean "the caller".
+  if (r.tid == 0) return;
   r.len = static_cast<uint32_t>(strnlen(name, 64));
   EmitRecord(g, &ts->buf, r, name, r.len);
 }

@@ -107,6 +107,39 @@ std::vector<uint32_t> CycleTids(const Trace& trace, const std::vector<WaitForEdg
   return tids;
 }
 
+SlotTraceBuilder RecursiveReadBehindWriter(bool prefer_writer) {
+  SlotTraceBuilder b;
+  // T1 read-holds A and read-requests it again; T2 write-requests A (queued behind T1's read).
+  b.WaitsLock(kT1, kA, {kA}, LockMode::kShared, LockMode::kShared);
+  b.WaitsLock(kT2, kA, {}, LockMode::kExclusive);
+  LockInfo& a = const_cast<Trace&>(b.trace()).locks[kA];
+  a.kind = LockKind::kRwLock;
+  if (prefer_writer) a.attrs |= tf::kAttrPreferWriter;
+  return b;
+}
+
+TEST(WaitFindingsTest, RecursiveReadBehindAQueuedWriterIsADeadlockOnWriterPreferringLocks) {
+  SlotTraceBuilder b = RecursiveReadBehindWriter(/*prefer_writer=*/true);
+  auto cycles = BlockedCycles(b.trace());
+  ASSERT_EQ(cycles.size(), 1u);
+  EXPECT_EQ(CycleTids(b.trace(), cycles[0]), (std::vector<uint32_t>{kT1, kT2}));
+  EXPECT_TRUE(cycles[0][0].behind_writer);   // T1 waits behind T2's queued write
+  EXPECT_FALSE(cycles[0][1].behind_writer);  // T2 waits for T1's read hold
+  std::vector<Finding> f = Deadlocks(b.trace());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].kind, FindingKind::kActualDeadlock);
+  EXPECT_NE(f[0].summary.find("queued behind thread"), std::string::npos) << f[0].summary;
+  EXPECT_NE(f[0].story.find("must not read-lock it again"), std::string::npos) << f[0].story;
+  EXPECT_FALSE(f[0].extra_stacks.empty());  // each thread's wait site and held-lock sites
+}
+
+TEST(WaitFindingsTest, RecursiveReadOnAReaderPreferringLockIsNoWaitForCycle) {
+  // glibc's default grants the second read despite the queued writer: no edge T1 -> T2.
+  SlotTraceBuilder b = RecursiveReadBehindWriter(/*prefer_writer=*/false);
+  EXPECT_TRUE(BlockedCycles(b.trace()).empty());
+  EXPECT_TRUE(Deadlocks(b.trace()).empty());
+}
+
 TEST(WaitFindingsTest, AbbaBlockedBothWaysIsOneDeadlock) {
   SlotTraceBuilder b;
   b.Joins(kMain, kT1, {}).WaitsLock(kT1, kB, {kA}).WaitsLock(kT2, kA, {kB});
