@@ -251,9 +251,52 @@ std::optional<SuppressedCandidate> SignallingSemaphore(FindingContext& ctx, cons
   return std::nullopt;
 }
 
-void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::string>* warnings) {
+// Report::graph: every edge of `graph` (up to kMaxGraphViewEdges), appended to what other traces
+// put there (LockRef carries the pid).
+void AddGraphView(FindingContext& ctx, const LockGraph& graph, LockGraphView* view) {
+  const Trace& trace = ctx.trace();
+  std::map<uint32_t, int> index;  // lock id -> index into view->locks
+  auto node = [&](uint32_t lock_id) {
+    auto [it, fresh] = index.emplace(lock_id, static_cast<int>(view->locks.size()));
+    if (fresh) {
+      view->locks.push_back(ctx.MakeLockRef(lock_id));
+      auto c = trace.contention.find(lock_id);
+      view->wait_ns.push_back(c == trace.contention.end() ? 0 : c->second.wait_total_ns);
+    }
+    return it->second;
+  };
+  std::set<uint32_t> tids;
+  size_t taken = 0;
+  for (const LockEdge& e : graph.edges()) {
+    if (taken == kMaxGraphViewEdges) {
+      ++view->omitted_edges;
+      continue;
+    }
+    ++taken;
+    LockGraphEdge out;
+    out.from = node(e.from);
+    out.to = node(e.to);
+    std::set<uint32_t> edge_tids;
+    for (const Witness& w : e.witnesses) edge_tids.insert(w.tid);
+    out.tids.assign(edge_tids.begin(), edge_tids.end());
+    tids.insert(edge_tids.begin(), edge_tids.end());
+    out.count = e.TotalCount();
+    if (!e.witnesses.empty()) {
+      const Witness& w = e.witnesses.front();
+      out.from_mode = w.from_mode == LockMode::kShared ? "shared" : "exclusive";
+      out.to_mode = w.to_mode == LockMode::kShared ? "shared" : "exclusive";
+      out.acquire_stack = ctx.StackOf(w.acquire_stack_id);
+    }
+    view->edges.push_back(std::move(out));
+  }
+  for (uint32_t tid : tids) view->threads.push_back(ctx.MakeThreadRef(tid));
+}
+
+void AddCycleFindings(FindingContext& ctx, Report* report, std::vector<std::string>* warnings,
+                      bool graph_view) {
   const Trace& trace = ctx.trace();
   LockGraph graph(trace);
+  if (graph_view) AddGraphView(ctx, graph, &report->graph);
   HappensBeforeGraph happens_before(trace);
   std::vector<std::vector<int>> adjacency(graph.nodes().size());
   for (size_t v = 0; v < adjacency.size(); ++v) {
@@ -388,7 +431,12 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   summary.threads_at_end = ThreadsAtEnd(ctx);
   size_t first_finding = report->findings.size();
   size_t first_suppressed = report->suppressed.size();
-  AddCycleFindings(ctx, report, &summary.warnings);
+  AddCycleFindings(ctx, report, &summary.warnings, options.graph_view);
+  if (report->graph.omitted_edges > 0) {
+    summary.warnings.push_back(fmt::format(
+        "the lock graph has more than {} edges: the picture shows the first {} only",
+        kMaxGraphViewEdges, kMaxGraphViewEdges));
+  }
   AddMisuseFindings(ctx, &report->findings, &report->suppressed);
   AddRwlockFindings(ctx, HappensBeforeGraph(trace), &report->findings, &report->suppressed);
   AddActualDeadlockFindings(ctx, &report->findings);

@@ -58,7 +58,12 @@ struct AnalyzeOptions {
   // to the tests in the trace (Finding::test) and every test's leaked threads are reported.
   uint64_t test_window_begin = 0;
   uint64_t test_window_end = 0;
+  // Fill Report::graph (every lock-order edge with its threads, count and one symbolized site;
+  // each lock's total wait) for the SVG/HTML/DOT renderers. Costs a symbolization per edge, so
+  // only when a picture is asked for; at most kMaxGraphViewEdges edges per trace.
+  bool graph_view = false;
 };
+inline constexpr size_t kMaxGraphViewEdges = 20000;
 
 Report Analyze(const std::vector<Trace>& traces, const AnalyzeOptions& options);
 

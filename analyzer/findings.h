@@ -174,6 +174,9 @@ struct LockGraphView {
   std::vector<LockRef> locks;
   std::vector<uint32_t> instances;  // parallel to locks when grouped by class: instance count;
                                     // empty (or 0) = one instance
+  std::vector<uint64_t> wait_ns;    // parallel to locks: total time threads waited for it
+                                    // (kLockStats); empty (or 0) = none recorded
+  uint64_t omitted_edges = 0;       // edges left out beyond AnalyzeOptions' cap
   std::vector<LockGraphEdge> edges;
   std::vector<ThreadRef> threads;   // names for LockGraphEdge::tids
 };

@@ -121,6 +121,16 @@ void AnnotateClasses(const LockClasses& classes, int32_t pid, Report* report) {
       if (l.pid == pid) Rename(classes, &l, &folded);
     }
   }
+  LockGraphView& graph = report->graph;
+  graph.instances.resize(graph.locks.size(), 0);
+  for (size_t i = 0; i < graph.locks.size(); ++i) {
+    LockRef& l = graph.locks[i];
+    if (l.pid != pid) continue;
+    auto it = classes.instances.find(l.lock_id);
+    if (it != classes.instances.end()) graph.instances[i] = static_cast<uint32_t>(it->second);
+    int folded = 0;
+    Rename(classes, &l, &folded);
+  }
 }
 
 }  // namespace analysis

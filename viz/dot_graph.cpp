@@ -124,6 +124,7 @@ class DotBuilder {
       if (!options_.full_graph && !near) continue;
       picked.push_back(i);
       max_wait_ns_ = std::max(max_wait_ns_, e.wait_ns);
+      max_node_wait_ns_ = std::max({max_node_wait_ns_, NodeWait(e.from), NodeWait(e.to)});
       for (int end : {e.from, e.to}) {
         if (!IsDrawnLock(KeyOf(g.locks[end]))) graph_nodes_.insert(KeyOf(g.locks[end]));
       }
@@ -132,6 +133,11 @@ class DotBuilder {
       if (!IsDrawnLock(KeyOf(l)) && graph_nodes_.count(KeyOf(l)) == 0) ++omitted_locks_;
     }
     return picked;
+  }
+
+  uint64_t NodeWait(int i) const {
+    const auto& w = report_.graph.wait_ns;
+    return i >= 0 && static_cast<size_t>(i) < w.size() ? w[i] : 0;
   }
 
   bool GraphEdgeInRange(const LockGraphEdge& e) const {
@@ -160,7 +166,7 @@ class DotBuilder {
          << "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#8a8f98\"];\n";
   }
 
-  std::string NodeFor(const LockRef& lock, uint32_t instances = 0) {
+  std::string NodeFor(const LockRef& lock, uint32_t instances = 0, uint64_t wait_ns = 0) {
     auto key = KeyOf(lock);
     auto it = nodes_.find(key);
     if (it != nodes_.end()) return it->second;
@@ -169,8 +175,10 @@ class DotBuilder {
     std::string label = lock.name + "\n" + lock.kind;
     if (instances > 1) label += " \xC3\x97" + std::to_string(instances) + " instances";
     if (report_.traces.size() > 1) label += " (pid " + std::to_string(lock.pid) + ")";
-    std::string tooltip = lock.name + " (" + lock.kind + ")\nfirst locked at:\n" +
-                          StackText(lock.first_stack, 32);
+    if (wait_ns > 0) label += "\n" + WaitText(wait_ns) + " in all";
+    std::string tooltip = lock.name + " (" + lock.kind + ")" +
+                          (wait_ns > 0 ? ": threads " + WaitText(wait_ns) + " for it in all" : "") +
+                          "\nfirst locked at:\n" + StackText(lock.first_stack, 32);
     out_ << "  " << id << " [label=\"" << EscapeDot(large_ ? lock.name : label)
          << "\", tooltip=\"" << EscapeDot(tooltip) << "\"";
     auto kind = finding_nodes_.find(key);
@@ -178,6 +186,8 @@ class DotBuilder {
       EdgeStyle style = StyleFor(kind->second);
       out_ << ", fillcolor=\"" << style.fill << "\", color=\"" << style.color
            << "\", penwidth=2";
+    } else if (wait_ns > 0) {  // a hot lock: yellow (little wait) to red (the most in the graph)
+      out_ << ", fillcolor=\"" << HeatColor(wait_ns, max_node_wait_ns_) << "\"";
     }
     out_ << "];\n";
     return id;
@@ -288,8 +298,8 @@ class DotBuilder {
     auto instances = [&](int i) {
       return static_cast<size_t>(i) < g.instances.size() ? g.instances[i] : 0u;
     };
-    std::string from = NodeFor(a, instances(e.from));
-    std::string to = NodeFor(b, instances(e.to));
+    std::string from = NodeFor(a, instances(e.from), NodeWait(e.from));
+    std::string to = NodeFor(b, instances(e.to), NodeWait(e.to));
     std::string threads;
     for (uint32_t tid : e.tids) {
       if (!threads.empty()) threads += ", ";
@@ -351,6 +361,7 @@ class DotBuilder {
   std::set<std::pair<NodeKey, NodeKey>> drawn_pairs_;
   size_t omitted_locks_ = 0;
   uint64_t max_wait_ns_ = 0;
+  uint64_t max_node_wait_ns_ = 0;  // the most any drawn lock was waited for (hot locks)
   size_t node_count_ = 0;
   bool large_ = false;
 };

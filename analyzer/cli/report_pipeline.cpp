@@ -260,6 +260,8 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
   analyze_options.group_by_class = options.group == "class";
   analyze_options.test_window_begin = options.test_window_begin;
   analyze_options.test_window_end = options.test_window_end;
+  analyze_options.graph_view =
+      !options.svg_path.empty() || !options.html_path.empty() || !options.dot_path.empty();
   progress.Stage("analyzing " + std::to_string(traces.size()) + " trace(s)");
   analysis::Report report = analysis::Analyze(traces, analyze_options);
   analysis::ApplySuppressions(options.suppressions, &report);

@@ -134,6 +134,36 @@ TEST(AnalyzeTest, AbbaAcrossTwoThreadsIsOneFinding) {
   EXPECT_EQ(r.traces[0].path, "hand.lstrace");
 }
 
+TEST(AnalyzeTest, GraphViewHasEveryEdgeWithThreadsCountsAndLockWaits) {
+  TraceBuilder b;
+  b.Thread(201, kMain, 0).Thread(202, kMain, 1);
+  b.Lock(201, kB, {kA}).Lock(202, kA, {kB}).Lock(202, kC, {kA}).Lock(201, kC, {kA});
+  b.trace().contention[kC].wait_total_ns = 7000;
+  AnalyzeOptions options;
+  options.symbolize = false;
+  EXPECT_TRUE(Analyze({b.trace()}, options).graph.edges.empty());  // only when asked for
+  options.graph_view = true;
+  Report r = Analyze({b.trace()}, options);
+  const LockGraphView& g = r.graph;
+  ASSERT_EQ(g.edges.size(), 3u);  // A->B, A->C, B->A
+  ASSERT_EQ(g.locks.size(), 3u);
+  ASSERT_EQ(g.wait_ns.size(), 3u);
+  auto lock_of = [&](int i) { return g.locks[static_cast<size_t>(i)].lock_id; };
+  bool a_to_c = false;
+  for (const LockGraphEdge& e : g.edges) {
+    if (lock_of(e.from) != kA || lock_of(e.to) != kC) continue;
+    a_to_c = true;
+    EXPECT_EQ(e.tids, (std::vector<uint32_t>{201, 202}));
+    EXPECT_EQ(e.count, 2u);
+    EXPECT_EQ(e.from_mode, "exclusive");
+    EXPECT_EQ(g.wait_ns[static_cast<size_t>(e.to)], 7000u);
+    EXPECT_EQ(g.wait_ns[static_cast<size_t>(e.from)], 0u);
+  }
+  EXPECT_TRUE(a_to_c);
+  EXPECT_EQ(g.threads.size(), 2u);
+  EXPECT_EQ(g.omitted_edges, 0u);
+}
+
 TEST(AnalyzeTest, PthreadNameIsAppendedToThreadLabel) {
   TraceBuilder b;
   b.Thread(201, kMain, 0).Thread(202, kMain, 1);

@@ -183,6 +183,32 @@ TEST(DotGraphTest, DefaultIsTheNeighbourhoodFullGraphIsEverything) {
   EXPECT_EQ(all.find("not shown"), std::string::npos) << all;
 }
 
+TEST(DotGraphTest, HotLocksAreFilledByTheirWaitTime) {
+  Report r;
+  r.traces.emplace_back();
+  r.graph.locks = {Lock(1, "g_cache_mu"), Lock(2, "g_stats_mu"), Lock(3, "g_cold_mu")};
+  r.graph.wait_ns = {2'000'000'000, 1000, 0};
+  analysis::LockGraphEdge e;
+  e.from = 0;
+  e.to = 1;
+  e.tids = {11};
+  r.graph.edges = {e};
+  e.from = 1;
+  e.to = 2;
+  r.graph.edges.push_back(e);
+  DotOptions full;
+  full.full_graph = true;
+  std::string dot = RenderDot(r, full);
+  // The most-waited lock is red (#e60000), a barely waited one nearly yellow, a cold one default.
+  EXPECT_NE(dot.find("label=\"g_cache_mu\\nmutex\\nwaited 2.00 s in all\""), std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("fillcolor=\"#e60000\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("waited 1.0 us in all"), std::string::npos) << dot;
+  size_t cold = dot.find("label=\"g_cold_mu\\nmutex\"");
+  ASSERT_NE(cold, std::string::npos) << dot;
+  EXPECT_EQ(dot.substr(cold, dot.find('\n', cold) - cold).find("fillcolor"), std::string::npos);
+}
+
 TEST(DotGraphTest, LargeGraphSwitchesToSfdpAndRenders) {
   Report r = AbbaReport("a", "b");
   auto& g = r.graph;
