@@ -108,6 +108,10 @@ struct Finding {
   // their newest edge; leaks: the thread's start); 0 = unknown. Used to attribute it to a test.
   uint64_t seq = 0;
   std::string test;          // the unit test it belongs to ("Suite.Test"), "" if none
+  // `analyze --static FINDINGS.json` (static_merge.h): the static finding that names the same
+  // places, as one line ("rwlock-upgrade on chat::Hub::mu_ at hub.cc:31 -> hub.cc:37"); "" = not
+  // confirmed, or no static findings were given.
+  std::string confirmed_by_source;
 };
 
 // A candidate that a filter removed; rendered in JSON always, in text with --verbose.
@@ -168,6 +172,7 @@ struct LockGraphEdge {
   uint64_t count = 1;          // distinct records supporting it
   uint64_t wait_ns = 0;        // total time spent waiting for `to` on this edge; 0 = unknown
   Stack acquire_stack;         // one witness: where `to` was acquired while holding `from`
+  bool static_only = false;    // read from the source (`--static`), not seen in the run
 };
 
 struct LockGraphView {
@@ -208,6 +213,10 @@ struct Report {
   // Filled only when the contention profile was asked for: most contended first (contended
   // acquisitions, then total wait), every lock with at least one acquisition.
   std::vector<ContentionRow> contention;
+  // `analyze --static`: static findings no dynamic finding confirms, one line each (their edges
+  // are in `graph`, static_only); `static_merged` says the merge ran at all.
+  std::vector<std::string> static_only;
+  bool static_merged = false;
 };
 
 }  // namespace analysis

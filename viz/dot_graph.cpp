@@ -121,7 +121,8 @@ class DotBuilder {
       const LockGraphEdge& e = g.edges[i];
       if (!GraphEdgeInRange(e)) continue;
       bool near = IsDrawnLock(KeyOf(g.locks[e.from])) || IsDrawnLock(KeyOf(g.locks[e.to]));
-      if (!options_.full_graph && !near) continue;
+      // Static-only edges are findings of the source: always drawn.
+      if (!options_.full_graph && !near && !e.static_only) continue;
       picked.push_back(i);
       max_wait_ns_ = std::max(max_wait_ns_, e.wait_ns);
       max_node_wait_ns_ = std::max({max_node_wait_ns_, NodeWait(e.from), NodeWait(e.to)});
@@ -305,6 +306,10 @@ class DotBuilder {
       if (!threads.empty()) threads += ", ";
       threads += GraphThreadName(tid);
     }
+    if (e.static_only) {
+      AddStaticEdge(e, from, to, a, b);
+      return;
+    }
     std::string label = threads + (e.count > 1 ? " \xC3\x97" + std::to_string(e.count) : "");
     if (e.wait_ns > 0) label += "\n" + WaitText(e.wait_ns);
     std::string tooltip = b.name + " acquired while holding " + a.name + " by " + threads +
@@ -316,6 +321,23 @@ class DotBuilder {
                                std::log1p(static_cast<double>(std::max<uint64_t>(max_wait_ns_, 1)));
       out_ << ", color=\"" << HeatColor(e.wait_ns, max_wait_ns_) << "\", penwidth=" << width;
     }
+    out_ << "];\n";
+  }
+
+  // An edge `lockscope static` found and the run did not: dashed purple, labelled with the
+  // acquisition in the source.
+  void AddStaticEdge(const LockGraphEdge& e, const std::string& from, const std::string& to,
+                     const LockRef& a, const LockRef& b) {
+    std::string site = e.acquire_stack.empty() ? "" : SiteText(e.acquire_stack);
+    std::string label = std::string("static only") +
+                        (e.to_mode == "shared" ? ": rlock " : ": lock ") + b.name +
+                        (site.empty() ? "" : "\nat " + site);
+    std::string tooltip = "found in the source (lockscope static), not seen in this run: " +
+                          b.name + " acquired while holding " + a.name + ":\n" +
+                          StackText(e.acquire_stack, 64);
+    out_ << "  " << from << " -> " << to << " [style=dashed, color=\"#6a51a3\", "
+         << "fontcolor=\"#6a51a3\", penwidth=1.8, tooltip=\"" << EscapeDot(tooltip) << "\"";
+    if (!large_) out_ << ", label=\"" << EscapeDot(label) << "\"";
     out_ << "];\n";
   }
 

@@ -79,7 +79,8 @@ void CleanLock(LockRef* l) {
 }
 
 void CleanFinding(Finding* f) {
-  for (std::string* s : {&f->subkind, &f->severity, &f->summary, &f->trace_path, &f->test}) {
+  for (std::string* s : {&f->subkind, &f->severity, &f->summary, &f->trace_path, &f->test,
+                         &f->confirmed_by_source}) {
     Clean(s);
   }
   Clean(&f->story, /*keep_newlines=*/true);
@@ -115,6 +116,7 @@ Report CleanCopy(const Report& report) {
     CleanFinding(&s.finding);
     for (std::string* t : {&s.rule, &s.rule_file, &s.matched}) Clean(t);
   }
+  for (std::string& s : r.static_only) Clean(&s);
   return r;
 }
 
@@ -405,6 +407,9 @@ std::string FindingPrinter::Render() const {
   if (!f_.test.empty()) where += " in test " + paint_.Bold(f_.test);
   out += fmt::format("{} lockscope: {}{}\n", paint_.Red("WARNING:"), Title(), where);
   bool cycle = f_.kind == FindingKind::kLockOrderCycle || f_.kind == FindingKind::kActualDeadlock;
+  if (!f_.confirmed_by_source.empty()) {
+    out += "  Confirmed by source (lockscope static): " + f_.confirmed_by_source + "\n";
+  }
   if (cycle && !f_.edges.empty()) {
     AppendCycleLine(&out);
   } else {
@@ -485,6 +490,16 @@ void AppendSuppressed(std::string* out, const Report& report) {
   }
 }
 
+// `analyze --static`: what the source shows that this run did not.
+void AppendStaticOnly(std::string* out, const Report& report) {
+  if (report.static_only.empty()) return;
+  *out += fmt::format(
+      "lockscope: {} found in the source only (lockscope static), not seen in this run (a path "
+      "the run never took?):\n",
+      Plural(report.static_only.size(), "finding", "findings"));
+  for (const std::string& s : report.static_only) *out += "  " + s + "\n";
+}
+
 void AppendUserSuppressed(std::string* out, const Report& report) {
   if (report.suppressed_findings.empty()) return;
   *out += fmt::format("lockscope: {} suppressed by rules:\n",
@@ -545,6 +560,14 @@ std::string SummaryLine(const Report& report, bool verbose) {
         Plural(report.suppressed.size(), "suppressed candidate", "suppressed candidates"),
         verbose ? " listed above" : "; --verbose lists them");
   }
+  if (!report.static_only.empty()) {
+    line += fmt::format(" ({} in the source only)",
+                        Plural(report.static_only.size(), "static finding", "static findings"));
+  } else if (report.static_merged) {
+    size_t confirmed = 0;
+    for (const auto& f : report.findings) confirmed += !f.confirmed_by_source.empty();
+    line += fmt::format(" ({} confirmed by source)", confirmed);
+  }
   if (!report.suppressed_findings.empty()) {
     line += fmt::format(" ({} suppressed by rules{})",
                         Plural(report.suppressed_findings.size(), "finding", "findings"),
@@ -561,6 +584,7 @@ std::string RenderText(const Report& original, const TextOptions& options) {
   AppendNotes(&out, report, options.verbose);
   AppendFindings(&out, report, options);
   AppendThreadsAtEnd(&out, report, options.verbose);
+  AppendStaticOnly(&out, report);
   if (options.verbose) AppendSuppressed(&out, report);
   if (options.verbose) AppendUserSuppressed(&out, report);
   out += SummaryLine(report, options.verbose);

@@ -149,9 +149,21 @@ void AddRenderOptions(CLI::App* app, ReportOptions* options) {
                   "summary and listed with -v and in JSON")
       ->type_name("FILE")
       ->allow_extra_args(false);
+  app->add_option("--static", options->static_path,
+                  "merge the findings of `lockscope static --format json -o FILE`: mark the "
+                  "dynamic findings the source confirms, list the static-only ones and draw "
+                  "their edges dashed in the lock graph")
+      ->type_name("FINDINGS.json");
 }
 
 bool LoadReportSuppressions(ReportOptions* options) {
+  if (!options->static_path.empty()) {
+    std::string error;
+    if (!analysis::LoadStaticFindings(options->static_path, &options->static_findings, &error)) {
+      PrintError(error);
+      return false;
+    }
+  }
   for (const std::string& path : options->suppression_files) {
     std::string error;
     if (!analysis::LoadSuppressions(path, &options->suppressions, &error)) {
@@ -264,6 +276,7 @@ PipelineResult AnalyzeAndReport(const std::vector<std::string>& files, const Rep
       !options.svg_path.empty() || !options.html_path.empty() || !options.dot_path.empty();
   progress.Stage("analyzing " + std::to_string(traces.size()) + " trace(s)");
   analysis::Report report = analysis::Analyze(traces, analyze_options);
+  if (!options.static_path.empty()) analysis::MergeStaticFindings(options.static_findings, &report);
   analysis::ApplySuppressions(options.suppressions, &report);
   result.findings = report.findings.size();
   progress.Finish();  // the report starts on a clean line

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "static_merge.h"
 #include "suppressions.h"
 
 namespace CLI {
@@ -48,6 +49,8 @@ struct ReportOptions {
   std::string input_format = "auto";  // auto | lstrace | std (analyze only; auto: *.std is STD)
   std::vector<std::string> suppression_files;  // --suppressions FILE (repeatable)
   analysis::Suppressions suppressions;         // loaded by LoadReportSuppressions
+  std::string static_path;  // --static FINDINGS.json (`lockscope static --format json`)
+  std::vector<analysis::StaticFinding> static_findings;  // loaded by LoadReportSuppressions
 };
 
 // All of the above. AddRenderOptions adds only format/color/verbose/dot/svg/html/full-graph (for
@@ -55,8 +58,9 @@ struct ReportOptions {
 void AddReportOptions(CLI::App* app, ReportOptions* options);
 void AddRenderOptions(CLI::App* app, ReportOptions* options);
 
-// Reads every --suppressions file into options->suppressions. One error line ("FILE:LINE:
-// problem") and false on the first unreadable or malformed file. Call before any long work.
+// Reads every --suppressions file into options->suppressions, and the --static findings file
+// into options->static_findings. One error line ("FILE:LINE: problem") and false on the first
+// unreadable or malformed file. Call before any long work.
 bool LoadReportSuppressions(ReportOptions* options);
 
 // Files named by `args`; for a directory, its *.lstrace* regular files in name order. A missing
