@@ -153,18 +153,14 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
 
 void HotCommitRare(ThreadState* ts, HeldLock* h) {
   HotEntry* e = h->hot;
-  if ((e->hits & kHoldSampleMask) == 0) h->hold_start_ns = MonotonicNs();
+  if ((e->hits & kHoldSampleMask) == 0) {
+    h->hold_start_ns = MonotonicNs();
+    h->hot_pop = 0;  // the general path's release ends the sample
+  }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
       h->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
     CountOwnerChange(ts, e->stat, h->entry);
   }
-}
-
-void HotReleaseSampled(ThreadState* ts, HeldLock* h, uint32_t n) {
-  CountReleasedSample(ts, *h);
-  ts->held_hash -= HeldHash(h->lock_id, h->mode);
-  ts->n_held = n - 1;
-  __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
 }
 
 void CountReleasedSample(ThreadState* ts, const HeldLock& held) {

@@ -263,6 +263,7 @@ void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t 
     h.stack_id = 0;
     h.entry = RegisterLock(g, &ts->buf, h.addr, static_cast<trace::LockKind>(h.kind), 0, false);
     h.lock_id = h.entry ? h.entry->lock_id : 0;
+    h.hot_pop = 0;  // a new identity: its stored hash is stale
     if (h.entry && h.mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
         h.kind != static_cast<uint8_t>(trace::LockKind::kMutex) &&
         h.kind != static_cast<uint8_t>(trace::LockKind::kRwLock)) {

@@ -51,8 +51,13 @@ struct HeldLock {
   uint8_t reserved[2];
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
   HotEntry* hot;           // pushed by the hot path from this entry (else null)
+  // == addr: the hot path's release may pop this entry (it pushed it, held once, no hold-time
+  // sample, lock identity unchanged); 0 otherwise. Whoever changes count, hold_start_ns or
+  // lock_id of an entry clears it.
+  uintptr_t hot_pop;
+  uint64_t hash;           // HeldHash(lock_id, mode), valid while hot_pop != 0
 };
-static_assert(sizeof(HeldLock) == 48);
+static_assert(sizeof(HeldLock) == 64);
 
 // Per-thread cache of the last lock-table look-ups (lock_stats.h explains the fast path).
 struct LockCacheEntry {
