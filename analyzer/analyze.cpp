@@ -21,6 +21,7 @@
 #include "rwlock_rules.h"
 #include "symbolizer.h"
 #include "test_window.h"
+#include "thread_dumps.h"
 #include "thread_leaks.h"
 #include "wait_findings.h"
 
@@ -429,6 +430,9 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   FindingContext ctx(trace, &symbolizer);
   TraceSummary summary = MakeSummary(trace);
   summary.threads_at_end = ThreadsAtEnd(ctx);
+  summary.thread_dumps = ThreadDumps(ctx);
+  summary.dump_signal = trace.dump_signal;
+  summary.dump_stood_down = (trace.status_flags & tf::kStatusDumpStoodDown) != 0;
   size_t first_finding = report->findings.size();
   size_t first_suppressed = report->suppressed.size();
   AddCycleFindings(ctx, report, &summary.warnings, options.graph_view);

@@ -145,6 +145,19 @@ struct ThreadAtEnd {
   Stack wait_stack;                // blocked: where the wait began
   std::vector<LockRef> held;       // locks it held
   std::vector<Stack> held_stacks;  // parallel to `held`: where each was acquired
+  // Thread dumps only (ThreadDump below):
+  Stack stack;                     // running: its own stack when the dump was taken
+  std::string note;                // why it has no stack ("sleeping in the kernel in nanosleep ...")
+};
+
+// One thread dump (the dump signal, or `lockscope run --timeout` just before its kill): every
+// live thread as ThreadAtEnd, plus its own stack when it was running (thread_dumps.h).
+struct ThreadDump {
+  uint32_t number = 0;    // 1, 2, ... within the process
+  std::string at;         // "+1.234 s" after the trace started
+  std::string reason;     // "signal" | "timeout"
+  bool incomplete = false;  // fewer threads read than the dump announced (killed mid-dump)
+  std::vector<ThreadAtEnd> threads;  // in T<n> order
 };
 
 struct TraceSummary {
@@ -158,6 +171,9 @@ struct TraceSummary {
   uint64_t records = 0;
   std::vector<std::string> warnings;  // partial read, dropped records, missing debug info, ...
   std::vector<ThreadAtEnd> threads_at_end;  // threads not exited at the end, in T<n> order
+  std::vector<ThreadDump> thread_dumps;     // by number
+  uint32_t dump_signal = 0;  // the signal that takes a thread dump in this process (0 = none)
+  bool dump_stood_down = false;  // the program handles that signal itself: lockscope stood down
 };
 
 // The whole lock-order graph, beyond the edges that findings cite. Optional and additive: an

@@ -158,6 +158,24 @@ struct WatchdogEvent {
   std::vector<uint32_t> tids;  // see trace::WatchdogVerdict
 };
 
+// One thread in a thread dump (kThreadDumpThread, issue #4).
+struct DumpedThread {
+  SlotSnapshot slot;        // tid, state, wait_* and held as the dump saw them
+  uint32_t stack_id = 0;    // the thread's stack (see flags), 0 = none
+  uint8_t flags = 0;        // trace::DumpThreadFlag bits: where the stack comes from, or why none
+  int32_t syscall_nr = -1;  // kDumpInKernel: the system call it sleeps in (x86-64), -1 = unknown
+};
+
+// One thread dump: a kThreadDump and the kThreadDumpThread records with its dump_id.
+struct ThreadDumpEvent {
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  uint32_t dump_id = 0;
+  uint32_t expected = 0;  // threads the dump announced (fewer read: the process died mid-dump)
+  trace::DumpReason reason = trace::DumpReason::kSignal;
+  std::vector<DumpedThread> threads;
+};
+
 // One lock's contention counters: the sum of every thread's kLockStats records (issue #7).
 // Hold times are sampled (one acquisition in 64 per thread): hold_total_ns covers hold_samples
 // holds, not all of them.
@@ -248,6 +266,8 @@ struct Trace {
   std::map<uint32_t, LockContention> contention;    // lock_id -> counters (kLockStats)
   std::vector<SlotSnapshot> slots;                   // non-free slots only
   std::vector<WatchdogEvent> watchdog_reports;       // sorted by seq
+  std::vector<ThreadDumpEvent> thread_dumps;         // sorted by dump_id
+  uint32_t dump_signal = 0;  // FileHeader::dump_signal: the signal that takes a dump (0 = none)
   std::map<uint64_t, SyntheticSite> synthetic_sites;  // pc -> site (imported traces only)
   std::vector<TestMarkerEvent> test_markers;         // sorted by seq
   std::vector<ThreadCreateEvent> thread_creates;     // sorted by seq

@@ -17,6 +17,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "thread_dump_reader.h"
+
 namespace lockscope {
 namespace analysis {
 namespace {
@@ -167,6 +169,7 @@ bool Reader::ReadHeader(std::string* error) {
   t.stack_depth = header_.stack_depth;
   t.status_flags = header_.status_flags;
   t.wake_epoch = header_.wake_epoch;
+  t.dump_signal = header_.dump_signal;
   if ((header_.feature_bits & tf::kFeatureWakeTable) != 0 &&
       header_.header_size >= tf::kWakeTableOffset + tf::kWakeBuckets * sizeof(uint64_t)) {
     t.wake_table.resize(tf::kWakeBuckets);
@@ -207,16 +210,8 @@ void Reader::ReadSlots() {
       continue;
     }
     SlotSnapshot s;
-    s.tid = slot.tid;
-    s.state = static_cast<tf::ThreadState>(slot.state);
+    CopySlotFields(slot, &s);
     s.pthread_self = slot.pthread_self;
-    s.wait_kind = static_cast<tf::WaitKind>(slot.wait_kind);
-    s.wait_mode = slot.wait_mode == 1 ? LockMode::kShared : LockMode::kExclusive;
-    s.wait_lock_id = slot.wait_lock_id;
-    s.wait_object = slot.wait_object;
-    s.wait_since_ns = slot.wait_since_ns;
-    s.wait_stack_id = slot.wait_stack_id;
-    s.wait_flags = slot.wait_flags;
     s.wait_wake_epoch = slot.wait_wake_epoch;
     s.wait_object_epoch = slot.wait_object_epoch;
     if (slot.wait_kind == static_cast<uint8_t>(tf::WaitKind::kCond)) {
@@ -224,13 +219,8 @@ void Reader::ReadSlots() {
       s.lost_signal_tid = slot.wait_lost_signal_tid;
       s.lost_signal_stack_id = slot.wait_lost_signal_stack_id;
     }
-    s.held_overflow = slot.held_overflow != 0;
     uint32_t n = std::min(slot.n_held, tf::kSlotHeld);
-    for (uint32_t k = 0; k < n; ++k) {
-      const tf::HeldEntry& e = slot.held[k];
-      s.held.push_back(
-          {e.lock_id, e.stack_id, e.mode == 1 ? LockMode::kShared : LockMode::kExclusive, e.count});
-    }
+    for (uint32_t k = 0; k < n; ++k) s.held.push_back(HeldFromEntry(slot.held[k]));
     Thread(slot.tid).pthread_self = slot.pthread_self;
     out_->slots.push_back(std::move(s));
   }
@@ -405,6 +395,9 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
       return DecodeThreadName(offset, h.size, tid);
     case K::kWatchdogReport:
       return DecodeWatchdogReport(offset, h.size, tid);
+    case K::kThreadDump:
+    case K::kThreadDumpThread:
+      return DecodeThreadDumpRecord(bytes_.Slice(offset, h.size), out_);
     case K::kLockStats:
       return DecodeLockStats(offset, h.size);
     case K::kLockName:
@@ -732,6 +725,7 @@ void Reader::Finish() {
   }
   std::stable_sort(t.watchdog_reports.begin(), t.watchdog_reports.end(),
                    [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  FinishThreadDumps(&t);
   auto by_seq = [](const auto& a, const auto& b) { return a.seq < b.seq; };
   std::stable_sort(t.acquires.begin(), t.acquires.end(), by_seq);
   std::stable_sort(t.joins.begin(), t.joins.end(), by_seq);

@@ -21,6 +21,7 @@ void ResolveRwlockInterceptors();
 void ResolveCondInterceptors();
 void ResolveSemInterceptors();
 void ResolveThreadInterceptors();
+void ResolveSignalInterceptors();
 
 namespace {
 
@@ -31,6 +32,7 @@ __attribute__((constructor)) void LockscopeInit() {
   ResolveCondInterceptors();
   ResolveSemInterceptors();
   ResolveThreadInterceptors();
+  ResolveSignalInterceptors();
   InitRuntime(g, getenv("LOCKSCOPE_TRACE"), getenv("LOCKSCOPE_OPTIONS"),
               reinterpret_cast<const void*>(&LockscopeInit));
 }

@@ -9,6 +9,7 @@
 #include "lock_table.h"
 #include "process_filter.h"
 #include "stack_table.h"
+#include "thread_dump.h"
 #include "thread_state.h"
 #include "trace_writer.h"
 
@@ -117,6 +118,7 @@ void ReinitAfterFork(const ReentryGuard& g, ThreadState* ts) {
   LockTableReset();
   StackTableReset();
   ThreadingResetAfterFork();
+  ThreadDumpResetAfterFork();
   if (!g_writer.Open(g, g_flags, g_have_template ? g_trace_template : nullptr,
                      trace::kStatusForkChild)) {
     g_mode.store(static_cast<uint32_t>(Mode::kPassThrough));

@@ -18,6 +18,7 @@
 #include "internal/mmap_alloc.h"
 #include "internal/raw_log.h"
 #include "runtime.h"
+#include "thread_dump.h"
 #include "thread_state.h"
 #include "trace_writer.h"
 
@@ -114,6 +115,15 @@ struct Memory {
   EventBuffer buf;
   bool buf_ready = false;
 };
+
+// The watchdog's own chunk (its reports and thread dumps), claimed on first use.
+EventBuffer* OwnBuffer(Memory* m) {
+  if (!m->buf_ready) {
+    m->buf.Init(GetTid());
+    m->buf_ready = true;
+  }
+  return &m->buf;
+}
 
 uint64_t Mix(uint64_t h) {
   h ^= h >> 33;
@@ -283,10 +293,6 @@ void DescribeThread(const Scan& scan, uint32_t i, uint64_t now) {
 void WriteReport(const ReentryGuard& g, Memory* m, const Scan& scan, trace::WatchdogVerdict verdict,
                  const uint32_t* members, uint32_t n, uint64_t now) {
   if (!RuntimeActive()) return;
-  if (!m->buf_ready) {
-    m->buf.Init(GetTid());
-    m->buf_ready = true;
-  }
   uint32_t tids[kMaxReportTids];
   for (uint32_t k = 0; k < n; ++k) tids[k] = scan.copy[members[k]].tid;
   auto r = MakeRecord<trace::WatchdogReport>(trace::RecordKind::kWatchdogReport);
@@ -294,7 +300,7 @@ void WriteReport(const ReentryGuard& g, Memory* m, const Scan& scan, trace::Watc
   r.time_ns = now;
   r.verdict = static_cast<uint8_t>(verdict);
   r.n_tids = n;
-  EmitRecord(g, &m->buf, r, tids, n * static_cast<uint32_t>(sizeof(uint32_t)));
+  EmitRecord(g, OwnBuffer(m), r, tids, n * static_cast<uint32_t>(sizeof(uint32_t)));
 }
 
 void Report(const ReentryGuard& g, Memory* m, const Scan& scan, trace::WatchdogVerdict verdict,
@@ -394,12 +400,12 @@ void* WatchdogMain(void*) {
   scan.path = static_cast<int32_t*>(internal::MmapZeroed(scan.capacity * sizeof(int32_t)));
   if (!scan.copy || !scan.next || !scan.path) return nullptr;  // no memory: no watchdog
   const long period_ms = g_flags.watchdog_ms;
+  ArmThreadDump();  // the dump signal is served by this thread (thread_dump.h)
   for (;;) {
-    timespec ts{period_ms / 1000, (period_ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
+    const bool dump = WaitForDumpRequest(period_ms);  // sleeps one period unless asked for a dump
     if (CountTasks() <= 2 && OnlyWatchdogLeft()) break;
     if (!RuntimeActive()) continue;
+    if (dump) WriteThreadDump(g, OwnBuffer(&memory));
     ScanOnce(g, &scan, &memory);
   }
   // We are the last thread: returning lets glibc exit the process (exit(0), as it would have

@@ -13,6 +13,8 @@
 // on stderr (threads, what each waits for, who holds it). With on_deadlock=abort the process then
 // aborts; by default it keeps hanging. A thread blocked longer than `block_warn_s` gets one
 // warning naming the holder.
+// It also serves the dump signal: it sleeps on the dump-request futex instead of nanosleep, and
+// writes a thread dump when asked (thread_dump.h).
 // Lifecycle: started by the first pthread_create (a single-threaded program gets no extra thread:
 // unshare(2), daemon(3) and friends keep working); detached, never joined, it ends with the
 // process. A fork child starts its own at its first pthread_create.

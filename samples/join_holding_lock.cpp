@@ -12,8 +12,16 @@
 // CHECK: WARNING: lockscope: deadlock
 // CHECK: deadlock: 2 threads blocked in a wait-for cycle
 // CHECK-SAME: joining thread
-// CHECK-DAG: join_holding_lock.cpp:[[@LINE+25]]
-// CHECK-DAG: join_holding_lock.cpp:[[@LINE+14]]
+// CHECK-DAG: join_holding_lock.cpp:[[@LINE+33]]
+// CHECK-DAG: join_holding_lock.cpp:[[@LINE+22]]
+// The thread dump `run --timeout` took before its kill: both threads, their stacks, the lock held.
+// CHECK: Thread dump 1 at +{{[0-9.]+}} s (reason: timeout; pid {{[0-9]+}}):
+// CHECK-NEXT: T0 (tid {{[0-9]+}}) blocked since +{{[0-9.]+}} s: joining thread T1
+// CHECK-NEXT: #0 main {{.*}}join_holding_lock.cpp:[[@LINE+28]]
+// CHECK: holds g_queue_mu, acquired at:
+// CHECK-NEXT: #0 main {{.*}}join_holding_lock.cpp:[[@LINE+23]]
+// CHECK: T1 (tid {{[0-9]+}}) blocked since +{{[0-9.]+}} s: acquiring g_queue_mu, held by thread T0
+// CHECK-NEXT: #0 Flusher(void*) {{.*}}join_holding_lock.cpp:[[@LINE+14]]
 // CHECK: SUMMARY: lockscope:
 //
 // JSON: "hung": true,

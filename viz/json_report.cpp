@@ -107,22 +107,41 @@ json FindingJson(const Finding& f) {
               {"extra_stacks", extra}};
 }
 
+json ThreadStateJson(const analysis::ThreadAtEnd& a) {
+  json held = json::array();
+  for (size_t i = 0; i < a.held.size(); ++i) {
+    held.push_back(json{{"lock", LockJson(a.held[i])},
+                        {"acquired_at", i < a.held_stacks.size() ? StackJson(a.held_stacks[i])
+                                                                 : json::array()}});
+  }
+  json item{{"tid", a.thread.tid}, {"name", a.thread.name}, {"state", a.state}, {"held", held}};
+  if (a.state == "blocked") {
+    item["waiting"] = a.waiting;
+    item["since"] = a.since;
+    item["wait_stack"] = StackJson(a.wait_stack);
+  }
+  return item;
+}
+
 json ThreadsAtEndJson(const analysis::TraceSummary& t) {
   json out = json::array();
-  for (const analysis::ThreadAtEnd& a : t.threads_at_end) {
-    json held = json::array();
-    for (size_t i = 0; i < a.held.size(); ++i) {
-      held.push_back(json{{"lock", LockJson(a.held[i])},
-                          {"acquired_at", i < a.held_stacks.size() ? StackJson(a.held_stacks[i])
-                                                                   : json::array()}});
+  for (const analysis::ThreadAtEnd& a : t.threads_at_end) out.push_back(ThreadStateJson(a));
+  return out;
+}
+
+// Every thread dump of the process: each thread as in threads_at_end, plus its own stack.
+json ThreadDumpsJson(const analysis::TraceSummary& t) {
+  json out = json::array();
+  for (const analysis::ThreadDump& d : t.thread_dumps) {
+    json threads = json::array();
+    for (const analysis::ThreadAtEnd& a : d.threads) {
+      json item = ThreadStateJson(a);
+      item["stack"] = StackJson(a.stack);
+      if (!a.note.empty()) item["note"] = a.note;
+      threads.push_back(std::move(item));
     }
-    json item{{"tid", a.thread.tid}, {"name", a.thread.name}, {"state", a.state}, {"held", held}};
-    if (a.state == "blocked") {
-      item["waiting"] = a.waiting;
-      item["since"] = a.since;
-      item["wait_stack"] = StackJson(a.wait_stack);
-    }
-    out.push_back(std::move(item));
+    out.push_back(json{{"number", d.number}, {"at", d.at}, {"reason", d.reason},
+                       {"incomplete", d.incomplete}, {"threads", threads}});
   }
   return out;
 }
@@ -139,7 +158,10 @@ json TracesJson(const Report& report) {
                        {"locks", t.locks},
                        {"records", t.records},
                        {"warnings", t.warnings},
-                       {"threads_at_end", ThreadsAtEndJson(t)}});
+                       {"threads_at_end", ThreadsAtEndJson(t)},
+                       {"thread_dumps", ThreadDumpsJson(t)},
+                       {"dump_signal", t.dump_signal},
+                       {"dump_stood_down", t.dump_stood_down}});
   }
   return out;
 }

@@ -447,6 +447,26 @@ void AppendNotes(std::string* out, const Report& report, bool verbose) {
   }
 }
 
+// One thread of a jstack-style listing: state, its stack (a dump's running thread) or wait stack,
+// or why it has none; then every lock it holds with where it took it.
+void AppendThreadState(std::string* out, const analysis::ThreadAtEnd& a) {
+  std::string name = a.thread.name.empty() ? fmt::format("tid {}", a.thread.tid) : a.thread.name;
+  if (a.state == "blocked") {
+    *out += fmt::format("  {} (tid {}) blocked{}: {}\n", name, a.thread.tid,
+                        a.since.empty() ? "" : " since " + a.since, a.waiting);
+    AppendStack(out, a.wait_stack, "      ");
+  } else {
+    *out += fmt::format("  {} (tid {}) running{}\n", name, a.thread.tid,
+                        a.note.empty() ? "" : ", " + a.note);
+    if (!a.stack.empty()) AppendStack(out, a.stack, "      ");
+  }
+  for (size_t i = 0; i < a.held.size(); ++i) {
+    const auto& l = a.held[i];
+    *out += fmt::format("    holds {}, acquired at:\n", l.name.empty() ? Hex(l.address) : l.name);
+    if (i < a.held_stacks.size()) AppendStack(out, a.held_stacks[i], "      ");
+  }
+}
+
 // jstack-style: what every thread still alive was doing when the trace ended. Shown after a hang
 // or a kill (the process did not exit cleanly), or with --verbose.
 void AppendThreadsAtEnd(std::string* out, const Report& report, bool verbose) {
@@ -454,22 +474,34 @@ void AppendThreadsAtEnd(std::string* out, const Report& report, bool verbose) {
     if (t.threads_at_end.empty() || (t.clean_exit && !verbose)) continue;
     *out += fmt::format("Threads at end of run (pid {}{}):\n", t.pid,
                         t.clean_exit ? ", still alive at exit" : "");
-    for (const analysis::ThreadAtEnd& a : t.threads_at_end) {
-      std::string name = a.thread.name.empty() ? fmt::format("tid {}", a.thread.tid) : a.thread.name;
-      if (a.state == "blocked") {
-        *out += fmt::format("  {} (tid {}) blocked{}: {}\n", name, a.thread.tid,
-                            a.since.empty() ? "" : " since " + a.since, a.waiting);
-        AppendStack(out, a.wait_stack, "      ");
-      } else {
-        *out += fmt::format("  {} (tid {}) running\n", name, a.thread.tid);
-      }
-      for (size_t i = 0; i < a.held.size(); ++i) {
-        const auto& l = a.held[i];
-        *out += fmt::format("    holds {}, acquired at:\n", l.name.empty() ? Hex(l.address) : l.name);
-        if (i < a.held_stacks.size()) AppendStack(out, a.held_stacks[i], "      ");
-      }
-    }
+    for (const analysis::ThreadAtEnd& a : t.threads_at_end) AppendThreadState(out, a);
     *out += "\n";
+  }
+}
+
+// The thread dumps someone asked for (dump signal, run --timeout): always shown, the last
+// kMaxTextDumps of each process (JSON has them all).
+constexpr size_t kMaxTextDumps = 5;
+void AppendThreadDumps(std::string* out, const Report& report) {
+  for (const auto& t : report.traces) {
+    if (t.dump_stood_down) {
+      *out += fmt::format("lockscope: note: pid {} handles the dump signal itself: lockscope "
+                          "stood down, no thread dumps\n", t.pid);
+    }
+    const size_t n = t.thread_dumps.size();
+    const size_t first = n > kMaxTextDumps ? n - kMaxTextDumps : 0;
+    if (first > 0) {
+      *out += fmt::format("lockscope: note: pid {}: {} thread dumps, the last {} shown "
+                          "(--format json has all)\n", t.pid, n, kMaxTextDumps);
+    }
+    for (size_t k = first; k < n; ++k) {
+      const analysis::ThreadDump& d = t.thread_dumps[k];
+      *out += fmt::format("Thread dump {} at {} (reason: {}; pid {}{}):\n", d.number,
+                          d.at.empty() ? "?" : d.at, d.reason, t.pid,
+                          d.incomplete ? "; incomplete: the process died while it was written" : "");
+      for (const analysis::ThreadAtEnd& a : d.threads) AppendThreadState(out, a);
+      *out += "\n";
+    }
   }
 }
 
@@ -583,6 +615,7 @@ std::string RenderText(const Report& original, const TextOptions& options) {
   std::string out;
   AppendNotes(&out, report, options.verbose);
   AppendFindings(&out, report, options);
+  AppendThreadDumps(&out, report);
   AppendThreadsAtEnd(&out, report, options.verbose);
   AppendStaticOnly(&out, report);
   if (options.verbose) AppendSuppressed(&out, report);

@@ -149,7 +149,10 @@ void AddHeader(const Trace& t, std::vector<Item>* items) {
                         {"status", Bits(t.status_flags, {{trace::kStatusCleanExit, "clean-exit"},
                                                          {trace::kStatusDisabled, "disabled"},
                                                          {trace::kStatusTruncated, "truncated"},
-                                                         {trace::kStatusForkChild, "fork-child"}})},
+                                                         {trace::kStatusForkChild, "fork-child"},
+                                                         {trace::kStatusDumpStoodDown,
+                                                          "dump-stood-down"}})},
+                        {"dump_signal", t.dump_signal},
                         {"start_monotonic_ns", t.start_monotonic_ns},
                         {"start_realtime_ns", t.start_realtime_ns},
                         {"end_monotonic_ns", t.end_monotonic_ns}});
@@ -210,6 +213,36 @@ void AddWatchdogReports(const Trace& t, std::vector<Item>* items) {
                           {"time_ns", w.time_ns},
                           {"verdict", VerdictName(w.verdict)},
                           {"tids", w.tids}});
+  }
+}
+
+// kThreadDump / kThreadDumpThread records (issue #4): one line per dump, one per thread in it.
+void AddThreadDumps(const Trace& t, std::vector<Item>* items) {
+  for (const auto& d : t.thread_dumps) {
+    items->push_back(Item{{"type", "thread-dump"},
+                          {"dump", d.dump_id},
+                          {"seq", d.seq},
+                          {"time_ns", d.time_ns},
+                          {"reason", d.reason == trace::DumpReason::kTimeout ? "timeout" : "signal"},
+                          {"threads", d.expected}});
+    for (const auto& th : d.threads) {
+      Item held = Item::array();
+      for (const auto& h : th.slot.held) held.push_back(h.lock_id);
+      items->push_back(Item{
+          {"type", "dump-thread"},
+          {"dump", d.dump_id},
+          {"tid", th.slot.tid},
+          {"state", th.slot.state == trace::ThreadState::kBlocked ? "blocked" : "running"},
+          {"stack", th.stack_id},
+          {"flags", Bits(th.flags, {{trace::kDumpStackLive, "live-stack"},
+                                    {trace::kDumpStackWait, "wait-stack"},
+                                    {trace::kDumpInKernel, "in-kernel"},
+                                    {trace::kDumpNoAnswer, "no-answer"},
+                                    {trace::kDumpSignalBlocked, "signal-blocked"}})},
+          {"syscall", th.syscall_nr},
+          {"wait_lock", th.slot.wait_lock_id},
+          {"held", held}});
+    }
   }
 }
 
@@ -433,6 +466,7 @@ class DumpCommand : public Command {
     AddThreads(trace, &items);
     AddEvents(trace, &items);
     AddWatchdogReports(trace, &items);
+    AddThreadDumps(trace, &items);
     AddStats(trace, &items);
     for (const Item& item : items) {
       std::string line =

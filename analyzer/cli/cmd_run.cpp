@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "command.h"
+#include "dump_request.h"
 #include "program_check.h"
 #include "report_pipeline.h"
 #include "runtime_options.h"
@@ -53,6 +54,11 @@ constexpr const char* kRunHelpIntro =
     "  lockscope run -- ./server --port 8080\n"
     "  lockscope run -o traces --timeout 30 --error-exitcode 66 -- ./tests\n"
     "\n"
+    "Thread dumps (like jstack): `kill -62 PID` (--dump-signal, default 62 = SIGRTMAX-2) makes a\n"
+    "traced process that has started a thread write every thread's state, held locks and stack\n"
+    "into its trace and go on; `lockscope analyze` shows them. --timeout takes one of every\n"
+    "traced process still running (at most 2 s) before it kills PROG.\n"
+    "\n"
     "Exit status: PROG's own (128+N if it died of signal N; --timeout kills it with SIGKILL),\n"
     "or N when there are findings and --error-exitcode N is given; 2 for a usage or input error\n"
     "(missing or statically linked PROG, runtime not found, unwritable -o DIR); 3 internal "
@@ -69,6 +75,9 @@ std::string RunFooter() {
   }
   return text;
 }
+
+// --timeout: how long the thread dumps before the kill may take (dump_request.h).
+constexpr double kDumpWaitSeconds = 2;
 
 // Forwarding SIGINT/SIGTERM: the handler may only touch a sig_atomic_t and call kill(2).
 volatile sig_atomic_t g_child_pid = 0;
@@ -149,6 +158,7 @@ class RunCommand : public Command {
   // Never resized: the CLI11 options point into it.
   std::vector<RuntimeFlagValue> flags_ = std::vector<RuntimeFlagValue>(kRuntimeFlagCount);
   std::string trace_dir_;
+  std::set<std::string> earlier_traces_;  // traces already in -o DIR before this run
   int exec_error_fd_ = -1;
 };
 
@@ -161,8 +171,8 @@ void RunCommand::Setup(CLI::App* app) {
   app->add_option("--report", report_path_, "write the report to FILE instead of stderr")
       ->type_name("FILE");
   app->add_option("--timeout", timeout_s_,
-                  "stop PROG (SIGKILL) if still running after SECONDS, then analyze what it "
-                  "recorded")
+                  "stop PROG if still running after SECONDS: a thread dump of every traced "
+                  "process, then SIGKILL, then analyze what it recorded")
       ->type_name("SECONDS")
       ->check(CLI::Validator(
           [](std::string& text) {
@@ -287,6 +297,9 @@ int RunCommand::WaitForChild(pid_t pid) {
           fmt::format("{} still running after {} s; stopping it and analyzing what it "
                       "recorded",
                       command_[0], timeout_s_));
+      // A thread dump of every traced process first (the runtime's answer to its dump signal):
+      // what each thread was doing and where, running threads included.
+      RequestThreadDumps(trace_dir_, earlier_traces_, kDumpWaitSeconds);
       kill(pid, SIGKILL);
       killed = true;
     }
@@ -316,6 +329,7 @@ int RunCommand::Run() {
   }
   // Traces already in a reused -o DIR belong to earlier runs: report only this run's.
   std::set<std::string> earlier = ListTraceFiles(trace_dir_);
+  earlier_traces_ = earlier;
 
   SetForwarding(true);
   pid_t pid = StartChild(resolved, runtime, options_env);

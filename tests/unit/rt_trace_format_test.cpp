@@ -34,7 +34,9 @@ TEST(RtTraceFormat, FileHeaderLayout) {
   EXPECT_EQ(offsetof(FileHeader, status_flags), 92u);
   EXPECT_EQ(offsetof(FileHeader, end_monotonic_ns), 96u);
   EXPECT_EQ(offsetof(FileHeader, dropped_records), 104u);
-  EXPECT_EQ(offsetof(FileHeader, reserved1), 112u);
+  EXPECT_EQ(offsetof(FileHeader, dump_signal), 112u);
+  EXPECT_EQ(offsetof(FileHeader, dumps_written), 116u);
+  EXPECT_EQ(offsetof(FileHeader, reserved1), 120u);
   EXPECT_EQ(offsetof(FileHeader, exe_path), 176u);
   EXPECT_EQ(offsetof(FileHeader, cmdline), 1200u);
   EXPECT_LE(sizeof(FileHeader), kHeaderBytes);
@@ -193,6 +195,32 @@ TEST(RtTraceFormat, EcosystemRecordLayout) {
   EXPECT_EQ(offsetof(ThreadCreated, parent_epoch), 24u);
   EXPECT_EQ(offsetof(ThreadCreated, create_stack_id), 28u);
   EXPECT_EQ(RecordAlign(sizeof(TestMarker) + kMaxTestNameBytes), 544u);
+}
+
+// Issue #4 thread dumps (kinds 20..21).
+TEST(RtTraceFormat, ThreadDumpRecordLayout) {
+  EXPECT_EQ(static_cast<int>(RecordKind::kThreadDump), 20);
+  EXPECT_EQ(static_cast<int>(RecordKind::kThreadDumpThread), 21);
+  EXPECT_EQ(sizeof(ThreadDump), 40u);
+  EXPECT_EQ(offsetof(ThreadDump, seq), 8u);
+  EXPECT_EQ(offsetof(ThreadDump, time_ns), 16u);
+  EXPECT_EQ(offsetof(ThreadDump, dump_id), 24u);
+  EXPECT_EQ(offsetof(ThreadDump, n_threads), 28u);
+  EXPECT_EQ(offsetof(ThreadDump, reason), 32u);
+  EXPECT_EQ(sizeof(ThreadDumpThread), 64u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, dump_id), 8u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, tid), 12u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, state), 16u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, stack_id), 20u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, wait_object), 24u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, wait_since_ns), 32u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, wait_lock_id), 40u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, wait_stack_id), 44u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, wait_kind), 48u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, syscall_nr), 52u);
+  EXPECT_EQ(offsetof(ThreadDumpThread, n_held), 56u);
+  EXPECT_EQ(RecordAlign(sizeof(ThreadDumpThread) + kSlotHeld * sizeof(HeldEntry)),
+            sizeof(ThreadDumpThread) + kSlotHeld * sizeof(HeldEntry));
 }
 
 TEST(RtTraceFormat, WakeTableFitsTheHeaderPageAndSpreadsAddresses) {

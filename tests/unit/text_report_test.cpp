@@ -341,6 +341,73 @@ TEST(TextReportTest, ThreadsAtEndOfRunAfterAHang) {
             std::string::npos);
 }
 
+// Thread dumps (issue #4): always shown; a running thread with its own stack, one asleep in the
+// kernel with the note saying why it has none; only the last five dumps in text.
+TEST(TextReportTest, ThreadDumpsShowStacksNotesAndTheLastFive) {
+  Report r;
+  analysis::TraceSummary t;
+  t.pid = 42;
+  t.clean_exit = true;
+  analysis::Frame spin;
+  spin.function = "Spin";
+  spin.file = "/src/busy.cc";
+  spin.line = 7;
+  analysis::ThreadAtEnd running;
+  running.thread.tid = 43;
+  running.thread.name = "T1";
+  running.state = "running";
+  running.stack = {spin};
+  analysis::LockRef mu;
+  mu.name = "g_mu";
+  running.held = {mu};
+  running.held_stacks = {{spin}};
+  analysis::ThreadAtEnd asleep;
+  asleep.thread.tid = 44;
+  asleep.thread.name = "T2";
+  asleep.state = "running";
+  asleep.note = "sleeping in the kernel in nanosleep; not asked for its stack";
+  analysis::ThreadDump d;
+  d.number = 1;
+  d.at = "+1.500 s";
+  d.reason = "signal";
+  d.threads = {running, asleep};
+  t.thread_dumps = {d};
+  r.traces.push_back(t);
+  std::string out = RenderText(r, TextOptions{});
+  EXPECT_NE(out.find("Thread dump 1 at +1.500 s (reason: signal; pid 42):\n"
+                     "  T1 (tid 43) running\n"
+                     "      #0 Spin /src/busy.cc:7\n"
+                     "    holds g_mu, acquired at:\n"
+                     "      #0 Spin /src/busy.cc:7\n"
+                     "  T2 (tid 44) running, sleeping in the kernel in nanosleep; not asked for its "
+                     "stack\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("Threads at end"), std::string::npos) << out;  // clean exit, not verbose
+  for (uint32_t n = 2; n <= 7; ++n) {
+    d.number = n;
+    d.reason = n == 7 ? "timeout" : "signal";
+    r.traces[0].thread_dumps.push_back(d);
+  }
+  out = RenderText(r, TextOptions{});
+  EXPECT_EQ(out.find("Thread dump 2 at"), std::string::npos) << out;
+  EXPECT_NE(out.find("Thread dump 3 at"), std::string::npos) << out;
+  EXPECT_NE(out.find("Thread dump 7 at +1.500 s (reason: timeout;"), std::string::npos) << out;
+  EXPECT_NE(out.find("pid 42: 7 thread dumps, the last 5 shown"), std::string::npos) << out;
+}
+
+TEST(TextReportTest, StoodDownForTheDumpSignalIsANote) {
+  Report r;
+  analysis::TraceSummary t;
+  t.pid = 42;
+  t.clean_exit = true;
+  t.dump_stood_down = true;
+  r.traces.push_back(t);
+  EXPECT_NE(RenderText(r, TextOptions{}).find("pid 42 handles the dump signal itself: lockscope "
+                                              "stood down"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace viz
 }  // namespace lockscope

@@ -31,11 +31,9 @@ std::vector<std::string> FilesIn(const std::string& dir) {
   return files;
 }
 
-// tests/fuzz, found from this file's path (CMake compiles it by absolute path).
-std::string FuzzDir() {
-  std::string self = __FILE__;
-  return self.substr(0, self.rfind('/')) + "/../fuzz";
-}
+// tests/fuzz, next to tests/data (absolute, from CMake: __FILE__ is relative when the build
+// directory lies inside the source tree).
+std::string FuzzDir() { return std::string(LOCKSCOPE_TEST_DATA_DIR) + "/../fuzz"; }
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -402,6 +402,100 @@ TEST(TraceReaderTest, WakeTableIsReadOnlyWithItsFeatureBit) {
   EXPECT_EQ(t.wake_table[tf::WakeBucket(0xc0)], 42u);
 }
 
+// Thread dumps (issue #4): a kThreadDump and its kThreadDumpThread records, read back with the
+// held locks; a thread record of an unknown dump is dropped; an impossible state is damage.
+tf::ThreadDumpThread DumpThreadRec(uint32_t dump_id, uint32_t tid, tf::ThreadState state) {
+  auto r = Make<tf::ThreadDumpThread>(tf::RecordKind::kThreadDumpThread);
+  r.dump_id = dump_id;
+  r.tid = tid;
+  r.state = static_cast<uint32_t>(state);
+  r.syscall_nr = -1;
+  return r;
+}
+
+TEST(TraceReaderTest, ThreadDumpsAreReadBackWithTheirThreads) {
+  TestTraceWriter w;
+  w.header().dump_signal = 62;
+  w.header().dumps_written = 2;
+  auto dump1 = Make<tf::ThreadDump>(tf::RecordKind::kThreadDump);
+  dump1.seq = 10;
+  dump1.time_ns = 1500;
+  dump1.dump_id = 1;
+  dump1.n_threads = 2;
+  dump1.reason = static_cast<uint8_t>(tf::DumpReason::kSignal);
+  auto running = DumpThreadRec(1, 100, tf::ThreadState::kRunning);
+  running.h.flags = tf::kDumpStackLive;
+  running.stack_id = 7;
+  running.n_held = 1;
+  tf::HeldEntry held{};
+  held.lock_id = 3;
+  held.stack_id = 8;
+  held.count = 1;
+  std::string held_bytes(reinterpret_cast<const char*>(&held), sizeof(held));
+  auto blocked = DumpThreadRec(1, 101, tf::ThreadState::kBlocked);
+  blocked.h.flags = tf::kDumpStackWait;
+  blocked.wait_kind = static_cast<uint8_t>(tf::WaitKind::kLock);
+  blocked.wait_lock_id = 3;
+  blocked.wait_stack_id = 9;
+  blocked.stack_id = 9;
+  auto dump2 = dump1;
+  dump2.seq = 20;
+  dump2.dump_id = 2;
+  dump2.n_threads = 2;  // one thread record only: the process died mid-dump
+  dump2.reason = static_cast<uint8_t>(tf::DumpReason::kTimeout);
+  auto asleep = DumpThreadRec(2, 100, tf::ThreadState::kRunning);
+  asleep.h.flags = tf::kDumpInKernel;
+  asleep.syscall_nr = 35;
+  auto orphan = DumpThreadRec(9, 102, tf::ThreadState::kRunning);  // no dump 9
+  w.AddChunk(500, 0,
+             {TestTraceWriter::Rec(dump1), TestTraceWriter::Rec(running, held_bytes),
+              TestTraceWriter::Rec(blocked), TestTraceWriter::Rec(orphan),
+              TestTraceWriter::Rec(dump2), TestTraceWriter::Rec(asleep)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_EQ(t.dump_signal, 62u);
+  ASSERT_EQ(t.thread_dumps.size(), 2u);
+  const ThreadDumpEvent& d1 = t.thread_dumps[0];
+  EXPECT_EQ(d1.dump_id, 1u);
+  EXPECT_EQ(d1.time_ns, 1500u);
+  EXPECT_EQ(d1.reason, tf::DumpReason::kSignal);
+  ASSERT_EQ(d1.threads.size(), 2u);
+  EXPECT_EQ(d1.threads[0].slot.tid, 100u);
+  EXPECT_EQ(d1.threads[0].slot.state, tf::ThreadState::kRunning);
+  EXPECT_EQ(d1.threads[0].stack_id, 7u);
+  EXPECT_EQ(d1.threads[0].flags, tf::kDumpStackLive);
+  ASSERT_EQ(d1.threads[0].slot.held.size(), 1u);
+  EXPECT_EQ(d1.threads[0].slot.held[0].lock_id, 3u);
+  EXPECT_EQ(d1.threads[0].slot.held[0].stack_id, 8u);
+  EXPECT_EQ(d1.threads[1].slot.wait_kind, tf::WaitKind::kLock);
+  EXPECT_EQ(d1.threads[1].slot.wait_lock_id, 3u);
+  const ThreadDumpEvent& d2 = t.thread_dumps[1];
+  EXPECT_EQ(d2.reason, tf::DumpReason::kTimeout);
+  EXPECT_EQ(d2.expected, 2u);
+  ASSERT_EQ(d2.threads.size(), 1u);
+  EXPECT_EQ(d2.threads[0].syscall_nr, 35);
+  EXPECT_EQ(d2.threads[0].flags, tf::kDumpInKernel);
+  EXPECT_EQ(t.stats.bad_chunks, 0u);
+}
+
+TEST(TraceReaderTest, ThreadDumpRecordWithImpossibleValuesIsDamage) {
+  TestTraceWriter w;
+  auto dump = Make<tf::ThreadDump>(tf::RecordKind::kThreadDump);
+  dump.dump_id = 1;
+  dump.reason = static_cast<uint8_t>(tf::DumpReason::kSignal);
+  auto bad_state = DumpThreadRec(1, 100, tf::ThreadState::kExited);
+  auto too_many_held = DumpThreadRec(1, 101, tf::ThreadState::kRunning);
+  too_many_held.n_held = 1000;
+  w.AddChunk(500, 0, {TestTraceWriter::Rec(dump), TestTraceWriter::Rec(bad_state)});
+  w.AddChunk(501, 0, {TestTraceWriter::Rec(dump), TestTraceWriter::Rec(too_many_held)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_EQ(t.stats.bad_chunks, 2u);
+  for (const ThreadDumpEvent& d : t.thread_dumps) EXPECT_TRUE(d.threads.empty());
+}
+
 TEST(TraceReaderTest, ReusedThreadIdIsWarned) {
   TestTraceWriter w;
   w.AddChunk(101, 0, {StartRec(1, 100, 0)});

@@ -64,6 +64,9 @@ namespace trace {
 //   v1 (additive): binary semaphores as locks (issue #3): kLockDef with LockKind::kSemaphore for
 //       sem_init(s, _, 1), kAcquire/kRelease on sem_wait/sem_post by the same thread, and
 //       kSemSignal (29) the first time such a semaphore is posted by a thread not holding it.
+//   v1 (additive, issue #4): thread dumps on demand: kThreadDump (20) and kThreadDumpThread (21);
+//       FileHeader::dump_signal and dumps_written (were reserved1[0]: 0 in older traces);
+//       kStatusDumpStoodDown.
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -172,6 +175,7 @@ enum StatusFlag : uint32_t {
   kStatusDisabled = 1u << 1,    // the runtime gave up part way (see Disabled record)
   kStatusTruncated = 1u << 2,   // some chunks could not be reserved: records were dropped
   kStatusForkChild = 1u << 3,   // this process is a fork child of header.ppid
+  kStatusDumpStoodDown = 1u << 4,  // the program handles the dump signal itself: no thread dumps
 };
 
 // FileHeader::feature_bits: optional parts a reader may rely on only when the bit is set.
@@ -203,7 +207,11 @@ struct FileHeader {
   uint32_t status_flags;         // StatusFlag bits; updated in place
   uint64_t end_monotonic_ns;     // CLOCK_MONOTONIC at clean exit, 0 otherwise
   uint64_t dropped_records;      // records the runtime could not store (all threads)
-  uint64_t reserved1[7];
+  uint32_t dump_signal;          // the signal the runtime answers with a thread dump; 0 = none (no
+                                 // watchdog thread yet, dump_signal=0, or the program handles it)
+  uint32_t dumps_written;        // thread dumps completed (incremented after a dump's records are
+                                 // published; `lockscope run --timeout` waits for it)
+  uint64_t reserved1[6];
   uint64_t wake_epoch;           // count of wake-ups (cond signal/broadcast, barrier arrival);
                                  // 0 before issue #4 (was reserved). Atomic increments.
   char exe_path[kMaxPathBytes];  // /proc/self/exe, NUL-terminated (truncated if longer)
@@ -315,6 +323,8 @@ enum class RecordKind : uint8_t {
   // 16..23: waits, hangs and leaks (issue #4).
   kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
   kThreadDetached = 17,  // pthread_detach, target named by pthread_t (replaces kThreadDetach)
+  kThreadDump = 20,      // a thread dump (dump signal or `lockscope run --timeout`) was taken
+  kThreadDumpThread = 21,  // one thread's state in that dump
   // 24..27: contention profile (issue #7).
   kLockStats = 24,    // one thread's counters for one lock, written at thread exit
   // 28..31: lock semantics and annotations (issue #3).
@@ -620,6 +630,59 @@ struct SemSignal {
 };
 static_assert(sizeof(SemSignal) == 24);
 static_assert(std::is_trivially_copyable_v<SemSignal>);
+
+// kThreadDump: written by the watchdog thread (its own chunk) when the dump signal arrived (sent
+// by a user, or by `lockscope run --timeout` before it kills the program). Followed in the same
+// chunk by `n_threads` kThreadDumpThread records with the same dump_id. A reader that finds fewer
+// (the process died mid-dump) shows the ones it has.
+enum class DumpReason : uint8_t {
+  kSignal = 1,   // the dump signal from anyone (kill -SIG, raise)
+  kTimeout = 2,  // `lockscope run --timeout`: sigqueue with kDumpTimeoutCookie, SIGKILL follows
+};
+inline constexpr int kDumpTimeoutCookie = 0x4c4b5354;  // sigval of a timeout dump request
+struct ThreadDump {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t time_ns;    // CLOCK_MONOTONIC when the thread slots were read
+  uint32_t dump_id;    // 1, 2, ... within the process
+  uint32_t n_threads;  // kThreadDumpThread records that follow
+  uint8_t reason;      // DumpReason
+  uint8_t reserved[7];
+};
+static_assert(sizeof(ThreadDump) == 40);
+static_assert(std::is_trivially_copyable_v<ThreadDump>);
+
+// kThreadDumpThread h.flags: where stack_id comes from, or why there is none.
+enum DumpThreadFlag : uint8_t {
+  kDumpStackLive = 1u << 0,      // captured by the thread itself (in the dump signal's handler)
+  kDumpStackWait = 1u << 1,      // blocked: where its current wait began (it was not signalled)
+  kDumpInKernel = 1u << 2,       // sleeping in a system call lockscope does not intercept: not
+                                 // signalled (a handler would end the call with EINTR)
+  kDumpNoAnswer = 1u << 3,       // signalled, but did not answer within the bound
+  kDumpSignalBlocked = 1u << 4,  // the thread blocks the dump signal: not signalled
+};
+// kThreadDumpThread: one thread in a dump: its slot's state when the dump was taken, and a stack.
+// Trailing: `n_held` HeldEntry, outermost first.
+struct ThreadDumpThread {
+  RecordHeader h;          // h.flags = DumpThreadFlag bits
+  uint32_t dump_id;        // ThreadDump::dump_id
+  uint32_t tid;
+  uint32_t state;          // ThreadState (kRunning or kBlocked)
+  uint32_t stack_id;       // see the flags; 0 = none
+  uint64_t wait_object;    // kBlocked: as ThreadSlot
+  uint64_t wait_since_ns;
+  uint32_t wait_lock_id;
+  uint32_t wait_stack_id;
+  uint8_t wait_kind;       // WaitKind
+  uint8_t wait_mode;       // LockMode
+  uint8_t wait_flags;      // WaitFlag bits
+  uint8_t held_overflow;   // 1: it held more than kSlotHeld locks
+  int32_t syscall_nr;      // kDumpInKernel: the system call's number (x86-64), -1 = unknown
+  uint32_t n_held;         // <= kSlotHeld
+  uint32_t reserved;
+};
+static_assert(sizeof(ThreadDumpThread) == 64);
+static_assert(std::is_trivially_copyable_v<ThreadDumpThread>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }
