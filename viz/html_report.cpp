@@ -76,6 +76,7 @@ class HtmlBuilder {
     SummaryTable();
     for (size_t i = 0; i < report_.findings.size(); ++i) FindingSection(i);
     WholeGraph();
+    ThreadDumps();
     Suppressed();
     Notes();
     out_ << "</main>\n<footer>" << E(SummaryLine()) << "</footer>\n</body>\n</html>\n";
@@ -265,6 +266,29 @@ class HtmlBuilder {
     DotOptions dot;
     dot.full_graph = options_.full_graph;
     out_ << InlineSvg(report_, dot);
+  }
+
+  // Every thread dump (dump signal, run --timeout): each thread's state, its stack (its own when
+  // it ran, its wait's when blocked) and the locks it held.
+  void ThreadDumps() {
+    for (const auto& t : report_.traces) {
+      for (const analysis::ThreadDump& d : t.thread_dumps) {
+        out_ << "<h2>Thread dump " << d.number << " at " << E(d.at) << " (reason: " << E(d.reason)
+             << "; pid " << t.pid << ")</h2>\n";
+        for (const analysis::ThreadAtEnd& a : d.threads) {
+          std::string state =
+              a.state == "blocked"
+                  ? "blocked" + (a.since.empty() ? "" : " since " + a.since) + ": " + a.waiting
+                  : "running" + (a.note.empty() ? "" : ", " + a.note);
+          out_ << "<h3>" << E(a.thread.name) << " (tid " << a.thread.tid << ") " << E(state)
+               << "</h3>\n";
+          if (a.state == "blocked" || !a.stack.empty()) {
+            StackHtml(a.state == "blocked" ? a.wait_stack : a.stack);
+          }
+          for (const auto& l : a.held) out_ << "<p>holds <code>" << E(l.name) << "</code></p>\n";
+        }
+      }
+    }
   }
 
   void Suppressed() {

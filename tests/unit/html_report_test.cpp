@@ -128,6 +128,41 @@ TEST(HtmlReportTest, HostileNamesAreEscapedEverywhere) {
   EXPECT_EQ(SanitizeUtf8(html), html);  // no invalid UTF-8 left
 }
 
+TEST(HtmlReportTest, ThreadDumpsWithStatesStacksAndHeldLocks) {
+  Report r = CycleReport("g_mu", "T1");
+  analysis::ThreadAtEnd running;
+  running.thread.tid = 43;
+  running.thread.name = "T1";
+  running.state = "running";
+  analysis::Frame spin;
+  spin.function = "Spin";
+  running.stack = {spin};
+  analysis::LockRef mu;
+  mu.name = "g_mu";
+  running.held = {mu};
+  analysis::ThreadAtEnd blocked;
+  blocked.thread.tid = 44;
+  blocked.thread.name = "T2";
+  blocked.state = "blocked";
+  blocked.since = "+0.5 s";
+  blocked.waiting = "acquiring g_mu, held by thread T1";
+  analysis::ThreadDump d;
+  d.number = 2;
+  d.at = "+1.000 s";
+  d.reason = "signal";
+  d.threads = {running, blocked};
+  r.traces[0].thread_dumps = {d};
+  std::string html = RenderHtml(r, HtmlOptions());
+  EXPECT_NE(html.find("<h2>Thread dump 2 at +1.000 s (reason: signal; pid "), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h3>T1 (tid 43) running</h3>\n<ol class=\"stack\" start=\"0\">\n<li>Spin"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<p>holds <code>g_mu</code></p>"), std::string::npos);
+  EXPECT_NE(html.find("T2 (tid 44) blocked since +0.5 s: acquiring g_mu, held by thread T1"),
+            std::string::npos);
+}
+
 TEST(HtmlReportTest, EscapeXml) {
   EXPECT_EQ(EscapeXml("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
   EXPECT_EQ(EscapeXml("a\x01" "b\xff"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
