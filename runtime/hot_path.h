@@ -12,8 +12,8 @@
 //           the held entry, its mirror in the live thread slot, the held-set hash, the
 //           acquisition counter. No clock read (except one acquisition in 64 of a lock samples
 //           its hold time), no atomic read-modify-write, no store to memory shared with other
-//           threads (the lock entry is only read; last_owner is written only when ownership
-//           moves). A busy lock (EBUSY) or a miss continues on the general path, told what the
+//           threads (the lock entry is only read; the last owner, on its own line, is written
+//           only when ownership moves). A busy lock (EBUSY) or a miss continues on the general path, told what the
 //           trylock returned: a contended wait still writes its edge and reads the clock before
 //           blocking.
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
@@ -85,7 +85,7 @@ inline constexpr int kNotTried = -1;
 inline bool NeedsRealLock(int tried) { return tried == kNotTried || tried == EBUSY; }
 
 // Out of line (lock_stats.cpp): the rare part of a push — a hold-time sample, an owner change.
-void HotCommitRare(ThreadState* ts, HeldLock* h);
+void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
 // Whether the hot path may run on this thread now (before the real trylock).
 __attribute__((always_inline)) inline bool HotEnabled() {
@@ -111,7 +111,6 @@ __attribute__((always_inline)) inline bool HotPush(uintptr_t addr, uintptr_t fp)
   memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
   if (kMode != trace::LockMode::kExclusive) h->addr = addr;
   h->hold_start_ns = 0;
-  h->hot = e;
   h->hot_pop = addr;
   const uint64_t next = e->next_ctx;
   h->hash = next - e->ctx;
@@ -122,8 +121,8 @@ __attribute__((always_inline)) inline bool HotPush(uintptr_t addr, uintptr_t fp)
   __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
   if (__builtin_expect((++e->hits & kHoldSampleMask) == 0, 0) ||
       (kMode == trace::LockMode::kExclusive &&
-       __builtin_expect(e->entry->last_owner.load(std::memory_order_relaxed) != ts->tid, 0))) {
-    HotCommitRare(ts, h);
+       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
+    HotCommitRare(ts, h, e);
   }
   t_reentry_depth = 0;
   return true;

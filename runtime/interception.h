@@ -2,11 +2,11 @@
 //
 // How to add an interceptor:
 //   1. LOCKSCOPE_REAL_DECL(ret, name, params...) in an interceptors_*.cpp file declares the
-//      pointer `real_name` and `Real_name()`, which resolves it on demand.
+//      pointer `real_name` (resolved on its first call) and `Real_name()`, which reads it.
 //   2. Write LOCKSCOPE_INTERCEPTOR(ret, name, params...) { ScopedInterceptor si; if
 //      (!si.active()) return LOCKSCOPE_REAL(name)(args...); Before...; rc = REAL; After...; }
 //      — at most ~15 lines, no policy (that lives in thread_state.cpp / thread_lifecycle.cpp).
-//   3. Add `Real_name()` to the file's Resolve*Interceptors() (called once by the constructor).
+//   3. Add `Resolve_name()` to the file's Resolve*Interceptors() (called once by the constructor).
 //
 // Resolution: plain dlsym(RTLD_NEXT). On glibc 2.36 it returns the default (newest) version of
 // pthread_cond_*, which is what the program links against; dlvsym would also skip any other
@@ -27,11 +27,8 @@ namespace rt {
 
 extern __thread bool t_in_dlsym __attribute__((tls_model("initial-exec")));
 
-template <typename R, typename... A>
-R BootstrapStub(A...) {
-  return R();
-}
-
+// Resolves `name` into `*slot`; null (slot unchanged) while dlsym runs on this thread or when
+// the symbol does not exist.
 template <typename Fn>
 __attribute__((noinline)) Fn ResolveRealSlow(const char* name, Fn* slot) {
   if (t_in_dlsym) return nullptr;
@@ -42,12 +39,18 @@ __attribute__((noinline)) Fn ResolveRealSlow(const char* name, Fn* slot) {
   return f;
 }
 
-// The resolved pointer (one load on the lock path), resolving it on first use.
-template <typename Fn>
-inline Fn ResolveReal(const char* name, Fn* slot) {
-  Fn f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  return f ? f : ResolveRealSlow(name, slot);
-}
+// What a real-function slot holds until it is resolved: resolves on first call, then forwards;
+// the bootstrap stub's answer (0, success) when it cannot resolve yet. So the slot is never null
+// and the lock path calls through it with one load, no test.
+template <typename Fn, Fn* Slot, const char* Name>
+struct LazyReal;
+template <typename R, typename... A, R (**Slot)(A...), const char* Name>
+struct LazyReal<R (*)(A...), Slot, Name> {
+  static R Call(A... a) {
+    R (*f)(A...) = ResolveRealSlow(Name, Slot);
+    return f ? f(a...) : R();
+  }
+};
 
 }  // namespace rt
 }  // namespace lockscope
@@ -56,10 +59,14 @@ inline Fn ResolveReal(const char* name, Fn* slot) {
 
 #define LOCKSCOPE_REAL_DECL(ret, name, ...)                                                \
   using name##_fn = ret (*)(__VA_ARGS__);                                                  \
-  static name##_fn real_##name = nullptr;                                                  \
+  static constexpr char name##_name[] = #name;                                             \
+  static name##_fn real_##name =                                                          \
+      &::lockscope::rt::LazyReal<name##_fn, &real_##name, name##_name>::Call;              \
   static inline name##_fn Real_##name() {                                                  \
-    name##_fn f = ::lockscope::rt::ResolveReal<name##_fn>(#name, &real_##name);            \
-    return f ? f : &::lockscope::rt::BootstrapStub<ret, ##__VA_ARGS__>;                    \
+    return __atomic_load_n(&real_##name, __ATOMIC_RELAXED);                                \
+  }                                                                                        \
+  [[maybe_unused]] static inline void Resolve_##name() {                                   \
+    (void)::lockscope::rt::ResolveRealSlow<name##_fn>(#name, &real_##name);                \
   }
 
 #define LOCKSCOPE_REAL(name) (Real_##name())

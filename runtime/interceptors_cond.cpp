@@ -25,10 +25,10 @@ LOCKSCOPE_REAL_DECL(int, pthread_cond_destroy, cond_t*)
 namespace lockscope {
 namespace rt {
 void ResolveCondInterceptors() {
-  (void)Real_pthread_cond_wait(), (void)Real_pthread_cond_timedwait();
-  (void)Real_pthread_cond_clockwait(), (void)Real_pthread_cond_signal();
-  (void)Real_pthread_cond_broadcast(), (void)Real_pthread_cond_init();
-  (void)Real_pthread_cond_destroy();
+  Resolve_pthread_cond_wait(), Resolve_pthread_cond_timedwait();
+  Resolve_pthread_cond_clockwait(), Resolve_pthread_cond_signal();
+  Resolve_pthread_cond_broadcast(), Resolve_pthread_cond_init();
+  Resolve_pthread_cond_destroy();
 }
 }  // namespace rt
 }  // namespace lockscope

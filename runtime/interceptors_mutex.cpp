@@ -31,12 +31,12 @@ LOCKSCOPE_REAL_DECL(int, pthread_spin_destroy, pthread_spinlock_t*)
 namespace lockscope {
 namespace rt {
 void ResolveMutexInterceptors() {
-  (void)Real_pthread_mutex_lock(), (void)Real_pthread_mutex_trylock();
-  (void)Real_pthread_mutex_timedlock(), (void)Real_pthread_mutex_clocklock();
-  (void)Real_pthread_mutex_unlock(), (void)Real_pthread_mutex_init();
-  (void)Real_pthread_mutex_destroy(), (void)Real_pthread_spin_lock();
-  (void)Real_pthread_spin_trylock(), (void)Real_pthread_spin_unlock();
-  (void)Real_pthread_spin_init(), (void)Real_pthread_spin_destroy();
+  Resolve_pthread_mutex_lock(), Resolve_pthread_mutex_trylock();
+  Resolve_pthread_mutex_timedlock(), Resolve_pthread_mutex_clocklock();
+  Resolve_pthread_mutex_unlock(), Resolve_pthread_mutex_init();
+  Resolve_pthread_mutex_destroy(), Resolve_pthread_spin_lock();
+  Resolve_pthread_spin_trylock(), Resolve_pthread_spin_unlock();
+  Resolve_pthread_spin_init(), Resolve_pthread_spin_destroy();
 }
 }  // namespace rt
 }  // namespace lockscope

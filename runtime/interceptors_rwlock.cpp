@@ -33,12 +33,12 @@ LOCKSCOPE_REAL_DECL(int, pthread_rwlock_destroy, rwlock_t*)
 namespace lockscope {
 namespace rt {
 void ResolveRwlockInterceptors() {
-  (void)Real_pthread_rwlock_rdlock(), (void)Real_pthread_rwlock_tryrdlock();
-  (void)Real_pthread_rwlock_timedrdlock(), (void)Real_pthread_rwlock_clockrdlock();
-  (void)Real_pthread_rwlock_wrlock(), (void)Real_pthread_rwlock_trywrlock();
-  (void)Real_pthread_rwlock_timedwrlock(), (void)Real_pthread_rwlock_clockwrlock();
-  (void)Real_pthread_rwlock_unlock(), (void)Real_pthread_rwlock_init();
-  (void)Real_pthread_rwlock_destroy();
+  Resolve_pthread_rwlock_rdlock(), Resolve_pthread_rwlock_tryrdlock();
+  Resolve_pthread_rwlock_timedrdlock(), Resolve_pthread_rwlock_clockrdlock();
+  Resolve_pthread_rwlock_wrlock(), Resolve_pthread_rwlock_trywrlock();
+  Resolve_pthread_rwlock_timedwrlock(), Resolve_pthread_rwlock_clockwrlock();
+  Resolve_pthread_rwlock_unlock(), Resolve_pthread_rwlock_init();
+  Resolve_pthread_rwlock_destroy();
 }
 }  // namespace rt
 }  // namespace lockscope

@@ -33,9 +33,9 @@ LOCKSCOPE_REAL_DECL(int, pthread_barrier_wait, pthread_barrier_t*)
 namespace lockscope {
 namespace rt {
 void ResolveSemInterceptors() {
-  (void)Real_sem_init(), (void)Real_sem_destroy();
-  (void)Real_sem_wait(), (void)Real_sem_timedwait(), (void)Real_sem_clockwait();
-  (void)Real_sem_trywait(), (void)Real_sem_post(), (void)Real_pthread_barrier_wait();
+  Resolve_sem_init(), Resolve_sem_destroy();
+  Resolve_sem_wait(), Resolve_sem_timedwait(), Resolve_sem_clockwait();
+  Resolve_sem_trywait(), Resolve_sem_post(), Resolve_pthread_barrier_wait();
 }
 }  // namespace rt
 }  // namespace lockscope

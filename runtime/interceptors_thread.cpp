@@ -27,9 +27,9 @@ LOCKSCOPE_REAL_DECL(pid_t, fork)
 namespace lockscope {
 namespace rt {
 void ResolveThreadInterceptors() {
-  (void)Real_pthread_create(), (void)Real_pthread_join(), (void)Real_pthread_tryjoin_np();
-  (void)Real_pthread_timedjoin_np(), (void)Real_pthread_detach(), (void)Real_pthread_exit();
-  (void)Real_pthread_setname_np(), (void)Real_fork();
+  Resolve_pthread_create(), Resolve_pthread_join(), Resolve_pthread_tryjoin_np();
+  Resolve_pthread_timedjoin_np(), Resolve_pthread_detach(), Resolve_pthread_exit();
+  Resolve_pthread_setname_np(), Resolve_fork();
 }
 }  // namespace rt
 }  // namespace lockscope

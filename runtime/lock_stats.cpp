@@ -58,6 +58,13 @@ void HotFold(HotEntry* e) {
     e->hits = 0;
   }
 }
+// The frames HotProbe re-checks (the first chain.n of each array) are the same.
+bool SameChain(const HotChain& c, const SiteChain& chain) {
+  for (uint32_t k = 0; k < chain.n && k < 4; ++k) {
+    if (c.f[k] != chain.f[k] || c.r[k] != chain.r[k]) return false;
+  }
+  return true;
+}
 }  // namespace
 
 void HotFoldAll(ThreadState* ts) {
@@ -67,7 +74,7 @@ void HotFoldAll(ThreadState* ts) {
 void HotFlush(ThreadState* ts) {
   for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
     HotFold(&ts->hot[i]);
-    ts->hot[i].key = 0;
+    if (ts->hot[i].key) ts->hot[i].key = 0;  // untouched pages stay untouched
   }
 }
 
@@ -80,6 +87,11 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   const uintptr_t key = HotKey(op->addr, op->mode);
   const uint32_t i = HotIndex(key, op->chain.ret, ctx);
   HotEntry* e = &ts->hot[i];
+  if (e->key == key && e->ret == op->chain.ret && e->ctx == ctx && e->fp == op->chain.fp &&
+      e->entry == op->entry && e->lock_id == op->entry->lock_id && e->stack_id == op->stack_id &&
+      e->chain_n == op->chain.n && SameChain(ts->hot_chain[i], op->chain)) {
+    return;  // already there (a contended acquisition comes back here each time)
+  }
   HotFold(e);
   e->key = key;
   e->entry = op->entry;
@@ -102,6 +114,7 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->slot_entry.count = 1;
   e->stat = op->stat;
   e->hits = 0;
+  e->last_owner = LastOwnerOf(op->entry);
   e->chain_n = op->chain.n;
   HotChain* c = &ts->hot_chain[i];
   for (int k = 0; k < 4; ++k) {
@@ -147,18 +160,17 @@ void CountContended(LockStat* s, const AcquireOp* op) {
 }
 
 void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
-  e->last_owner.store(ts->tid, std::memory_order_relaxed);
+  LastOwnerOf(e)->store(ts->tid, std::memory_order_relaxed);
   ++s->owner_changes;
 }
 
-void HotCommitRare(ThreadState* ts, HeldLock* h) {
-  HotEntry* e = h->hot;
+void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e) {
   if ((e->hits & kHoldSampleMask) == 0) {
     h->hold_start_ns = MonotonicNs();
     h->hot_pop = 0;  // the general path's release ends the sample
   }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
-      h->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
+      e->last_owner->load(std::memory_order_relaxed) != ts->tid) {
     CountOwnerChange(ts, e->stat, h->entry);
   }
 }

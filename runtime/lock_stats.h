@@ -76,8 +76,9 @@ struct alignas(64) HotEntry {
   trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
   LockStat* stat;     // this thread's counters for the lock
   uint64_t hits;      // acquisitions not yet added to stat->acquisitions (HotFold)
+  std::atomic<uint32_t>* last_owner;  // LastOwnerOf(entry)
   uint32_t chain_n;   // SiteChain::n (> 1: HotChain holds the deeper frames)
-  uint8_t reserved[12];
+  uint8_t reserved[4];
 };
 // SiteChain::f / r of a HotEntry (same index), read only when chain_n > 1.
 struct alignas(64) HotChain {
@@ -88,9 +89,10 @@ static_assert(sizeof(HotEntry) == 128);
 static_assert(sizeof(HotChain) == 64);
 static_assert(offsetof(HotEntry, held_tail) + 8 == 32 && sizeof(HeldLock) >= 32);
 
+// The top bits of one multiply: a collision only costs a miss (the entry is compared in full).
 inline uint32_t HotIndex(uintptr_t key, uintptr_t ret, uint64_t ctx) {
-  uint64_t h = (key ^ (ret << 7) ^ ctx) * 0x9e3779b97f4a7c15ull;
-  return static_cast<uint32_t>(h >> 40) & (ThreadState::kHotSlots - 1);
+  static_assert(ThreadState::kHotSlots == 512);
+  return static_cast<uint32_t>(((key ^ ret ^ ctx) * 0x9e3779b97f4a7c15ull) >> 55);
 }
 inline uintptr_t HotKey(uintptr_t addr, uint8_t mode) { return addr | mode; }
 // After a successful slow-path acquisition (EndAcquire): remembers it when it qualifies.
@@ -170,7 +172,7 @@ inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) 
   // last_owner is shared but written only when ownership moves: an uncontended loop in one
   // thread only reads it.
   if (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
-      op->entry->last_owner.load(std::memory_order_relaxed) != ts->tid) {
+      LastOwnerOf(op->entry)->load(std::memory_order_relaxed) != ts->tid) {
     CountOwnerChange(ts, s, op->entry);
   }
   if (held && (n & kHoldSampleMask) == 0) held->hold_start_ns = MonotonicNs();

@@ -16,6 +16,7 @@ constexpr uint64_t kCondSlots = 1u << 16;
 constexpr uint32_t kMaxProbe = 4096;
 
 LockEntry* g_locks = nullptr;
+std::atomic<uint32_t>* g_last_owner = nullptr;  // parallel to g_locks (LastOwnerOf)
 CondEntry* g_conds = nullptr;
 std::atomic<uint32_t> g_next_lock_id{1};
 std::atomic<bool> g_full_warned{false};
@@ -70,14 +71,20 @@ void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t ad
 
 bool LockTableInit() {
   if (!g_locks) g_locks = static_cast<LockEntry*>(internal::MmapZeroed(kLockSlots * sizeof(LockEntry)));
+  if (!g_last_owner) {
+    g_last_owner = static_cast<std::atomic<uint32_t>*>(
+        internal::MmapZeroed(kLockSlots * sizeof(std::atomic<uint32_t>)));
+  }
   if (!g_conds) g_conds = static_cast<CondEntry*>(internal::MmapZeroed(kCondSlots * sizeof(CondEntry)));
-  return g_locks && g_conds;
+  return g_locks && g_last_owner && g_conds;
 }
 
 void LockTableReset() {
   internal::MunmapSafe(g_locks, kLockSlots * sizeof(LockEntry));
+  internal::MunmapSafe(g_last_owner, kLockSlots * sizeof(std::atomic<uint32_t>));
   internal::MunmapSafe(g_conds, kCondSlots * sizeof(CondEntry));
   g_locks = nullptr;
+  g_last_owner = nullptr;
   g_conds = nullptr;
   g_next_lock_id.store(1, std::memory_order_relaxed);
   g_full_warned.store(false, std::memory_order_relaxed);
@@ -128,6 +135,8 @@ LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
   WarnFull();
   return nullptr;
 }
+
+std::atomic<uint32_t>* LastOwnerOf(const LockEntry* e) { return &g_last_owner[e - g_locks]; }
 
 LockEntry* RetireLock(uintptr_t addr) {
   LockEntry* e = FindLock(addr);

@@ -33,7 +33,7 @@ struct LockEntry {
   uint8_t kind;                    // trace::LockKind
   uint8_t reserved;                // kSemaphore: 1 once posted by a non-holder (BeforeSemPost)
   std::atomic<uint32_t> owner_tid; // exclusive holder, 0 = none
-  std::atomic<uint32_t> last_owner;  // last exclusive holder (contention profile: owner changes)
+  uint32_t reserved2;
 };
 static_assert(sizeof(LockEntry) == 32);
 
@@ -62,6 +62,12 @@ LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
                         trace::LockKind kind, uint32_t stack_id, bool init_called);
 // Retires the live entry for `addr`; returns it (still readable) or null.
 LockEntry* RetireLock(uintptr_t addr);
+
+// The last exclusive holder of the lock (contention profile: owner changes). Kept apart from the
+// LockEntry: it is written whenever ownership moves between threads, while every thread reads
+// the entry's state on each acquisition (hot_path.h); on one cache line, each owner change would
+// make the next acquisition in every other thread miss. Never null for an entry of the table.
+std::atomic<uint32_t>* LastOwnerOf(const LockEntry* e);
 
 // The condvar entry for `cond` (created on first use), or null when full.
 CondEntry* FindCond(uintptr_t cond, bool create);

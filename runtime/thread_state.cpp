@@ -486,7 +486,6 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     h->mode = op->mode;
     h->kind = op->kind;
     h->hold_start_ns = 0;
-    h->hot = nullptr;
     h->hot_pop = 0;
     const uint64_t ctx = ts->held_hash;
     ts->held_hash += HeldHash(lock_id, op->mode);

@@ -50,7 +50,7 @@ struct HeldLock {
   uint8_t kind;  // trace::LockKind
   uint8_t reserved[2];
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
-  HotEntry* hot;           // pushed by the hot path from this entry (else null)
+  uint64_t reserved2;
   // == addr: the hot path's release may pop this entry (it pushed it, held once, no hold-time
   // sample, lock identity unchanged); 0 otherwise. Whoever changes count, hold_start_ns or
   // lock_id of an entry clears it.
@@ -74,7 +74,7 @@ struct ThreadState {
   inline static constexpr uint32_t kSiteSlots = 2048;   // SiteEntry cache (power of two)
   inline static constexpr uint32_t kStatSlots = 1024;   // LockStat table (power of two)
   inline static constexpr uint32_t kLockCache = 64;  // direct-mapped by address (power of two)
-  inline static constexpr uint32_t kHotSlots = 128;  // HotEntry cache (power of two)
+  inline static constexpr uint32_t kHotSlots = 512;  // HotEntry cache (power of two)
   // The hot path pushes only below this depth (held_cap >= kInlineHeld, slot holds kSlotHeld).
   inline static constexpr uint32_t kHotMaxHeld =
       kInlineHeld < trace::kSlotHeld ? kInlineHeld : trace::kSlotHeld;
