@@ -54,7 +54,7 @@ std::string NoStackNote(const DumpedThread& t) {
         t.syscall_nr >= 0 ? " in " + SyscallName(t.syscall_nr) : "");
   }
   if (t.flags & tf::kDumpSignalBlocked) return "blocks the dump signal: no stack";
-  if (t.flags & tf::kDumpNoAnswer) return "did not answer the stack request in time: no stack";
+  if (t.flags & tf::kDumpNoAnswer) return "did not answer the stack request within 1 s: no stack";
   return "";
 }
 

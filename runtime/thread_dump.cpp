@@ -30,7 +30,7 @@ using internal::RawLog;
 using trace::ThreadSlot;
 
 constexpr int kAreaFrames = static_cast<int>(trace::kMaxStackDepth) + 16;
-constexpr uint64_t kAnswerMs = 500;  // how long the watchdog waits for the stacks of one dump
+constexpr uint64_t kAnswerMs = 1000;  // how long the watchdog waits for the stacks of one dump
 constexpr int kCaptureCookie = 0x4c4b5343;  // sigval of the watchdog's stack requests
 
 // One per slot index: the watchdog's request to the slot's thread and the thread's answer.

@@ -9,7 +9,9 @@ test waits for each step by polling the trace header (dump_signal, dumps_written
 program's output, always with a deadline, never with a sleep that decides an interleaving.
 """
 import argparse
+import json
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -20,6 +22,7 @@ import time
 from hostlib import Checker, compile_c, run, traced_env
 
 DEADLINE_S = 30
+DUMPS = 8  # each taken while two threads lock and malloc in a loop
 STATUS_OFFSET, DUMP_SIGNAL_OFFSET, DUMPS_WRITTEN_OFFSET = 92, 112, 116
 STATUS_STOOD_DOWN = 1 << 4
 C = Checker()
@@ -96,25 +99,35 @@ def test_two_dumps(lockscope, runtime, binary, tmp):
     C.check("dump signal 62 armed once the watchdog runs", t.ready and armed, f"header={armed}")
     t.send("query")
     C.check("the program sees SIG_DFL for the dump signal", t.readline() == "disposition=default")
-    for n in (1, 2):
+    for n in range(1, DUMPS + 1):
         os.kill(t.proc.pid, 62)
         got = wait_for(lambda: (h := header(d)) and h[2] >= n and h)
-        C.check(f"kill -62: dump {n} written", got is not None, f"header={header(d)}")
+        if not C.check(f"kill -62: dump {n} written", got is not None, f"header={header(d)}"):
+            break
     rc, out, err = t.finish()
-    C.check("the program went on unchanged (exit 0, its own output)",
-            rc == 0 and out == "done own_calls=0", f"rc={rc} out={out!r} err={err[-500:]}")
+    C.check("the program went on unchanged (exit 0, its own output, its locking consistent)",
+            rc == 0 and out == "done own_calls=0 churn=consistent",
+            f"rc={rc} out={out!r} err={err[-500:]}")
     C.check("the runtime said where each dump went",
-            err.count("lockscope: thread dump") == 2, err[-800:])
+            err.count("lockscope: thread dump") == DUMPS, err[-800:])
     r = analyze(lockscope, d)
     text = r.stdout + r.stderr
-    C.check("analyze shows both dumps, reason signal",
-            "Thread dump 1 at +" in text and "Thread dump 2 at +" in text and
+    C.check(f"analyze shows the last 5 of {DUMPS} dumps, reason signal",
+            f"Thread dump {DUMPS} at +" in text and f"Thread dump {DUMPS - 4} at +" in text and
+            f"Thread dump {DUMPS - 5} at +" not in text and
+            f"{DUMPS} thread dumps, the last 5 shown" in text and
             "(reason: signal;" in text, text[-3000:])
     C.check("the spinning thread is running with its stack in Spin",
             "running\n      #0 Spin " in text, text[-3000:])
     C.check("the worker holds g_mu", "holds g_mu, acquired at:" in text, text[-3000:])
     j = analyze(lockscope, d, "json").stdout
-    C.check("JSON carries the dumps", '"thread_dumps"' in j and '"reason": "signal"' in j, j[-800:])
+    try:
+        dumps = json.loads(j)["traces"][0]["thread_dumps"]
+    except (ValueError, KeyError, IndexError):
+        dumps = []
+    C.check(f"JSON carries all {DUMPS} dumps, each with every thread",
+            [x["number"] for x in dumps] == list(range(1, DUMPS + 1)) and
+            all(len(x["threads"]) == 5 and x["reason"] == "signal" for x in dumps), j[-800:])
 
 
 def test_other_signal(lockscope, runtime, binary, tmp):
@@ -126,7 +139,28 @@ def test_other_signal(lockscope, runtime, binary, tmp):
     got = wait_for(lambda: (h := header(d)) and h[2] >= 1 and h)
     rc, out, err = t.finish()
     C.check("kill -USR1 wrote a dump, the program went on", got and rc == 0 and
-            out == "done own_calls=0", f"rc={rc} out={out!r} err={err[-500:]}")
+            out == "done own_calls=0 churn=consistent", f"rc={rc} out={out!r} err={err[-500:]}")
+
+
+def test_refused_signal(lockscope, runtime, binary, tmp):
+    """SIGTERM keeps its default action even when asked for as the dump signal."""
+    d = os.path.join(tmp, "term")
+    t = Target(binary, runtime, d, signal.SIGTERM, options="dump_signal=15")
+    # The watchdog thread refuses it when it starts: wait for its line, then send SIGTERM.
+    ready, _, _ = select.select([t.proc.stderr], [], [], DEADLINE_S)
+    line = t.proc.stderr.readline() if ready else ""
+    h = header(d)
+    C.check("dump_signal=15: refused with one line, no dump signal armed",
+            t.ready and "dump_signal=15 cannot be used" in line and h and h[1] == 0,
+            f"line={line!r} header={h}")
+    os.kill(t.proc.pid, signal.SIGTERM)
+    try:
+        t.proc.communicate(timeout=DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        t.proc.kill()
+        t.proc.communicate()
+    C.check("dump_signal=15: SIGTERM still terminates the program",
+            t.proc.returncode == -signal.SIGTERM, f"rc={t.proc.returncode}")
 
 
 def test_own_handler_early(lockscope, runtime, binary, tmp):
@@ -139,8 +173,8 @@ def test_own_handler_early(lockscope, runtime, binary, tmp):
     os.kill(t.proc.pid, 62)
     C.check("early handler: the program's handler ran", t.own_handler_ran())
     rc, out, err = t.finish()
-    C.check("early handler: the program's handler ran, no dump", rc == 0 and
-            out == "done own_calls=1" and "lockscope: thread dump" not in err,
+    C.check("early handler: no dump, the program went on", rc == 0 and
+            out == "done own_calls=1 churn=consistent" and "lockscope: thread dump" not in err,
             f"rc={rc} out={out!r} err={err[-500:]}")
     C.check("early handler: said so once", err.count("handles signal 62 itself") == 1, err[-500:])
     text = analyze(lockscope, d).stdout + analyze(lockscope, d).stderr
@@ -162,7 +196,7 @@ def test_own_handler_late(lockscope, runtime, binary, tmp):
     C.check("late handler: the program's handler ran", t.own_handler_ran())
     rc, out, err = t.finish()
     C.check("late handler: no dump, the program went on",
-            rc == 0 and out == "done own_calls=1" and "lockscope: thread dump" not in err,
+            rc == 0 and out == "done own_calls=1 churn=consistent" and "lockscope: thread dump" not in err,
             f"rc={rc} out={out!r} err={err[-500:]}")
     C.check("late handler: said so once", err.count("handles signal 62 itself") == 1, err[-500:])
 
@@ -178,6 +212,7 @@ def main():
     binary = compile_c(a.source_dir, tmp, "dump_target")
     test_two_dumps(a.lockscope, a.runtime, binary, tmp)
     test_other_signal(a.lockscope, a.runtime, binary, tmp)
+    test_refused_signal(a.lockscope, a.runtime, binary, tmp)
     test_own_handler_early(a.lockscope, a.runtime, binary, tmp)
     test_own_handler_late(a.lockscope, a.runtime, binary, tmp)
     return C.summary()
