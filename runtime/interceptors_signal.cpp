@@ -17,7 +17,7 @@ LOCKSCOPE_REAL_DECL(handler_t, signal, int, handler_t)
 
 namespace lockscope {
 namespace rt {
-void ResolveSignalInterceptors() { (void)Real_sigaction(), (void)Real_signal(); }
+void ResolveSignalInterceptors() { Resolve_sigaction(), Resolve_signal(); }
 }  // namespace rt
 }  // namespace lockscope
 
