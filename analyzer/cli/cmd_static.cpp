@@ -19,7 +19,10 @@ namespace {
 constexpr const char* kStaticHelp =
     "Reads C/C++ sources with libclang and reports, without running anything, lock-order\n"
     "cycles through the call graph, rwlock upgrades, recursive reads, relocks and data races\n"
-    "(unguarded accesses, views into guarded data used after unlock). Sources come from\n"
+    "(unguarded accesses, views into guarded data used after unlock, returned or stored).\n"
+    "Clang thread-safety attributes are honoured when present (GUARDED_BY, PT_GUARDED_BY,\n"
+    "REQUIRES, ACQUIRE/RELEASE/TRY_ACQUIRE, SCOPED_CAPABILITY, EXCLUDES,\n"
+    "NO_THREAD_SAFETY_ANALYSIS, as spelled by Clang's and Abseil's macros). Sources come from\n"
     "-p BUILD_DIR/compile_commands.json (optionally only the FILEs named), or from FILE... with\n"
     "the compiler flags after --.\n"
     "\n"

@@ -11,6 +11,10 @@
 // "held" after a branch when every path holds it: the walk under-approximates what is held, which
 // keeps false lock-order edges out at the price of missing some.
 // Lambdas are walked as functions of their own with nothing held (they often run on other threads).
+// Clang thread-safety attributes (thread_annotations.h) are honoured: CAPABILITY classes are lock
+// types, ACQUIRE/RELEASE/TRY_ACQUIRE functions and SCOPED_CAPABILITY guards lock what they name, a
+// REQUIRES function is walked holding its locks, GUARDED_BY declarations are recorded. A lock we
+// cannot name (`lock_guard g(*mu)`) is held as kUnnamedLock: what it covers is not "unguarded".
 //
 // Failure semantics: a file that fails to parse (missing file, fatal errors) is listed in
 // ProgramFacts::failed_files with the first error, and the others are still read.

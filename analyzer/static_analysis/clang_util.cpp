@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "thread_annotations.h"
+
 namespace lockscope {
 namespace static_analysis {
 
@@ -124,7 +126,29 @@ LockTarget ResolveLockDecl(CXCursor decl) {
   }
   std::string kind = ClassifyLockType(CanonicalTypeName(type));
   if (kind.empty()) kind = ClassifyLockType(ToString(clang_getTypeSpelling(type)));
+  if (kind.empty() && clang_Type_getNumTemplateArguments(clang_getCanonicalType(type)) > 0) {
+    // std::vector<std::mutex>, std::array<std::mutex, N>, std::deque<...>: shards, one class.
+    std::string container = CanonicalTypeName(type);
+    for (const char* c : {"std::vector<", "std::array<", "std::deque<"}) {
+      if (container.rfind(c, 0) != 0) continue;
+      CXType element = clang_Type_getTemplateArgumentAsType(clang_getCanonicalType(type), 0);
+      kind = ClassifyLockType(CanonicalTypeName(element));
+      if (!kind.empty()) suffix = "[]";
+    }
+  }
+  if (kind.empty() && clang_getCanonicalType(type).kind == CXType_Record) {
+    // A class of the program's own declared CAPABILITY("mutex") (Clang thread-safety attributes).
+    kind = CapabilityKind(clang_getTypeDeclaration(clang_getCanonicalType(type)));
+  }
   if (kind.empty()) return {};
+  CXCursorKind parent = clang_getCursorKind(clang_getCursorSemanticParent(decl));
+  if (k == CXCursor_VarDecl && clang_getCursorType(decl).kind == CXType_LValueReference &&
+      (parent == CXCursor_FunctionDecl || parent == CXCursor_CXXMethod ||
+       parent == CXCursor_Constructor || parent == CXCursor_Destructor ||
+       parent == CXCursor_FunctionTemplate || parent == CXCursor_LambdaExpr)) {
+    // `for (std::mutex& m : shards)`: some lock, but "F::m" is no declaration a developer knows.
+    return LockTarget{kUnnamedLock, kind};
+  }
   return LockTarget{QualifiedName(decl) + suffix, kind};
 }
 
@@ -222,12 +246,14 @@ namespace {
 
 struct RefSearch {
   std::function<bool(CXCursor)> fn;  // returns false to stop
+  bool calls = false;                // look for CallExprs instead of references
 };
 
 CXChildVisitResult VisitRefs(CXCursor c, CXCursor, CXClientData data) {
   auto* search = static_cast<RefSearch*>(data);
   CXCursorKind k = clang_getCursorKind(c);
-  if (k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr) {
+  if (search->calls ? k == CXCursor_CallExpr
+                    : (k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr)) {
     if (!search->fn(c)) return CXChildVisit_Break;
   }
   if (k == CXCursor_LambdaExpr) return CXChildVisit_Continue;  // not evaluated here
@@ -256,7 +282,17 @@ void ForEachRef(CXCursor c, const std::function<void(CXCursor)>& fn) {
   clang_visitChildren(c, VisitRefs, &search);
 }
 
+void ForEachCall(CXCursor c, const std::function<void(CXCursor)>& fn) {
+  RefSearch search{[&](CXCursor call) {
+                     fn(call);
+                     return true;
+                   },
+                   true};
+  clang_visitChildren(c, VisitRefs, &search);
+}
+
 bool IsViewType(CXType t) {
+  t = clang_getCanonicalType(t);  // `reference`, `Ptr` typedefs
   if (t.kind == CXType_Pointer || t.kind == CXType_LValueReference ||
       t.kind == CXType_RValueReference) {
     return true;

@@ -70,6 +70,8 @@ CXCursor CallObject(CXCursor call);
 CXCursor FirstRef(CXCursor c);
 // Calls `fn` for every DeclRefExpr/MemberRefExpr in `c`'s subtree.
 void ForEachRef(CXCursor c, const std::function<void(CXCursor)>& fn);
+// Calls `fn` for every CallExpr in `c`'s subtree (lambda bodies excluded).
+void ForEachCall(CXCursor c, const std::function<void(CXCursor)>& fn);
 
 // Pointer, reference, iterator or view type (std::string_view, std::span, *_view).
 bool IsViewType(CXType t);

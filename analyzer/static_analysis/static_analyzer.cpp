@@ -9,7 +9,9 @@
 #include <tuple>
 #include <vector>
 
+#include "annotation_rules.h"
 #include "cycle_finder.h"
+#include "finding_util.h"
 
 namespace lockscope {
 namespace static_analysis {
@@ -22,6 +24,8 @@ using analysis::Frame;
 using analysis::LockRef;
 using analysis::Report;
 using analysis::Stack;
+using internal::ToFrame;
+using internal::Where;
 
 // How a lock is reached from a function: the sites, innermost (the acquisition) first, then each
 // call site outward.
@@ -43,26 +47,13 @@ struct StaticEdge {
   SourceLoc held_loc;
   Chain chain;
   std::set<std::string> also_held;
+  std::string function;  // key of the function where the edge is made
 };
-
-Frame ToFrame(const SourceLoc& loc) {
-  Frame f;
-  f.function = loc.function;
-  f.file = loc.file;
-  f.line = loc.line;
-  f.column = loc.column;
-  return f;
-}
 
 Stack ToStack(const std::vector<SourceLoc>& sites) {
   Stack s;
   for (const SourceLoc& loc : sites) s.push_back(ToFrame(loc));
   return s;
-}
-
-std::string Where(const SourceLoc& loc) {
-  std::string file = loc.file.substr(loc.file.rfind('/') + 1);
-  return loc.function + " (" + file + ":" + std::to_string(loc.line) + ")";
 }
 
 // A global name defined in several translation units' main files belongs to several programs:
@@ -88,7 +79,11 @@ ProgramFacts Normalize(const ProgramFacts& in) {
       fix_held(&a.held);
       out.lock_kinds.emplace(a.lock, a.lock_kind);
     }
-    for (CallFact& c : f.calls) fix_held(&c.held);
+    for (CallFact& c : f.calls) {
+      fix_held(&c.held);
+      fix_held(&c.callee_requires);
+      for (std::string& e : c.callee_excludes) fix(&e);
+    }
     for (AccessFact& a : f.accesses) {
       fix(&a.variable);
       fix_held(&a.held);
@@ -96,6 +91,7 @@ ProgramFacts Normalize(const ProgramFacts& in) {
     for (EscapeFact& e : f.escapes) {
       fix(&e.lock);
       fix(&e.variable);
+      if (!e.stored_in.empty()) fix(&e.stored_in);
     }
   }
   return out;
@@ -124,19 +120,28 @@ void StripTuKeys(Report* r) {
   }
 }
 
-// True if `line` of `f` runs while no thread created by `f` can be running: before its first
-// thread creation, or after a join that follows its last one.
-bool OrderedByCreateJoin(const FunctionFacts& f, int line) {
-  if (f.spawn_lines.empty() && f.join_lines.empty()) return false;
-  int first_spawn = f.spawn_lines.empty()
-                        ? INT32_MAX
-                        : *std::min_element(f.spawn_lines.begin(), f.spawn_lines.end());
-  int last_spawn = f.spawn_lines.empty()
-                       ? 0
-                       : *std::max_element(f.spawn_lines.begin(), f.spawn_lines.end());
-  if (line < first_spawn) return !f.spawn_lines.empty();
-  return std::any_of(f.join_lines.begin(), f.join_lines.end(),
-                     [&](int j) { return j > last_spawn && j < line; });
+// Thread creations and joins of a function by line, its own and those of the functions it calls
+// (a call of Start() that creates the workers is a creation, one of Shutdown() that joins them a
+// join).
+struct ThreadEvents {
+  std::set<int> spawns, joins;
+  // Threads created here may still run when it returns.
+  bool LeavesRunning() const {
+    return !spawns.empty() && (joins.empty() || *spawns.rbegin() > *joins.rbegin());
+  }
+};
+
+// True if `line` runs while no thread created by the function can be running: before its first
+// thread creation, or after a join that follows its last one. A function that only joins (an
+// owner's Shutdown/Finish) has its joined thread done after the join: the threads it joins are
+// the ones that touch what it touches next.
+bool OrderedByCreateJoin(const ThreadEvents& e, int line) {
+  if (e.spawns.empty()) {
+    return std::any_of(e.joins.begin(), e.joins.end(), [&](int j) { return j < line; });
+  }
+  if (line < *e.spawns.begin()) return true;
+  return std::any_of(e.joins.begin(), e.joins.end(),
+                     [&](int j) { return j > *e.spawns.rbegin() && j < line; });
 }
 
 class StaticAnalysis {
@@ -145,13 +150,15 @@ class StaticAnalysis {
 
   Report Run() {
     BuildCallGraph();
+    ComputeThreadEvents();
     ComputeMayAcquire();
     ComputeEntryHeld();
     CollectEdges();
     ReportCycles();
     ReportSelfEdges();
+    ReportEscapes();  // before the races: a stored view explains races on where it is stored
+    ReportAnnotated();
     ReportRaces();
-    ReportEscapes();
     // No TraceSummary: a static report covers no process. Files that failed to parse are in
     // ProgramFacts::failed_files for the caller to print.
     StripTuKeys(&report_);
@@ -160,6 +167,7 @@ class StaticAnalysis {
 
  private:
   void BuildCallGraph();
+  void ComputeThreadEvents();
   std::vector<const FunctionFacts*> Callees(const FunctionFacts& caller,
                                             const CallFact& call) const;
   void ComputeMayAcquire();
@@ -167,9 +175,15 @@ class StaticAnalysis {
   void AddEdge(const StaticEdge& e);
   void CollectEdges();
   void ReportCycles();
+  void OrderedPaths(const std::vector<StaticEdge>& edges, std::string* id,
+                    std::string* reason) const;
   void ReportSelfEdges();
   void ReportRaces();
   void ReportEscapes();
+  void ReportStored(const FunctionFacts& fn, const EscapeFact& e);
+  void ReportAnnotated();
+  bool RunsAlone(const FunctionFacts& f, const AccessFact& a) const;
+  bool LineRunsAlone(const FunctionFacts& f, int line) const;
   LockRef Lock(const std::string& id) const;
   Finding EdgeFinding(FindingKind kind, const std::vector<StaticEdge>& edges) const;
 
@@ -186,12 +200,14 @@ class StaticAnalysis {
   std::set<std::string> exclusively_taken_;
   std::map<std::string, SourceLoc> exclusive_site_;  // lock -> first exclusive acquisition
   std::set<std::string> spawning_tus_;  // translation units with a thread creation somewhere
+  std::map<std::string, ThreadEvents> thread_events_;  // function key -> creations and joins
+  std::set<std::string> alone_;  // functions only ever called where no other thread runs
+  std::set<std::string> explained_vars_;  // reported by a more specific rule (stored view, GUARDED_BY)
 };
 
 void StaticAnalysis::BuildCallGraph() {
   for (const auto& [usr, f] : facts_.functions) {
     by_usr_[usr.substr(0, usr.find(kTuSeparator))].push_back(usr);
-    if (!f.spawn_lines.empty()) spawning_tus_.insert(f.tu);
     for (const std::string& base : f.overrides) overriders_[base].push_back(usr);
     for (const AcquireFact& a : f.acquires) {
       first_site_.emplace(a.lock, a.loc);
@@ -205,6 +221,53 @@ void StaticAnalysis::BuildCallGraph() {
     for (const CallFact& c : f.calls) {
       for (const FunctionFacts* g : Callees(f, c)) callers_[g->usr].emplace_back(&f, &c);
     }
+  }
+}
+
+void StaticAnalysis::ComputeThreadEvents() {
+  for (const auto& [usr, f] : facts_.functions) {
+    ThreadEvents& e = thread_events_[usr];
+    e.spawns.insert(f.spawn_lines.begin(), f.spawn_lines.end());
+    e.joins.insert(f.join_lines.begin(), f.join_lines.end());
+  }
+  for (int round = 0; round < 16; ++round) {
+    bool changed = false;
+    for (const auto& [usr, f] : facts_.functions) {
+      for (const CallFact& c : f.calls) {
+        for (const FunctionFacts* g : Callees(f, c)) {
+          if (g->usr == usr) continue;
+          const ThreadEvents& ge = thread_events_[g->usr];
+          ThreadEvents& e = thread_events_[usr];
+          if (ge.LeavesRunning()) {
+            changed |= e.spawns.insert(c.loc.line).second;
+          } else if (!ge.joins.empty()) {
+            changed |= e.joins.insert(c.loc.line).second;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  for (const auto& [usr, f] : facts_.functions) {
+    if (!thread_events_[usr].spawns.empty()) spawning_tus_.insert(f.tu);
+  }
+  // A function all of whose calls run alone runs alone (FlushStats() called from main before any
+  // thread exists). Lambdas and functions nobody calls are thread bodies or entry points: not alone.
+  // Only in a program whose threads are seen (a translation unit that creates some): elsewhere the
+  // code may be a library whose callers run it on threads made out of sight.
+  for (int round = 0; round < 16; ++round) {
+    bool changed = false;
+    for (const auto& entry : callers_) {
+      const std::string& usr = entry.first;  // not a structured binding: the lambda captures it
+      const auto& sites = entry.second;
+      if (alone_.count(usr) || sites.empty()) continue;
+      if (!spawning_tus_.count(facts_.functions.at(usr).tu)) continue;
+      bool all = std::all_of(sites.begin(), sites.end(), [&](const auto& site) {
+        return site.first->usr != usr && LineRunsAlone(*site.first, site.second->loc.line);
+      });
+      if (all) changed |= alone_.insert(usr).second;
+    }
+    if (!changed) break;
   }
 }
 
@@ -320,10 +383,17 @@ void StaticAnalysis::CollectEdges() {
     const FunctionFacts& f = entry.second;
     auto edges_from = [&](const std::vector<HeldLock>& held, const std::string& lock,
                           bool shared, const Chain& chain) {
+      // Re-locking a recursive mutex its thread holds cannot block: it orders nothing.
+      auto kind = facts_.lock_kinds.find(lock);
+      if (kind != facts_.lock_kinds.end() && kind->second == "recursive_mutex" &&
+          std::any_of(held.begin(), held.end(), [&](const HeldLock& h) { return h.lock == lock; })) {
+        return;
+      }
       for (const HeldLock& h : held) {
-        StaticEdge e{h.lock, lock, h.shared, shared, h.loc, chain, {}};
+        if (h.lock == kUnnamedLock) continue;
+        StaticEdge e{h.lock, lock, h.shared, shared, h.loc, chain, {}, usr};
         for (const HeldLock& other : held) {
-          if (other.lock != h.lock) e.also_held.insert(other.lock);
+          if (other.lock != h.lock && other.lock != kUnnamedLock) e.also_held.insert(other.lock);
         }
         for (const std::string& g : entry_held_[usr]) e.also_held.insert(g);
         AddEdge(e);
@@ -403,6 +473,38 @@ Finding StaticAnalysis::EdgeFinding(FindingKind kind, const std::vector<StaticEd
   return f;
 }
 
+void StaticAnalysis::OrderedPaths(const std::vector<StaticEdge>& edges, std::string* id,
+                                  std::string* reason) const {
+  // Thread bodies (lambdas) of one function, each started after the previous ones were all
+  // joined: `std::thread a(A); a.join(); std::thread b(B);` never runs A and B together.
+  const std::string lambda_tag = "@lambda:";
+  std::string parent;
+  std::set<int> lines;
+  for (const StaticEdge& e : edges) {
+    size_t at = e.function.find(lambda_tag);
+    if (at == std::string::npos) return;
+    if (!parent.empty() && parent != e.function.substr(0, at)) return;
+    parent = e.function.substr(0, at);
+    lines.insert(facts_.functions.at(e.function).loc.line);
+  }
+  auto p = facts_.functions.find(parent);
+  if (p == facts_.functions.end() || lines.size() < 2) return;
+  const std::vector<int>& spawns = p->second.spawn_lines;
+  const std::vector<int>& joins = p->second.join_lines;
+  for (auto a = lines.begin(), b = std::next(a); b != lines.end(); ++a, ++b) {
+    // A join between them after which every thread created so far is joined.
+    bool separated = std::any_of(joins.begin(), joins.end(), [&](int j) {
+      return j > *a && j < *b &&
+             std::count_if(spawns.begin(), spawns.end(), [&](int s) { return s < j; }) ==
+                 std::count_if(joins.begin(), joins.end(), [&](int k) { return k <= j; });
+    });
+    if (!separated) return;
+  }
+  *id = "happens-before";
+  *reason = "run in threads of " + p->second.name + " that are created one after the other "
+            "joined (create/join order)";
+}
+
 void StaticAnalysis::ReportCycles() {
   std::vector<std::string> nodes;
   std::map<std::string, int> id;
@@ -451,15 +553,18 @@ void StaticAnalysis::ReportCycles() {
     std::string path;
     for (const StaticEdge& e : chosen) path += e.from + " => ";
     path += chosen.front().from;
-    if (!can_block || !gate.empty()) {
+    std::string ordered_id, ordered_reason;
+    if (can_block && gate.empty()) OrderedPaths(chosen, &ordered_id, &ordered_reason);
+    if (!can_block || !gate.empty() || !ordered_id.empty()) {
       analysis::SuppressedCandidate s;
       s.kind = FindingKind::kLockOrderCycle;
-      s.reason_id = !can_block ? "read-read" : "gate-lock";
+      s.reason_id = !can_block ? "read-read" : !gate.empty() ? "gate-lock" : ordered_id;
       s.reason = !can_block ? "every lock in the cycle " + path +
                                   " is only read-locked where another path holds it: readers do "
                                   "not block readers"
-                            : "every edge of " + path + " is taken while holding " +
-                                  *gate.begin() + ", so the paths cannot interleave";
+                 : !gate.empty() ? "every edge of " + path + " is taken while holding " +
+                                       *gate.begin() + ", so the paths cannot interleave"
+                                 : "the edges of " + path + " " + ordered_reason;
       s.locks = f.locks;
       report_.suppressed.push_back(s);
       continue;
@@ -479,13 +584,16 @@ void StaticAnalysis::ReportSelfEdges() {
     if (e.from != e.to) continue;
     const std::string kind = facts_.lock_kinds.count(e.from) ? facts_.lock_kinds.at(e.from) : "";
     if (kind == "recursive_mutex" && !e.from_shared) continue;
-    if (!e.chain.on_this) {
+    const bool shards = e.from.size() > 2 && e.from.compare(e.from.size() - 2, 2, "[]") == 0;
+    if (!e.chain.on_this || shards) {
       analysis::SuppressedCandidate s;
       s.kind = FindingKind::kApiMisuse;
       s.reason_id = "maybe-different-objects";
       s.reason = e.from + " is held at " + Where(e.held_loc) + " and taken again at " +
                  Where(e.chain.sites.front()) +
-                 " through another object of the same class: they may be different locks";
+                 (shards ? ": two elements of one array of locks may be different locks"
+                         : " through another object of the same class: they may be different "
+                           "locks");
       s.locks = {Lock(e.from)};
       report_.suppressed.push_back(s);
       continue;
@@ -539,35 +647,76 @@ void StaticAnalysis::ReportSelfEdges() {
   }
 }
 
+bool StaticAnalysis::RunsAlone(const FunctionFacts& f, const AccessFact& a) const {
+  return LineRunsAlone(f, a.loc.line);
+}
+
+bool StaticAnalysis::LineRunsAlone(const FunctionFacts& f, int line) const {
+  if (alone_.count(f.usr)) return true;
+  auto e = thread_events_.find(f.usr);
+  if (e == thread_events_.end()) return false;
+  // `main` with no thread left running by anything it calls runs alone (threads started and
+  // joined inside a callee are gone when it returns); so does main of a program with no threads.
+  if (f.name == "main" && (!spawning_tus_.count(f.tu) || e->second.spawns.empty())) return true;
+  return OrderedByCreateJoin(e->second, line);
+}
+
+void StaticAnalysis::ReportAnnotated() {
+  internal::RuleInputs in;
+  in.facts = &facts_;
+  in.entry_held = &entry_held_;
+  in.lock_ref = [this](const std::string& id) { return Lock(id); };
+  in.callee_may_acquire = [this](const FunctionFacts& caller, const CallFact& call,
+                                 const std::string& lock) {
+    for (const FunctionFacts* g : Callees(caller, call)) {
+      auto it = may_.find(g->usr);
+      if (it == may_.end()) continue;
+      for (const auto& entry : it->second) {
+        if (entry.second.lock == lock) return true;
+      }
+    }
+    return false;
+  };
+  in.runs_alone = [this](const FunctionFacts& f, const AccessFact& a) { return RunsAlone(f, a); };
+  internal::ReportDeclaredGuards(in, &report_, &explained_vars_);
+  internal::ReportCallContracts(in, &report_);
+}
+
 void StaticAnalysis::ReportRaces() {
   struct Access {
     const FunctionFacts* f;
     const AccessFact* a;
     std::set<std::string> held;
+    std::set<std::string> named;  // held without kUnnamedLock: what a finding can name
   };
   std::map<std::string, std::vector<Access>> by_var;
   for (const auto& [usr, f] : facts_.functions) {
     if (f.is_ctor_or_dtor) continue;
     for (const AccessFact& a : f.accesses) {
-      Access x{&f, &a, entry_held_[usr]};
+      Access x{&f, &a, entry_held_[usr], {}};
       for (const HeldLock& h : a.held) x.held.insert(h.lock);
+      x.named = x.held;
+      x.named.erase(kUnnamedLock);
       by_var[a.variable].push_back(x);
     }
   }
   for (const auto& by_var_entry : by_var) {
     const std::string& var = by_var_entry.first;  // lambdas below capture it (C++17)
+    if (explained_vars_.count(var)) continue;
     const std::vector<Access>& accesses = by_var_entry.second;
     const Access* guarded_write = nullptr;
     const Access* unguarded = nullptr;
+    const Access* silenced = nullptr;
     size_t n_unguarded = 0;
     size_t n_ordered = 0;
     for (const Access& x : accesses) {
-      if (x.a->write && !x.held.empty() && guarded_write == nullptr) guarded_write = &x;
-      // `main` of a translation unit that creates no thread anywhere runs alone.
-      bool single_threaded_main = x.f->name == "main" && !spawning_tus_.count(x.f->tu);
-      if (x.held.empty() &&
-          (single_threaded_main || OrderedByCreateJoin(*x.f, x.a->loc.line))) {
+      if (x.a->write && !x.named.empty() && guarded_write == nullptr) guarded_write = &x;
+      if (x.held.empty() && RunsAlone(*x.f, *x.a)) {
         ++n_ordered;
+        continue;
+      }
+      if (x.held.empty() && x.f->no_thread_safety_analysis) {
+        silenced = &x;
         continue;
       }
       if (x.held.empty()) {
@@ -575,18 +724,29 @@ void StaticAnalysis::ReportRaces() {
         if (unguarded == nullptr || (x.a->write && !unguarded->a->write)) unguarded = &x;
       }
     }
+    if (guarded_write != nullptr && unguarded == nullptr && silenced != nullptr) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kDataRace;
+      s.reason_id = "no-thread-safety-analysis";
+      s.reason = var + " is written under " + *guarded_write->named.begin() + " and accessed "
+                 "without it in " + silenced->f->name + ", which is marked "
+                 "NO_THREAD_SAFETY_ANALYSIS";
+      s.locks = {Lock(*guarded_write->named.begin())};
+      report_.suppressed.push_back(s);
+      continue;
+    }
     if (guarded_write != nullptr && unguarded == nullptr && n_ordered > 0) {
       analysis::SuppressedCandidate s;
       s.kind = FindingKind::kDataRace;
       s.reason_id = "happens-before";
-      s.reason = var + ": the accesses without " + *guarded_write->held.begin() +
+      s.reason = var + ": the accesses without " + *guarded_write->named.begin() +
                  " come before its function creates threads or after it joins them";
-      s.locks = {Lock(*guarded_write->held.begin())};
+      s.locks = {Lock(*guarded_write->named.begin())};
       report_.suppressed.push_back(s);
       continue;
     }
     if (guarded_write == nullptr || unguarded == nullptr) continue;
-    const std::string lock = *guarded_write->held.begin();
+    const std::string lock = *guarded_write->named.begin();
     // One finding per root cause: unguarded touches of `var` in a function that already reports a
     // view of `var` escaping its lock are that same bug (the view is used where the lock is gone).
     bool all_explained = std::all_of(accesses.begin(), accesses.end(), [&](const Access& x) {
@@ -624,9 +784,85 @@ void StaticAnalysis::ReportRaces() {
   }
 }
 
+void StaticAnalysis::ReportStored(const FunctionFacts& fn, const EscapeFact& e) {
+  // Where is the stored view read without the lock? For a field or global: any access to it that
+  // does not hold the lock. For an out-parameter: the caller, once this function returned.
+  const AccessFact* use = nullptr;
+  if (!e.stored_in.empty()) {
+    explained_vars_.insert(e.stored_in);
+    for (const auto& [usr, g] : facts_.functions) {
+      if (g.is_ctor_or_dtor || g.no_thread_safety_analysis) continue;
+      for (const AccessFact& a : g.accesses) {
+        if (a.variable != e.stored_in || RunsAlone(g, a) || entry_held_[usr].count(e.lock) ||
+            std::any_of(a.held.begin(), a.held.end(),
+                        [&](const HeldLock& h) { return h.lock == e.lock; })) {
+          continue;
+        }
+        if (use == nullptr) use = &a;
+      }
+    }
+    if (use == nullptr) {
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kDataRace;
+      s.reason_id = "used-under-lock";
+      s.reason = fn.name + " stores a view into " + e.variable + " in " + e.stored_in +
+                 ", but every use of " + e.stored_in + " holds " + e.lock;
+      s.locks = {Lock(e.lock)};
+      report_.suppressed.push_back(s);
+      return;
+    }
+  } else if (entry_held_[fn.usr].count(e.lock)) {
+    return;  // every caller holds the lock: the out-parameter is read under it
+  }
+  Finding f;
+  f.kind = FindingKind::kDataRace;
+  f.subkind = "stored-view-escapes-lock";
+  f.severity = "warning";
+  f.locks = {Lock(e.lock)};
+  std::string later;
+  SourceLoc use_loc;
+  if (use != nullptr) {
+    use_loc = use->loc;
+    later = "; " + e.stored_in + " is " + (use->write ? "written" : "read") + " without " +
+            e.lock + " in " + Where(use_loc);
+  } else if (auto it = callers_.find(fn.usr); it != callers_.end() && !it->second.empty()) {
+    use_loc = it->second.front().second->loc;
+    later = "; the caller " + Where(use_loc) + " gets it after the lock is released";
+  }
+  f.summary = "data race (static): " + fn.name + " stores a pointer into " + e.variable +
+              " (guarded by " + e.lock + ") in " + e.via + " at " + Where(e.taken_loc) + later;
+  f.story = "The pointer/iterator/view was computed while " + e.lock + " was held and stored "
+            "where it outlives the critical section; whoever reads it later without " + e.lock +
+            " may see " + e.variable + " rehashed, erased or reallocated under it. Fix: store a "
+            "copy of the value (taken under the lock), or keep every use under " + e.lock + ".";
+  f.extra_stacks = {{ToFrame(e.taken_loc)}};
+  f.extra_stack_titles = {"stored under " + e.lock + " here"};
+  if (use_loc.line > 0) {
+    f.extra_stacks.push_back({ToFrame(use_loc)});
+    f.extra_stack_titles.push_back(use != nullptr ? "used without the lock here"
+                                                  : "received by the caller here");
+  }
+  f.trace_path = "static";
+  report_.findings.push_back(f);
+}
+
 void StaticAnalysis::ReportEscapes() {
   for (const auto& [usr, fn] : facts_.functions) {
     for (const EscapeFact& e : fn.escapes) {
+      if (fn.no_thread_safety_analysis) {
+        analysis::SuppressedCandidate s;
+        s.kind = FindingKind::kDataRace;
+        s.reason_id = "no-thread-safety-analysis";
+        s.reason = "a view into " + e.variable + " escapes " + e.lock + " in " + fn.name +
+                   " (" + e.how + "), which is marked NO_THREAD_SAFETY_ANALYSIS";
+        s.locks = {Lock(e.lock)};
+        report_.suppressed.push_back(s);
+        continue;
+      }
+      if (e.how == "stored") {
+        ReportStored(fn, e);
+        continue;
+      }
       Finding f;
       f.kind = FindingKind::kDataRace;
       f.severity = "warning";

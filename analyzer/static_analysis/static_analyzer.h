@@ -21,8 +21,16 @@
 //     reported: the two may be different locks.
 //   - data-race: (a) a variable written under a lock in one place and accessed with no lock at all
 //     elsewhere (constructors and destructors excluded; RacerD's ownership idea in its simplest
-//     form); (b) a pointer/reference/iterator into guarded data used after unlock or returned out
-//     of the guard's scope.
+//     form); (b) a pointer/reference/iterator into guarded data used after unlock, returned out
+//     of the guard's scope, or stored in a field/global read later without the lock or in an
+//     out-parameter (stored-view-escapes-lock; a stored view only ever used under the lock is a
+//     suppressed candidate).
+//   - from Clang thread-safety attributes (annotation_rules.h): guarded-by-violated,
+//     requires-not-held, excludes-held; NO_THREAD_SAFETY_ANALYSIS functions report no race.
+// What runs alone is no race: accesses before a function's first thread creation or after a join
+// that follows its last one (creations and joins of callees count at the call), in main when
+// nothing it calls leaves a thread running, and in functions only called from such places.
+// Thread bodies (lambdas) of one function started one after another's join form no cycle.
 // Thread-safety: pure function of its input. Complexity: O(F * (A + C) * L) per relaxation round,
 // with F functions, A acquisitions, C call sites, L locks; rounds <= longest call chain.
 

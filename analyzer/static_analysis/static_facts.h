@@ -31,6 +31,7 @@ struct HeldLock {
   bool shared = false;
   bool via_guard = false;  // an RAII guard owns it: released when the guard's scope ends
   SourceLoc loc;
+  bool from_caller = false;  // held on entry: the function REQUIRES it (thread-safety attribute)
 };
 
 // `lock` is acquired (blocking unless try_lock) while `held` are held.
@@ -53,6 +54,10 @@ struct CallFact {
   bool on_this = true;  // a free function, or a method called on `this` (not on another object)
   SourceLoc loc;
   std::vector<HeldLock> held;
+  // The callee's thread-safety contract, read from its declaration (it may be defined elsewhere):
+  // REQUIRES / REQUIRES_SHARED locks (loc = the callee's declaration) and EXCLUDES locks.
+  std::vector<HeldLock> callee_requires{};
+  std::vector<std::string> callee_excludes{};
 };
 
 // A read or write of a field or global variable.
@@ -61,16 +66,26 @@ struct AccessFact {
   bool write = false;
   SourceLoc loc;
   std::vector<HeldLock> held;
+  bool deref = false;  // what it points to is accessed (*p, p->x, p[i]): what PT_GUARDED_BY guards
 };
 
 // A pointer/reference/iterator/view into data read under `lock` that outlives the critical section.
 struct EscapeFact {
   std::string lock;
   std::string variable;   // the guarded field or global the view points into
-  std::string via;        // the local holding the view ("it"), or "return value"
+  std::string via;        // the local holding the view ("it"), "return value", or where it is
+                          // stored ("Cache::last_", "out-parameter `out`")
   std::string how;        // "used after unlock" | "returned" | "stored"
-  SourceLoc taken_loc;    // where the view was taken (lock held)
-  SourceLoc use_loc;      // where it is used / returned without the lock
+  SourceLoc taken_loc;    // where the view was taken (lock held); for "stored", the store
+  SourceLoc use_loc;      // where it is used / returned without the lock ("stored": unknown yet)
+  std::string stored_in{};  // "stored" in a field or global: its qualified name ("" = out-parameter)
+};
+
+// A field or global declared GUARDED_BY(lock) or PT_GUARDED_BY(lock).
+struct DeclaredGuard {
+  std::string lock;
+  bool pointee = false;  // PT_GUARDED_BY: only what the pointer points to is guarded
+  SourceLoc loc;         // the declaration
 };
 
 // A compile database often holds several programs (tools, tests, samples) that each define their
@@ -80,12 +95,17 @@ struct EscapeFact {
 // Definitions in headers (inline functions, templates) keep the plain USR: one definition for all.
 inline constexpr const char* kTuSeparator = "|tu:";
 
+// A lock held through a guard whose lock expression names no declaration (`lock_guard g(*mu)`):
+// it makes what it covers guarded, and appears in no lock-order edge.
+inline constexpr const char* kUnnamedLock = "(unnamed lock)";
+
 struct FunctionFacts {
   std::string tu;   // main file of the translation unit it was read from
   std::string usr;  // key in ProgramFacts::functions (see kTuSeparator)
   std::string name;  // qualified
   SourceLoc loc;
   bool is_ctor_or_dtor = false;
+  bool no_thread_safety_analysis = false;  // NO_THREAD_SAFETY_ANALYSIS: races are not reported
   std::vector<std::string> overrides;  // USRs of the base methods this one overrides
   std::vector<AcquireFact> acquires;
   std::vector<CallFact> calls;
@@ -103,6 +123,7 @@ struct FunctionFacts {
 struct ProgramFacts {
   std::map<std::string, FunctionFacts> functions;
   std::map<std::string, std::string> lock_kinds;  // lock -> kind
+  std::map<std::string, DeclaredGuard> declared_guards;  // variable -> its GUARDED_BY lock
   // Qualified name of a namespace-scope variable (or static member) -> the translation units whose
   // main file defines it. More than one: separate programs that reuse a name.
   std::map<std::string, std::set<std::string>> global_definitions;

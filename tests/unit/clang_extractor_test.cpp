@@ -1,0 +1,209 @@
+// Unit tests of the libclang side of the static pass on small hand-written sources: Clang
+// thread-safety attributes read through macros (nested, as in Clang's mutex.h, and written
+// directly), stores of views into guarded data, and the robustness items: a file that fails to
+// parse does not stop the others, gcc-only flags are dropped, the resource dir is found, a
+// missing compile database is a one-line error.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "clang_extractor.h"
+#include "compile_db.h"
+#include "static_facts.h"
+
+namespace lockscope {
+namespace static_analysis {
+namespace {
+
+class ClangExtractorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lockscope-extractor-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  ProgramFacts Parse(const std::vector<std::string>& files) {
+    ProgramFacts facts;
+    RunStatic(JobsFromFiles(files, {"-std=c++17"}), &facts);
+    return facts;
+  }
+
+  std::string dir_;
+};
+
+const char* kMacros = R"(
+#include <mutex>
+#define THREAD_ANNOTATION_ATTRIBUTE__(x) __attribute__((x))
+#define CAPABILITY(x) THREAD_ANNOTATION_ATTRIBUTE__(capability(x))
+#define GUARDED_BY(x) THREAD_ANNOTATION_ATTRIBUTE__(guarded_by(x))
+#define REQUIRES(...) THREAD_ANNOTATION_ATTRIBUTE__(requires_capability(__VA_ARGS__))
+#define ACQUIRE(...) THREAD_ANNOTATION_ATTRIBUTE__(acquire_capability(__VA_ARGS__))
+#define RELEASE(...) THREAD_ANNOTATION_ATTRIBUTE__(release_capability(__VA_ARGS__))
+#define NO_THREAD_SAFETY_ANALYSIS THREAD_ANNOTATION_ATTRIBUTE__(no_thread_safety_analysis)
+class CAPABILITY("mutex") Mu {
+ public:
+  void Lock() ACQUIRE() { m_.lock(); }
+  void Unlock() RELEASE() { m_.unlock(); }
+ private:
+  std::mutex m_;
+};
+)";
+
+const FunctionFacts* Find(const ProgramFacts& p, const std::string& name) {
+  for (const auto& [usr, f] : p.functions) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+TEST_F(ClangExtractorTest, ThreadSafetyAttributesThroughMacrosAndWrittenDirectly) {
+  std::string src = Write("a.cpp", std::string(kMacros) + R"(
+namespace ns { Mu g_mu; }
+int g_total GUARDED_BY(ns::g_mu);
+void Count() { ++g_total; }  // guards are noted where the variable is used
+struct Account {
+  void AddLocked(int v) REQUIRES(mu_) { balance_ += v; }
+  void Add(int v) { mu_.Lock(); AddLocked(v); mu_.Unlock(); }
+  void Dump() NO_THREAD_SAFETY_ANALYSIS {}
+  Mu mu_;
+  int balance_ __attribute__((guarded_by(mu_))) = 0;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  ASSERT_EQ(p.declared_guards.count("g_total"), 1u);
+  EXPECT_EQ(p.declared_guards["g_total"].lock, "ns::g_mu");
+  ASSERT_EQ(p.declared_guards.count("Account::balance_"), 1u);
+  EXPECT_EQ(p.declared_guards["Account::balance_"].lock, "Account::mu_");
+  EXPECT_EQ(p.lock_kinds["Account::mu_"], "mutex");  // a CAPABILITY class is a lock type
+
+  const FunctionFacts* locked = Find(p, "Account::AddLocked");
+  ASSERT_NE(locked, nullptr);
+  ASSERT_EQ(locked->accesses.size(), 1u);  // walked holding what it REQUIRES
+  ASSERT_EQ(locked->accesses[0].held.size(), 1u);
+  EXPECT_EQ(locked->accesses[0].held[0].lock, "Account::mu_");
+  EXPECT_TRUE(locked->accesses[0].held[0].from_caller);
+
+  const FunctionFacts* add = Find(p, "Account::Add");
+  ASSERT_NE(add, nullptr);
+  ASSERT_EQ(add->acquires.size(), 1u);  // mu_.Lock() through ACQUIRE()
+  EXPECT_EQ(add->acquires[0].lock, "Account::mu_");
+  bool call_seen = false;
+  for (const CallFact& c : add->calls) {
+    if (c.callee_name != "Account::AddLocked") continue;
+    call_seen = true;
+    ASSERT_EQ(c.callee_requires.size(), 1u);
+    EXPECT_EQ(c.callee_requires[0].lock, "Account::mu_");
+    ASSERT_EQ(c.held.size(), 1u);  // and mu_ is held at the call
+  }
+  EXPECT_TRUE(call_seen);
+  ASSERT_NE(Find(p, "Account::Dump"), nullptr);
+  EXPECT_TRUE(Find(p, "Account::Dump")->no_thread_safety_analysis);
+}
+
+TEST_F(ClangExtractorTest, StoresOfViewsIntoGuardedDataAreEscapesCopiesAreNot) {
+  std::string src = Write("b.cpp", R"(
+#include <mutex>
+#include <vector>
+struct Feed {
+  void Select(unsigned i) { std::lock_guard<std::mutex> l(mu_); current_ = &items_[i]; }
+  void Copy(unsigned i) { std::lock_guard<std::mutex> l(mu_); value_ = items_[i]; }
+  void Next() { std::lock_guard<std::mutex> l(mu_); current_ = ptrs_[0]; }
+  void Out(const int** out) { std::lock_guard<std::mutex> l(mu_); *out = items_.data(); }
+  std::mutex mu_;
+  std::vector<int> items_;
+  std::vector<const int*> ptrs_;
+  const int* current_ = nullptr;
+  int value_ = 0;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  const FunctionFacts* select = Find(p, "Feed::Select");
+  ASSERT_NE(select, nullptr);
+  ASSERT_EQ(select->escapes.size(), 1u);
+  EXPECT_EQ(select->escapes[0].how, "stored");
+  EXPECT_EQ(select->escapes[0].stored_in, "Feed::current_");
+  EXPECT_EQ(select->escapes[0].variable, "Feed::items_");
+  EXPECT_EQ(select->escapes[0].lock, "Feed::mu_");
+  EXPECT_TRUE(Find(p, "Feed::Copy")->escapes.empty());  // a copy of the value
+  EXPECT_TRUE(Find(p, "Feed::Next")->escapes.empty());  // a pointer value copied out of the data
+  const FunctionFacts* out = Find(p, "Feed::Out");
+  ASSERT_EQ(out->escapes.size(), 1u);
+  EXPECT_EQ(out->escapes[0].stored_in, "");
+  EXPECT_EQ(out->escapes[0].via, "out-parameter `out`");
+}
+
+TEST_F(ClangExtractorTest, AFileThatFailsDoesNotStopTheOthers) {
+  std::string bad = Write("bad.cpp", "#include \"does_not_exist.h\"\nint f() { return }\n");
+  std::string good = Write("good.cpp", R"(
+#include <mutex>
+std::mutex g_mu;
+void Good() { std::lock_guard<std::mutex> l(g_mu); }
+)");
+  ProgramFacts p = Parse({bad, dir_ + "/missing.cpp", good});
+  ASSERT_EQ(p.failed_files.size(), 2u);
+  bool named_bad = false, named_missing = false;
+  for (const std::string& f : p.failed_files) {
+    if (f.find("bad.cpp") != std::string::npos) {
+      named_bad = true;
+      EXPECT_NE(f.find("does_not_exist.h"), std::string::npos) << f;  // says why
+    }
+    if (f.find("missing.cpp") != std::string::npos) named_missing = true;
+  }
+  EXPECT_TRUE(named_bad);
+  EXPECT_TRUE(named_missing);
+  ASSERT_NE(Find(p, "Good"), nullptr);
+  EXPECT_EQ(Find(p, "Good")->acquires.size(), 1u);
+}
+
+TEST_F(ClangExtractorTest, GccOnlyFlagsAreDroppedAndTheResourceDirIsAdded) {
+  EXPECT_FALSE(FindClangResourceDir().empty());
+  std::vector<std::string> args = SanitizeCompilerArgs(
+      {"/usr/bin/g++", "-O2", "-fconcepts", "-fno-gnu-unique", "-Wno-psabi", "-flto=auto",
+       "-MD", "-MF", "x.d", "-c", "/src/a.cpp", "-o", "a.o", "-Iinclude"},
+      "/src/a.cpp");
+  for (const std::string& a : args) {
+    EXPECT_NE(a, "-fconcepts");
+    EXPECT_NE(a, "-fno-gnu-unique");
+    EXPECT_NE(a, "/src/a.cpp");
+    EXPECT_NE(a, "a.o");
+  }
+  auto has = [&](const std::string& s) { return std::find(args.begin(), args.end(), s) != args.end(); };
+  EXPECT_TRUE(has("-Iinclude"));
+  EXPECT_TRUE(has("-resource-dir"));
+  // And such a command line parses.
+  std::string src = Write("c.cpp", "#include <stddef.h>\n#include <mutex>\nstd::mutex g;\n");
+  ProgramFacts p;
+  RunStatic(JobsFromFiles({src}, {"-std=c++17", "-fconcepts", "-fno-gnu-unique", "-fipa-pta"}),
+            &p);
+  EXPECT_TRUE(p.failed_files.empty()) << (p.failed_files.empty() ? "" : p.failed_files[0]);
+}
+
+TEST_F(ClangExtractorTest, MissingCompileDatabaseIsAClearError) {
+  std::vector<CompileJob> jobs;
+  std::string error;
+  EXPECT_FALSE(LoadCompileDatabase(dir_, {}, &jobs, &error));
+  EXPECT_NE(error.find("compile_commands.json: not found"), std::string::npos) << error;
+  EXPECT_NE(error.find("CMAKE_EXPORT_COMPILE_COMMANDS"), std::string::npos) << error;
+  Write("compile_commands.json", "{not json");
+  EXPECT_FALSE(LoadCompileDatabase(dir_, {}, &jobs, &error));
+  EXPECT_NE(error.find("not a JSON array"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace static_analysis
+}  // namespace lockscope
