@@ -379,6 +379,16 @@ struct Tokens {
 
 }  // namespace
 
+std::vector<std::string> TokenTexts(CXTranslationUnit tu, CXSourceRange range) {
+  std::vector<std::string> out;
+  CXToken* tokens = nullptr;
+  unsigned n = 0;
+  clang_tokenize(tu, range, &tokens, &n);
+  for (unsigned i = 0; i < n; ++i) out.push_back(ToString(clang_getTokenSpelling(tu, tokens[i])));
+  if (tokens) clang_disposeTokens(tu, tokens, n);
+  return out;
+}
+
 std::string BinaryOperatorSpelling(CXCursor op, CXCursor lhs) {
   unsigned lhs_end = 0;
   clang_getSpellingLocation(clang_getRangeEnd(clang_getCursorExtent(lhs)), nullptr, nullptr,

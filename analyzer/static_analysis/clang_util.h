@@ -83,6 +83,9 @@ bool IsSharedVariable(CXCursor decl);
 // overloads of find/begin/at are chosen for any non-const object and read only.
 bool IsMutatingMethod(CXCursor method);
 
+// The spellings of the tokens of `range` (clang_tokenize: a macro range maps to its spelling).
+std::vector<std::string> TokenTexts(CXTranslationUnit tu, CXSourceRange range);
+
 std::string BinaryOperatorSpelling(CXCursor op, CXCursor lhs);
 std::string UnaryOperatorSpelling(CXCursor op);
 

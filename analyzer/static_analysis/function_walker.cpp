@@ -69,6 +69,49 @@ LockState Merge(const std::vector<LockState>& states, const LockState& fallback)
   return out;
 }
 
+// The variable a view expression points into: `&v_[i]`, `v_.data()`, `m_.find(k)`, `*it_`,
+// `items_[0].name`, `name_`; a null cursor when it is the result of a free function
+// (`Lookup(key_)`, `fopen(path_.c_str())`): what that points to is not known to be ours.
+CXCursor ViewBase(CXCursor e, int depth = 0) {
+  e = Unwrap(e);
+  if (depth > 8) return clang_getNullCursor();
+  switch (clang_getCursorKind(e)) {
+    case CXCursor_DeclRefExpr:
+      return e;
+    case CXCursor_MemberRefExpr: {
+      std::vector<CXCursor> kids = Children(e);
+      CXCursor base = kids.empty() ? clang_getNullCursor() : ViewBase(kids[0], depth + 1);
+      return clang_Cursor_isNull(base) ? e : base;  // `this->items_` is items_
+    }
+    case CXCursor_ArraySubscriptExpr:
+    case CXCursor_UnaryOperator: {
+      std::vector<CXCursor> kids = Children(e);
+      return kids.empty() ? clang_getNullCursor() : ViewBase(kids[0], depth + 1);
+    }
+    case CXCursor_CallExpr: {
+      CXCursor object = CallObject(e);
+      if (!clang_Cursor_isNull(object)) return ViewBase(object, depth + 1);
+      CXCursorKind callee = clang_getCursorKind(clang_getCursorReferenced(e));
+      std::vector<CXCursor> args = CallArguments(e);
+      // A view constructed from the data (std::string_view(name_)), or a conversion of it.
+      if ((callee == CXCursor_Constructor || callee == CXCursor_ConversionFunction) &&
+          !args.empty()) {
+        return ViewBase(args[0], depth + 1);
+      }
+      if (callee == CXCursor_ConversionFunction) return ViewBase(FirstRef(e), depth + 1);
+      return clang_getNullCursor();
+    }
+    default:
+      return clang_getNullCursor();
+  }
+}
+
+// True if the view computed by `e` points into `variable` (a qualified name).
+bool PointsInto(CXCursor e, const std::string& variable) {
+  CXCursor base = ViewBase(e);
+  return !clang_Cursor_isNull(base) && QualifiedName(clang_getCursorReferenced(base)) == variable;
+}
+
 }  // namespace
 
 void FunctionWalker::Acquire(const LockTarget& t, bool shared, bool try_lock, bool via_guard,
@@ -277,8 +320,10 @@ void FunctionWalker::WalkVarDecl(CXCursor c) {
     if (kids.empty() || CopiesStoredValue(kids.back())) return;
   }
   if (state_.held.back().lock == kUnnamedLock) return;
+  std::vector<CXCursor> init = Children(c);
   for (size_t i = accesses_before; i < facts_->accesses.size(); ++i) {
     const AccessFact& a = facts_->accesses[i];
+    if (init.empty() || !PointsInto(init.back(), a.variable)) continue;
     View v;
     v.name = Spelling(c);
     v.lock = state_.held.back().lock;
@@ -504,6 +549,7 @@ void FunctionWalker::WalkReturn(CXCursor c) {
   for (auto it = state_.held.rbegin(); it != state_.held.rend(); ++it) {
     if (!it->via_guard || it->lock == kUnnamedLock) continue;
     for (size_t i = accesses_before; i < facts_->accesses.size(); ++i) {
+      if (!PointsInto(kids[0], facts_->accesses[i].variable)) continue;
       EscapeFact e;
       e.lock = it->lock;
       e.variable = facts_->accesses[i].variable;
@@ -591,7 +637,7 @@ void FunctionWalker::CheckStore(CXCursor lhs, CXCursor at, size_t accesses_befor
   if (lock.from_caller && stored_in.empty()) return;  // the caller holds it on return too
   for (size_t i = accesses_before; i < facts_->accesses.size(); ++i) {
     const AccessFact& a = facts_->accesses[i];
-    if (a.variable == stored_in || a.held.empty()) continue;
+    if (a.variable == stored_in || a.held.empty() || !PointsInto(kids.back(), a.variable)) continue;
     EscapeFact e;
     e.lock = lock.lock;
     e.variable = a.variable;

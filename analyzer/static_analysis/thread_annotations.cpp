@@ -52,20 +52,13 @@ const std::map<std::string, Spelling>& Spellings() {
 // The tokens of `file` from `offset` on, at most `max_bytes` of source.
 std::vector<std::string> TokensAt(CXTranslationUnit tu, CXFile file, unsigned offset,
                                   unsigned max_bytes) {
-  std::vector<std::string> out;
   size_t size = 0;
   if (file == nullptr || clang_getFileContents(tu, file, &size) == nullptr || offset >= size) {
-    return out;
+    return {};
   }
   unsigned end = static_cast<unsigned>(std::min<size_t>(size, offset + max_bytes));
-  CXSourceRange range = clang_getRange(clang_getLocationForOffset(tu, file, offset),
-                                       clang_getLocationForOffset(tu, file, end));
-  CXToken* tokens = nullptr;
-  unsigned n = 0;
-  clang_tokenize(tu, range, &tokens, &n);
-  for (unsigned i = 0; i < n; ++i) out.push_back(ToString(clang_getTokenSpelling(tu, tokens[i])));
-  if (tokens) clang_disposeTokens(tu, tokens, n);
-  return out;
+  return TokenTexts(tu, clang_getRange(clang_getLocationForOffset(tu, file, offset),
+                                       clang_getLocationForOffset(tu, file, end)));
 }
 
 // `NAME ( a , b->c )` -> {"a", "b->c"}; no parenthesis after the name -> {}.
@@ -100,12 +93,7 @@ std::optional<ThreadAttr> ReadOne(CXCursor attr) {
   // location query of libclang-14 answers the expansion site for a macro location, but
   // clang_tokenize maps the range itself to its spelling: tokenize the one-token range there.
   CXSourceLocation start = clang_getRangeStart(extent);
-  std::vector<std::string> name;
-  CXToken* tokens = nullptr;
-  unsigned n = 0;
-  clang_tokenize(tu, clang_getRange(start, start), &tokens, &n);
-  if (n > 0) name.push_back(ToString(clang_getTokenSpelling(tu, tokens[0])));
-  if (tokens) clang_disposeTokens(tu, tokens, n);
+  std::vector<std::string> name = TokenTexts(tu, clang_getRange(start, start));
   if (name.empty()) return std::nullopt;
   auto it = Spellings().find(name[0]);
   if (it == Spellings().end()) return std::nullopt;

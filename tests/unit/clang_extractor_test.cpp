@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,42 @@ struct Account {
   EXPECT_TRUE(call_seen);
   ASSERT_NE(Find(p, "Account::Dump"), nullptr);
   EXPECT_TRUE(Find(p, "Account::Dump")->no_thread_safety_analysis);
+}
+
+TEST_F(ClangExtractorTest, ScopedCapabilityGuardHoldsUntilReleaseOrScopeEnd) {
+  std::string src = Write("g.cpp", std::string(kMacros) + R"(
+#define SCOPED_CAPABILITY THREAD_ANNOTATION_ATTRIBUTE__(scoped_lockable)
+class SCOPED_CAPABILITY Lock {
+ public:
+  explicit Lock(Mu* m) ACQUIRE(m) : m_(m) { m->Lock(); }
+  ~Lock() RELEASE() { if (m_) m_->Unlock(); }
+  void Release() RELEASE() { m_->Unlock(); m_ = nullptr; }
+ private:
+  Mu* m_;
+};
+Mu g_mu;
+int g_a, g_b, g_c;
+void F() {
+  {
+    Lock l(&g_mu);
+    g_a = 1;
+    l.Release();
+    g_b = 2;
+  }
+  g_c = 3;
+}
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  const FunctionFacts* f = Find(p, "F");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->acquires.size(), 1u);
+  EXPECT_EQ(f->acquires[0].lock, "g_mu");
+  std::map<std::string, size_t> held;
+  for (const AccessFact& a : f->accesses) held[a.variable] = a.held.size();
+  EXPECT_EQ(held["g_a"], 1u);  // under the guard
+  EXPECT_EQ(held["g_b"], 0u);  // after its Release()
+  EXPECT_EQ(held["g_c"], 0u);  // after its scope
 }
 
 TEST_F(ClangExtractorTest, StoresOfViewsIntoGuardedDataAreEscapesCopiesAreNot) {
