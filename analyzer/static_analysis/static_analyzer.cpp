@@ -740,7 +740,8 @@ void StaticAnalysis::ReportRaces() {
       s.kind = FindingKind::kDataRace;
       s.reason_id = "happens-before";
       s.reason = var + ": the accesses without " + *guarded_write->named.begin() +
-                 " come before its function creates threads or after it joins them";
+                 " run where no other thread can: before their function creates threads, after "
+                 "it joins them, or in functions only called from such places";
       s.locks = {Lock(*guarded_write->named.begin())};
       report_.suppressed.push_back(s);
       continue;
