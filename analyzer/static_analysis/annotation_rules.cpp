@@ -50,6 +50,18 @@ void Suppress(const RuleInputs& in, FindingKind kind, const std::string& lock,
   report->suppressed.push_back(s);
 }
 
+// A static finding of `kind`/`subkind` on `lock`; the caller adds the text and the evidence.
+Finding NewFinding(const RuleInputs& in, FindingKind kind, const char* subkind,
+                   const char* severity, const std::string& lock) {
+  Finding f;
+  f.kind = kind;
+  f.subkind = subkind;
+  f.severity = severity;
+  f.locks = {in.lock_ref(lock)};
+  f.trace_path = "static";
+  return f;
+}
+
 struct Violation {
   const FunctionFacts* f = nullptr;
   const AccessFact* a = nullptr;
@@ -96,11 +108,7 @@ void ReportDeclaredGuards(const RuleInputs& in, analysis::Report* report,
     const char* what = v->a->write ? "written" : "read";
     const std::string how = v->shared_only ? std::string(" while holding ") + g.lock + " only shared"
                                            : std::string(" without ") + g.lock;
-    Finding f;
-    f.kind = FindingKind::kDataRace;
-    f.subkind = "guarded-by-violated";
-    f.severity = "warning";
-    f.locks = {in.lock_ref(g.lock)};
+    Finding f = NewFinding(in, FindingKind::kDataRace, "guarded-by-violated", "warning", g.lock);
     f.summary = "data race (static): " + var + " is declared " +
                 (g.pointee ? "PT_GUARDED_BY(" : "GUARDED_BY(") + g.lock + ") but " +
                 (g.pointee ? std::string("what it points to is ") : std::string()) + what + how +
@@ -113,7 +121,6 @@ void ReportDeclaredGuards(const RuleInputs& in, analysis::Report* report,
     f.extra_stacks = {{ToFrame(g.loc)}, {ToFrame(v->a->loc)}};
     f.extra_stack_titles = {"declared guarded by " + g.lock + " here",
                             std::string(what) + how + " here"};
-    f.trace_path = "static";
     report->findings.push_back(f);
   }
 }
@@ -134,11 +141,7 @@ void ReportCallContracts(const RuleInputs& in, analysis::Report* report) {
                    "but is marked NO_THREAD_SAFETY_ANALYSIS", report);
           continue;
         }
-        Finding x;
-        x.kind = FindingKind::kDataRace;
-        x.subkind = "requires-not-held";
-        x.severity = "warning";
-        x.locks = {in.lock_ref(r.lock)};
+        Finding x = NewFinding(in, FindingKind::kDataRace, "requires-not-held", "warning", r.lock);
         x.summary = "data race (static): " + c.callee_name + " requires " + need + ", but " +
                     Where(c.loc) + " calls it " +
                     (h == Hold::kShared ? "holding it only shared" : "without it");
@@ -149,7 +152,6 @@ void ReportCallContracts(const RuleInputs& in, analysis::Report* report) {
         x.extra_stacks = {{ToFrame(c.loc)}, {ToFrame(r.loc)}};
         x.extra_stack_titles = {"called without " + r.lock + " here",
                                 "declared REQUIRES(" + r.lock + ") here"};
-        x.trace_path = "static";
         report->findings.push_back(x);
       }
       for (const std::string& e : c.callee_excludes) {
@@ -162,11 +164,7 @@ void ReportCallContracts(const RuleInputs& in, analysis::Report* report) {
                    "is marked NO_THREAD_SAFETY_ANALYSIS", report);
           continue;
         }
-        Finding x;
-        x.kind = FindingKind::kApiMisuse;
-        x.subkind = "excludes-held";
-        x.severity = "error";
-        x.locks = {in.lock_ref(e)};
+        Finding x = NewFinding(in, FindingKind::kApiMisuse, "excludes-held", "error", e);
         x.summary = "lock held on a call that excludes it (static): " + c.callee_name +
                     " is declared EXCLUDES(" + e + "), but " + Where(c.loc) + " calls it holding " +
                     e;
@@ -176,7 +174,6 @@ void ReportCallContracts(const RuleInputs& in, analysis::Report* report) {
                   " before the call, or call a variant that REQUIRES it.";
         x.extra_stacks = {{ToFrame(c.loc)}};
         x.extra_stack_titles = {"called holding " + e + " here"};
-        x.trace_path = "static";
         report->findings.push_back(x);
       }
     }

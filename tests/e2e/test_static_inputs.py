@@ -17,16 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-FAILED = 0
+from hostlib import Checker
 
-
-def check(name, ok, detail=""):
-    global FAILED
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        FAILED += 1
-        if detail:
-            print(detail)
+CHECK = Checker()
+check = CHECK.check
 
 
 def run(cmd):
@@ -97,8 +91,7 @@ def main():
         check("no input: one usage line, exit 2", one_error_line(r), r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % FAILED)
-    return 1 if FAILED else 0
+    return CHECK.summary()
 
 
 if __name__ == "__main__":

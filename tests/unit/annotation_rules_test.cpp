@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "static_analyzer.h"
+#include "static_test_facts.h"
 
 namespace lockscope {
 namespace static_analysis {
@@ -22,11 +23,7 @@ HeldLock Held(const std::string& lock, bool shared = false) {
 }
 
 FunctionFacts& Fn(ProgramFacts& p, const std::string& name) {
-  FunctionFacts& f = p.functions["usr:" + name];
-  f.usr = "usr:" + name;
-  f.name = name;
-  f.loc = At(name, 1);
-  return f;
+  return AddFunction(p, name, At(name, 1));
 }
 
 AccessFact Access(const std::string& var, bool write, const std::string& fn, int line,

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "static_test_facts.h"
+
 namespace lockscope {
 namespace static_analysis {
 namespace {
@@ -39,11 +41,7 @@ CallFact Call(const std::string& callee, const std::string& fn, int line,
 }
 
 FunctionFacts& Fn(ProgramFacts& p, const std::string& name) {
-  FunctionFacts& f = p.functions["usr:" + name];
-  f.usr = "usr:" + name;
-  f.name = name;
-  f.loc = At(name, 1);
-  return f;
+  return AddFunction(p, name, At(name, 1));
 }
 
 int Count(const analysis::Report& r, FindingKind k) {
