@@ -4,9 +4,11 @@
 # ratio against the native baseline of the same run. Timings live here, never in tests.
 #
 # Usage: bench/run.sh [BUILD_DIR] [RUNS] [ITERATIONS]
-#   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools analyze
-#                   (default: micro pool scaling compress analyze; `tools` adds ThreadSanitizer
-#                   and Helgrind columns to the micro table — slow)
+#   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools analyze icount
+#                   (default: micro pool scaling compress analyze icount; `tools` adds
+#                   ThreadSanitizer and Helgrind columns to the micro table — slow; `icount`
+#                   counts instructions per operation under callgrind, which machine load does
+#                   not change)
 #   BENCH_MB        size of the compression input in MB (default 200)
 #   BENCH_POOL_JOBS jobs of the thread-pool workload (default ITERATIONS / 20; the issue's
 #                   reference uses 1000000); the trace-size check also runs 10x as many
@@ -18,7 +20,7 @@ set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-5}
 ITERS=${3:-20000000}
-SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress analyze}
+SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress analyze icount}
 MB=${BENCH_MB:-200}
 BIN="$BUILD/bench/lock_loop"
 CLI="$BUILD/bin/lockscope"
@@ -196,6 +198,38 @@ if has analyze; then
   }
   analyze_one "nested1 $ITERS (full events)" nested1 "$ITERS"
   analyze_one "wide 10000 locks, 1000 thr" wide 10000 1000
+fi
+
+if has icount; then
+  echo
+  echo "# instructions per operation (valgrind --tool=callgrind; independent of machine load):"
+  echo "# (instructions of a run with 3N operations - those of a run with N) / 2N, N=$((ITERS / 20))"
+  if command -v valgrind >/dev/null; then
+    ir() {  # $1 = native|ls, $2 = workload, $3 = operations; prints the instructions executed
+      if [ "$1" = ls ]; then
+        LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" valgrind --tool=callgrind \
+          --callgrind-out-file=/dev/null "$BIN" "$2" "$3" 2>&1 | awk '/Collected/ {print $4}'
+      else
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$2" "$3" 2>&1 |
+          awk '/Collected/ {print $4}'
+      fi
+      rm -f "$TMP"/t.*
+    }
+    per_op() {  # $1 = mode, $2 = workload
+      local n=$((ITERS / 20)) a b
+      a=$(ir "$1" "$2" "$n")
+      b=$(ir "$1" "$2" $((n * 3)))
+      echo $(((b - a) / (2 * n)))
+    }
+    printf "%-9s %10s %10s %7s %10s\n" workload native_ir ls_ir ratio extra_ir
+    for w in mutex1 rwread1 nested1 pool; do
+      n=$(per_op native "$w")
+      l=$(per_op ls "$w")
+      printf "%-9s %10s %10s %6sx %10s\n" "$w" "$n" "$l" "$(ratio "$l" "$n")" $((l - n))
+    done
+  else
+    echo "valgrind: not installed, skipped (scripts/deps.sh --bench installs it)"
+  fi
 fi
 
 echo

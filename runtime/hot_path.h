@@ -87,9 +87,10 @@ inline bool NeedsRealLock(int tried) { return tried == kNotTried || tried == EBU
 // Out of line (lock_stats.cpp): the rare part of a push — a hold-time sample, an owner change.
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
-// Whether the hot path may run on this thread now (before the real trylock).
+// Whether the hot path may run on this thread now (before the real trylock; HotPush checks that
+// the thread has its state).
 __attribute__((always_inline)) inline bool HotEnabled() {
-  return __builtin_expect(t_state != nullptr && t_reentry_depth == 0 && RuntimeActive(), 1);
+  return __builtin_expect(t_reentry_depth == 0 && RuntimeActive(), 1);
 }
 
 // After the real trylock succeeded: when this acquisition repeats a known one, push the held
@@ -102,6 +103,7 @@ __attribute__((always_inline)) inline bool HotEnabled() {
 template <trace::LockMode kMode>
 __attribute__((always_inline)) inline bool HotPush(uintptr_t addr, uintptr_t fp) {
   ThreadState* ts = t_state;
+  if (__builtin_expect(ts == nullptr, 0)) return false;
   const uint32_t n = ts->n_held;
   if (__builtin_expect(n >= ThreadState::kHotMaxHeld, 0)) return false;
   HotEntry* e = HotProbe(ts, addr, static_cast<uint8_t>(kMode), fp);

@@ -177,7 +177,7 @@ void ClearOwner(ThreadState* ts, const HeldLock& h) {
   }
 }
 
-// FileHeader::wake_epoch and the wake table (trace_format.h): bumped by every wake-up (cond
+// FileHeader::wake_epoch and the wake table (trace_format.h): changed by every wake-up (cond
 // signal/broadcast, barrier arrival) and copied into the slot when a cond/barrier wait begins,
 // *before* the wait is published, so a reader (watchdog, analyzer) that sees an equal value knows
 // nothing could have woken the waiter since; a signalled waiter that has not run yet still looks
@@ -194,9 +194,25 @@ uint64_t* WakeBucketOf(uintptr_t object) {
   return &table[trace::WakeBucket(object)];
 }
 
-void BumpWakeEpoch(uintptr_t object) {
-  if (uint64_t* b = WakeBucketOf(object)) __atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
-  if (uint64_t* e = WakeEpoch()) __atomic_fetch_add(e, 1, __ATOMIC_SEQ_CST);
+// A value no other wake-up in this trace writes: the thread's base (high half, from a process-wide
+// counter, taken once per 2^32 wake-ups) plus its own count. Plain stores of unique values instead
+// of atomic increments: no read-modify-write on lines every signaller and waiter shares. Readers
+// only compare for equality; a late store of an older stamp makes a waiter look possibly woken
+// (a miss), never unwoken, since the snapshot's own value is written once.
+std::atomic<uint64_t> g_wake_bases{0};
+
+uint64_t NextWakeStamp(ThreadState* ts) {
+  if (__builtin_expect(ts->wake_stamp == 0 || (ts->wake_stamp & 0xffffffffu) == 0xffffffffu, 0)) {
+    ts->wake_stamp = (g_wake_bases.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
+  }
+  return ++ts->wake_stamp;
+}
+
+void BumpWakeEpoch(ThreadState* ts, uintptr_t object) {
+  const uint64_t stamp = NextWakeStamp(ts);
+  // Release: before the real signal/barrier call, which orders its own wake-up after it.
+  if (uint64_t* b = WakeBucketOf(object)) __atomic_store_n(b, stamp, __ATOMIC_RELEASE);
+  if (uint64_t* e = WakeEpoch()) __atomic_store_n(e, stamp, __ATOMIC_RELEASE);
 }
 
 void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
@@ -695,7 +711,7 @@ static bool CondHasWaiters(const void* cond) {
 
 void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool) {
   const auto caddr = reinterpret_cast<uintptr_t>(cond);
-  BumpWakeEpoch(caddr);  // a waiter may be woken: not stuck
+  BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
   ErrnoSaver es;
   if (CondHasWaiters(cond)) {
     CondEntry* c = FindCond(caddr, false);
@@ -726,7 +742,7 @@ void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kin
                   0x0b1e0000u | static_cast<uint8_t>(kind));
   bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
   if (kind == trace::WaitKind::kBarrier) {
-    BumpWakeEpoch(reinterpret_cast<uintptr_t>(object));  // may release the others
+    BumpWakeEpoch(ts, reinterpret_cast<uintptr_t>(object));  // may release the others
     NoteWaitEpoch(ts, reinterpret_cast<uintptr_t>(object));
   }
   SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,

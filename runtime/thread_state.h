@@ -105,6 +105,7 @@ struct ThreadState {
   uint32_t lock_cache_next;
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
+  uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_state.cpp)
   bool via_pthread_exit;
   bool exited;
   int dtor_rounds;

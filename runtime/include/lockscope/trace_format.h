@@ -67,6 +67,9 @@ namespace trace {
 //   v1 (additive, issue #4): thread dumps on demand: kThreadDump (20) and kThreadDumpThread (21);
 //       FileHeader::dump_signal and dumps_written (were reserved1[0]: 0 in older traces);
 //       kStatusDumpStoodDown.
+//   v1 (compatible, issue #7): FileHeader::wake_epoch and the wake table hold the last waker's
+//       unique stamp instead of a count of wake-ups; what readers use — equal value, no wake-up
+//       since — is unchanged, so no bump.
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -212,8 +215,10 @@ struct FileHeader {
   uint32_t dumps_written;        // thread dumps completed (incremented after a dump's records are
                                  // published; `lockscope run --timeout` waits for it)
   uint64_t reserved1[6];
-  uint64_t wake_epoch;           // count of wake-ups (cond signal/broadcast, barrier arrival);
-                                 // 0 before issue #4 (was reserved). Atomic increments.
+  uint64_t wake_epoch;           // changes with every wake-up (cond signal/broadcast, barrier
+                                 // arrival): the waker's stamp, a value written once per trace
+                                 // (a count before issue #7); compare for equality only.
+                                 // 0: none yet (also before issue #4: was reserved).
   char exe_path[kMaxPathBytes];  // /proc/self/exe, NUL-terminated (truncated if longer)
   char cmdline[kMaxPathBytes];   // argv joined with spaces, NUL-terminated (truncated)
 };
@@ -221,11 +226,11 @@ static_assert(sizeof(FileHeader) == 2224, "FileHeader layout changed: bump the v
 static_assert(sizeof(FileHeader) <= kHeaderBytes);
 static_assert(std::is_trivially_copyable_v<FileHeader>);
 
-// The wake table (kFeatureWakeTable): kWakeBuckets uint64_t counters at kWakeTableOffset in the
-// header page. A wake-up of object X (cond signal/broadcast, barrier arrival) atomically
-// increments wake_table[WakeBucket(X)] (and FileHeader::wake_epoch); a cond/barrier wait on X
-// copies that counter into ThreadSlot::wait_object_epoch before it is published. An equal value
-// later means no wake-up of X (nor of any object sharing its bucket) since the wait began, so the
+// The wake table (kFeatureWakeTable): kWakeBuckets uint64_t values at kWakeTableOffset in the
+// header page. A wake-up of object X (cond signal/broadcast, barrier arrival) stores a stamp no
+// other wake-up writes into wake_table[WakeBucket(X)] (and FileHeader::wake_epoch); a
+// cond/barrier wait on X copies that value into ThreadSlot::wait_object_epoch before it is
+// published. An equal value later means no wake-up of X (nor of any object sharing its bucket) since the wait began, so the
 // waiter was certainly not woken — unlike the global wake_epoch, which any other condvar moves.
 inline constexpr uint32_t kWakeBuckets = 128;
 inline constexpr uint32_t kWakeTableOffset = 3072;
