@@ -23,22 +23,13 @@
 #include <string>
 
 #include "findings.h"
+#include "rule_inputs.h"
 #include "static_facts.h"
 
 namespace lockscope {
 namespace static_analysis {
 namespace internal {
 
-struct RuleInputs {
-  const ProgramFacts* facts;  // names resolved per translation unit
-  const std::map<std::string, std::set<std::string>>* entry_held;  // function key -> locks
-  std::function<analysis::LockRef(const std::string&)> lock_ref;
-  // True if a callee of `call` in `caller` may acquire `lock` (relock reported elsewhere).
-  std::function<bool(const FunctionFacts& caller, const CallFact& call, const std::string& lock)>
-      callee_may_acquire;
-  // True if the access cannot overlap another thread (before its function starts threads, ...).
-  std::function<bool(const FunctionFacts& f, const AccessFact& a)> runs_alone;
-};
 
 // Adds the guarded-by findings; `declared` receives every variable with a declared guard (the
 // inferred race rule leaves them to this one).

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "annotation_rules.h"
+#include "escape_rules.h"
 #include "cycle_finder.h"
 #include "finding_util.h"
+#include "thread_order.h"
 
 namespace lockscope {
 namespace static_analysis {
@@ -120,29 +122,8 @@ void StripTuKeys(Report* r) {
   }
 }
 
-// Thread creations and joins of a function by line, its own and those of the functions it calls
-// (a call of Start() that creates the workers is a creation, one of Shutdown() that joins them a
-// join).
-struct ThreadEvents {
-  std::set<int> spawns, joins;
-  // Threads created here may still run when it returns.
-  bool LeavesRunning() const {
-    return !spawns.empty() && (joins.empty() || *spawns.rbegin() > *joins.rbegin());
-  }
-};
-
-// True if `line` runs while no thread created by the function can be running: before its first
-// thread creation, or after a join that follows its last one. A function that only joins (an
-// owner's Shutdown/Finish) has its joined thread done after the join: the threads it joins are
-// the ones that touch what it touches next.
-bool OrderedByCreateJoin(const ThreadEvents& e, int line) {
-  if (e.spawns.empty()) {
-    return std::any_of(e.joins.begin(), e.joins.end(), [&](int j) { return j < line; });
-  }
-  if (line < *e.spawns.begin()) return true;
-  return std::any_of(e.joins.begin(), e.joins.end(),
-                     [&](int j) { return j > *e.spawns.rbegin() && j < line; });
-}
+using internal::OrderedByCreateJoin;
+using internal::ThreadEvents;
 
 class StaticAnalysis {
  public:
@@ -156,8 +137,7 @@ class StaticAnalysis {
     CollectEdges();
     ReportCycles();
     ReportSelfEdges();
-    ReportEscapes();  // before the races: a stored view explains races on where it is stored
-    ReportAnnotated();
+    ReportAnnotated();  // before the races: stored views and GUARDED_BY explain races
     ReportRaces();
     // No TraceSummary: a static report covers no process. Files that failed to parse are in
     // ProgramFacts::failed_files for the caller to print.
@@ -179,9 +159,8 @@ class StaticAnalysis {
                     std::string* reason) const;
   void ReportSelfEdges();
   void ReportRaces();
-  void ReportEscapes();
-  void ReportStored(const FunctionFacts& fn, const EscapeFact& e);
-  void ReportAnnotated();
+  void ReportAnnotated();  // escapes and the attribute rules
+
   bool RunsAlone(const FunctionFacts& f, const AccessFact& a) const;
   bool LineRunsAlone(const FunctionFacts& f, int line) const;
   LockRef Lock(const std::string& id) const;
@@ -488,17 +467,9 @@ void StaticAnalysis::OrderedPaths(const std::vector<StaticEdge>& edges, std::str
     lines.insert(facts_.functions.at(e.function).loc.line);
   }
   auto p = facts_.functions.find(parent);
-  if (p == facts_.functions.end() || lines.size() < 2) return;
-  const std::vector<int>& spawns = p->second.spawn_lines;
-  const std::vector<int>& joins = p->second.join_lines;
-  for (auto a = lines.begin(), b = std::next(a); b != lines.end(); ++a, ++b) {
-    // A join between them after which every thread created so far is joined.
-    bool separated = std::any_of(joins.begin(), joins.end(), [&](int j) {
-      return j > *a && j < *b &&
-             std::count_if(spawns.begin(), spawns.end(), [&](int s) { return s < j; }) ==
-                 std::count_if(joins.begin(), joins.end(), [&](int k) { return k <= j; });
-    });
-    if (!separated) return;
+  if (p == facts_.functions.end() ||
+      !internal::RunOneAfterAnother(lines, p->second.spawn_lines, p->second.join_lines)) {
+    return;
   }
   *id = "happens-before";
   *reason = "run in threads of " + p->second.name + " that are created one after the other "
@@ -678,6 +649,11 @@ void StaticAnalysis::ReportAnnotated() {
     return false;
   };
   in.runs_alone = [this](const FunctionFacts& f, const AccessFact& a) { return RunsAlone(f, a); };
+  in.first_call_site = [this](const std::string& fn) -> const SourceLoc* {
+    auto it = callers_.find(fn);
+    return it == callers_.end() || it->second.empty() ? nullptr : &it->second.front().second->loc;
+  };
+  internal::ReportEscapes(in, &report_, &explained_vars_);
   internal::ReportDeclaredGuards(in, &report_, &explained_vars_);
   internal::ReportCallContracts(in, &report_);
 }
@@ -782,113 +758,6 @@ void StaticAnalysis::ReportRaces() {
                                 " without a lock here"};
     f.trace_path = "static";
     report_.findings.push_back(f);
-  }
-}
-
-void StaticAnalysis::ReportStored(const FunctionFacts& fn, const EscapeFact& e) {
-  // Where is the stored view read without the lock? For a field or global: any access to it that
-  // does not hold the lock. For an out-parameter: the caller, once this function returned.
-  const AccessFact* use = nullptr;
-  if (!e.stored_in.empty()) {
-    explained_vars_.insert(e.stored_in);
-    for (const auto& [usr, g] : facts_.functions) {
-      if (g.is_ctor_or_dtor || g.no_thread_safety_analysis) continue;
-      for (const AccessFact& a : g.accesses) {
-        if (a.variable != e.stored_in || RunsAlone(g, a) || entry_held_[usr].count(e.lock) ||
-            std::any_of(a.held.begin(), a.held.end(),
-                        [&](const HeldLock& h) { return h.lock == e.lock; })) {
-          continue;
-        }
-        if (use == nullptr) use = &a;
-      }
-    }
-    if (use == nullptr) {
-      analysis::SuppressedCandidate s;
-      s.kind = FindingKind::kDataRace;
-      s.reason_id = "used-under-lock";
-      s.reason = fn.name + " stores a view into " + e.variable + " in " + e.stored_in +
-                 ", but every use of " + e.stored_in + " holds " + e.lock;
-      s.locks = {Lock(e.lock)};
-      report_.suppressed.push_back(s);
-      return;
-    }
-  } else if (entry_held_[fn.usr].count(e.lock)) {
-    return;  // every caller holds the lock: the out-parameter is read under it
-  }
-  Finding f;
-  f.kind = FindingKind::kDataRace;
-  f.subkind = "stored-view-escapes-lock";
-  f.severity = "warning";
-  f.locks = {Lock(e.lock)};
-  std::string later;
-  SourceLoc use_loc;
-  if (use != nullptr) {
-    use_loc = use->loc;
-    later = "; " + e.stored_in + " is " + (use->write ? "written" : "read") + " without " +
-            e.lock + " in " + Where(use_loc);
-  } else if (auto it = callers_.find(fn.usr); it != callers_.end() && !it->second.empty()) {
-    use_loc = it->second.front().second->loc;
-    later = "; the caller " + Where(use_loc) + " gets it after the lock is released";
-  }
-  f.summary = "data race (static): " + fn.name + " stores a pointer into " + e.variable +
-              " (guarded by " + e.lock + ") in " + e.via + " at " + Where(e.taken_loc) + later;
-  f.story = "The pointer/iterator/view was computed while " + e.lock + " was held and stored "
-            "where it outlives the critical section; whoever reads it later without " + e.lock +
-            " may see " + e.variable + " rehashed, erased or reallocated under it. Fix: store a "
-            "copy of the value (taken under the lock), or keep every use under " + e.lock + ".";
-  f.extra_stacks = {{ToFrame(e.taken_loc)}};
-  f.extra_stack_titles = {"stored under " + e.lock + " here"};
-  if (use_loc.line > 0) {
-    f.extra_stacks.push_back({ToFrame(use_loc)});
-    f.extra_stack_titles.push_back(use != nullptr ? "used without the lock here"
-                                                  : "received by the caller here");
-  }
-  f.trace_path = "static";
-  report_.findings.push_back(f);
-}
-
-void StaticAnalysis::ReportEscapes() {
-  for (const auto& [usr, fn] : facts_.functions) {
-    for (const EscapeFact& e : fn.escapes) {
-      if (fn.no_thread_safety_analysis) {
-        analysis::SuppressedCandidate s;
-        s.kind = FindingKind::kDataRace;
-        s.reason_id = "no-thread-safety-analysis";
-        s.reason = "a view into " + e.variable + " escapes " + e.lock + " in " + fn.name +
-                   " (" + e.how + "), which is marked NO_THREAD_SAFETY_ANALYSIS";
-        s.locks = {Lock(e.lock)};
-        report_.suppressed.push_back(s);
-        continue;
-      }
-      if (e.how == "stored") {
-        ReportStored(fn, e);
-        continue;
-      }
-      Finding f;
-      f.kind = FindingKind::kDataRace;
-      f.severity = "warning";
-      f.locks = {Lock(e.lock)};
-      if (e.how == "returned") {
-        f.subkind = "reference-escapes-lock";
-        f.summary = "data race (static): " + fn.name + " returns a reference into " + e.variable +
-                    " guarded by " + e.lock + "; the caller uses it after the guard is gone";
-      } else {
-        f.subkind = "use-after-unlock";
-        f.summary = "data race (static): `" + e.via + "` points into " + e.variable +
-                    " (guarded by " + e.lock + ") and is used after unlock at " +
-                    Where(e.use_loc);
-      }
-      f.story = "The view was taken while " + e.lock + " was held, but it is dereferenced when "
-                "another thread may be modifying " + e.variable + " (rehash, erase, reallocation "
-                "invalidate it). Fix: copy the value while holding the lock, or keep the lock "
-                "held while the view is used.";
-      f.extra_stacks = {{ToFrame(e.taken_loc)}, {ToFrame(e.use_loc)}};
-      f.extra_stack_titles = {"view taken under " + e.lock + " here",
-                              e.how == "returned" ? "returned here (the guard ends)"
-                                                  : "used without the lock here"};
-      f.trace_path = "static";
-      report_.findings.push_back(f);
-    }
   }
 }
 
