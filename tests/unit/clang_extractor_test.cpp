@@ -184,6 +184,40 @@ struct Feed {
   EXPECT_EQ(out->escapes[0].via, "out-parameter `out`");
 }
 
+// A view is tied to the variable it points into: `name_.c_str()` is a view of name_, but what a
+// free function returns (fopen(path_.c_str())) points into nothing of ours.
+TEST_F(ClangExtractorTest, AViewPointsIntoItsObjectNotIntoAFunctionsArguments) {
+  std::string src = Write("v.cpp", R"(
+#include <cstdio>
+#include <mutex>
+#include <string>
+struct Log {
+  size_t NameLength() {
+    mu_.lock();
+    const char* p = name_.c_str();
+    mu_.unlock();
+    return p[0] == 0 ? 0 : 1;
+  }
+  void Append() {
+    mu_.lock();
+    FILE* f = std::fopen(path_.c_str(), "a");
+    mu_.unlock();
+    if (f) std::fclose(f);
+  }
+  std::mutex mu_;
+  std::string name_, path_;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  const FunctionFacts* length = Find(p, "Log::NameLength");
+  ASSERT_NE(length, nullptr);
+  ASSERT_EQ(length->escapes.size(), 1u);
+  EXPECT_EQ(length->escapes[0].variable, "Log::name_");
+  EXPECT_EQ(length->escapes[0].via, "p");
+  EXPECT_TRUE(Find(p, "Log::Append")->escapes.empty());
+}
+
 TEST_F(ClangExtractorTest, AFileThatFailsDoesNotStopTheOthers) {
   std::string bad = Write("bad.cpp", "#include \"does_not_exist.h\"\nint f() { return }\n");
   std::string good = Write("good.cpp", R"(
