@@ -5,17 +5,17 @@
 // that. Almost every acquisition repeats one the thread made before from the same place with the
 // same locks held, so the interceptors first try this path:
 //
-//   lock:   t_state, re-entry depth and mode checks; the real trylock; when it succeeds, one
-//           HotEntry probe keyed on (lock, mode, interceptor frame, return address, held-set
-//           hash), the lock entry still live with the same id, the deeper frames of the
-//           call-site key unchanged (only when the key spans several frames); then the push:
-//           the held entry, its mirror in the live thread slot, the held-set hash, the
-//           acquisition counter. No clock read (except one acquisition in 64 of a lock samples
-//           its hold time), no atomic read-modify-write, no store to memory shared with other
-//           threads (the lock entry is only read; the last owner, on its own line, is written
-//           only when ownership moves). A busy lock (EBUSY) or a miss continues on the general path, told what the
-//           trylock returned: a contended wait still writes its edge and reads the clock before
-//           blocking.
+//   lock:   t_state, re-entry depth and mode checks; one HotEntry probe keyed on (lock, mode,
+//           interceptor frame, return address, held-set hash); the lock entry still live with
+//           the same id; the deeper frames of the call-site key unchanged (only when the key
+//           spans several frames). Then the push of the held entry, the real trylock and, when
+//           it succeeds, the commit: its mirror in the live thread slot and the acquisition
+//           counter (the only work inside the program's critical section). No clock read
+//           (except one acquisition in 64 of a lock samples its hold time), no atomic
+//           read-modify-write, no store to memory shared with other threads (the lock entry is
+//           only read; the last owner, on its own line, is written only when ownership moves).
+//           A busy lock (EBUSY) undoes the push and takes the general path, which times the wait
+//           and writes its edge before blocking.
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
 //           (the held-set hash minus the entry's stored hash, the slot's count).
 //
@@ -24,8 +24,8 @@
 // The held-set hash in the key means the lock is not held by this thread on a hit (a hit with the
 // lock held would need a 64-bit collision of the held-set hash), so no scan is needed; a re-lock
 // of a held non-recursive mutex makes trylock fail with EBUSY and the general path reports it.
-// Signal handlers: the re-entry depth is raised around the push, so a handler's own lock calls
-// pass straight through, as on the general path.
+// Signal handlers: the re-entry depth is raised from the push to the end of the commit, so a
+// handler's own lock calls pass straight through, as on the general path.
 
 #ifndef LOCKSCOPE_RUNTIME_HOT_PATH_H_
 #define LOCKSCOPE_RUNTIME_HOT_PATH_H_
@@ -77,57 +77,71 @@ __attribute__((always_inline)) inline HotEntry* HotProbe(ThreadState* ts, uintpt
 static_assert(offsetof(LockEntry, lock_id) == offsetof(LockEntry, state) + 4 &&
               offsetof(LockEntry, state) % 8 == 0);
 
-// Argument of the interceptors' general path: no real trylock was made yet.
-inline constexpr int kNotTried = -1;
-// The general path after a trylock made by the interceptor (kNotTried: none): whether the real
-// blocking call is still needed when the runtime turns out to be inactive. After a successful
-// trylock (or EOWNERDEAD: the lock is ours) it must not be called again.
-inline bool NeedsRealLock(int tried) { return tried == kNotTried || tried == EBUSY; }
+// A hit whose trylock returned neither 0 nor EBUSY: EndAcquire(rc) on the general path, which
+// knows which errors still leave the lock acquired (EOWNERDEAD). Returns rc.
+int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, trace::LockKind kind,
+              trace::LockMode mode, int rc);
 
-// Out of line (lock_stats.cpp): the rare part of a push — a hold-time sample, an owner change.
+inline constexpr int kHotMiss = -1;
+
+// Out of line (thread_state.cpp / lock_stats.cpp): a trylock that failed after the speculative
+// push (undo it; EBUSY -> kHotMiss, other errors -> HotFinish), and the rare part of a commit
+// (a hold-time sample, an owner change).
+int HotAbort(int rc);
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
-// Whether the hot path may run on this thread now (before the real trylock; HotPush checks that
-// the thread has its state).
-__attribute__((always_inline)) inline bool HotEnabled() {
-  return __builtin_expect(t_reentry_depth == 0 && RuntimeActive(), 1);
-}
-
-// After the real trylock succeeded: when this acquisition repeats a known one, push the held
-// entry and its mirror in the live thread slot and count it; returns false (nothing done: take
-// the general path, which knows the lock is already acquired) on a miss.
-// The trylock comes first so that nothing has to live across the real call but the lock's
-// address, and no push has to be undone when it fails. The re-entry depth is raised around the
-// push: a signal handler's own lock calls pass straight through instead of overwriting a
-// half-written held entry (a handler that runs before it pushes and pops its own, balanced).
+// After the real trylock succeeded: mirror the held entry into the live thread slot and count.
+// Everything is reloaded from TLS so that nothing has to survive the real call in a register.
+// This is all the bookkeeping done while the lock is held: contended programs feel every
+// instruction inside their critical sections, so the probe and the push come before the trylock.
 template <trace::LockMode kMode>
-__attribute__((always_inline)) inline bool HotPush(uintptr_t addr, uintptr_t fp) {
+__attribute__((always_inline)) inline int HotCommit() {
   ThreadState* ts = t_state;
-  if (__builtin_expect(ts == nullptr, 0)) return false;
   const uint32_t n = ts->n_held;
-  if (__builtin_expect(n >= ThreadState::kHotMaxHeld, 0)) return false;
-  HotEntry* e = HotProbe(ts, addr, static_cast<uint8_t>(kMode), fp);
-  if (__builtin_expect(e == nullptr, 0)) return false;
-  t_reentry_depth = 1;
-  HeldLock* h = &ts->held[n];
-  memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
-  if (kMode != trace::LockMode::kExclusive) h->addr = addr;
-  h->hold_start_ns = 0;
-  h->hot_pop = addr;
-  const uint64_t next = e->next_ctx;
-  h->hash = next - e->ctx;
+  HeldLock* h = &ts->held[n - 1];
+  HotEntry* e = h->hot;
   trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
-  memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
-  ts->held_hash = next;
-  ts->n_held = n + 1;
-  __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
+  memcpy(&slot->held[n - 1], &e->slot_entry, sizeof(trace::HeldEntry));
+  __atomic_store_n(&slot->n_held, n, __ATOMIC_RELEASE);
   if (__builtin_expect((++e->hits & kHoldSampleMask) == 0, 0) ||
       (kMode == trace::LockMode::kExclusive &&
        __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
     HotCommitRare(ts, h, e);
   }
   t_reentry_depth = 0;
-  return true;
+  return 0;
+}
+
+// A blocking acquire through the hot path. Returns the call's result, or kHotMiss: nothing
+// happened, take the general path. `real_try()` gives the real trylock. On a hit the held entry
+// is pushed (thread-private, under the re-entry guard) before the real trylock, so that nothing
+// but the lock's address has to live across the call; the slot mirror follows only once the
+// trylock succeeded, so the live state never shows a lock the thread does not hold.
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, typename RealTry>
+__attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
+  ThreadState* ts = t_state;
+  if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
+    return kHotMiss;
+  }
+  const uint32_t n = ts->n_held;
+  if (n >= ThreadState::kHotMaxHeld) return kHotMiss;
+  const auto addr = reinterpret_cast<uintptr_t>(lock);
+  HotEntry* e = HotProbe(ts, addr, static_cast<uint8_t>(kMode), fp);
+  if (!e) return kHotMiss;
+  t_reentry_depth = 1;  // before the push: a signal handler's locks must not see it
+  HeldLock* h = &ts->held[n];
+  memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
+  if (kMode != trace::LockMode::kExclusive) h->addr = addr;
+  h->hold_start_ns = 0;
+  h->hot = e;
+  h->hot_pop = addr;
+  const uint64_t next = e->next_ctx;
+  h->hash = next - e->ctx;
+  ts->held_hash = next;
+  ts->n_held = n + 1;
+  const int r = real_try()(lock);
+  if (__builtin_expect(r != 0, 0)) return HotAbort(r);
+  return HotCommit<kMode>();
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held

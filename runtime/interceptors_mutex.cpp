@@ -46,18 +46,15 @@ namespace {
 const void* SpinAddr(pthread_spinlock_t* l) { return const_cast<const int*>(l); }
 }  // namespace
 
-// Blocking acquire: the real trylock, then the hot path (hot_path.h) when this acquisition
-// repeats a known one; else the general path, told what the trylock returned (only EBUSY means
-// we would block, see thread_state.h).
+// Blocking acquire: the hot path (hot_path.h) when this acquisition repeats a known one; else
+// probe with trylock; only EBUSY means we would block (see thread_state.h).
 namespace {
-__attribute__((noinline)) int MutexLock(pthread_mutex_t* m, int tried) {
+__attribute__((noinline)) int MutexLock(pthread_mutex_t* m) {
   ScopedInterceptor si;
-  if (!si.active()) {
-    return rt::NeedsRealLock(tried) ? LOCKSCOPE_REAL(pthread_mutex_lock)(m) : tried;
-  }
+  if (!si.active()) return LOCKSCOPE_REAL(pthread_mutex_lock)(m);
   AcquireOp op;
   rt::BeginAcquire(si, si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive);
-  int rc = tried == rt::kNotTried ? LOCKSCOPE_REAL(pthread_mutex_trylock)(m) : tried;
+  int rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = LOCKSCOPE_REAL(pthread_mutex_lock)(m);
@@ -75,13 +72,9 @@ __attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
 }  // namespace
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
-  if (!rt::HotEnabled()) return MutexLock(m, rt::kNotTried);
-  const int rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
-  if (rc == 0 &&
-      rt::HotPush<LockMode::kExclusive>(reinterpret_cast<uintptr_t>(m), LOCKSCOPE_FRAME())) {
-    return 0;
-  }
-  return MutexLock(m, rc);
+  int rc = rt::HotAcquire<LockKind::kMutex, LockMode::kExclusive>(
+      m, [] { return LOCKSCOPE_REAL(pthread_mutex_trylock); }, LOCKSCOPE_FRAME());
+  return rc != rt::kHotMiss ? rc : MutexLock(m);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_trylock, pthread_mutex_t* m) noexcept {

@@ -45,15 +45,14 @@ void ResolveRwlockInterceptors() {
 
 namespace {
 
-// The two blocking acquires differ only in mode and in which real pair they call. `tried`: what
-// the interceptor's trylock returned (kNotTried: none), as for mutexes.
-__attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int tried,
-                                              int (*try_fn)(rwlock_t*), int (*lock_fn)(rwlock_t*)) {
+// The two blocking acquires differ only in mode and in which real pair they call.
+__attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int (*try_fn)(rwlock_t*),
+                    int (*lock_fn)(rwlock_t*)) {
   ScopedInterceptor si;
-  if (!si.active()) return rt::NeedsRealLock(tried) ? lock_fn(l) : tried;
+  if (!si.active()) return lock_fn(l);
   AcquireOp op;
   rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
-  int rc = tried == rt::kNotTried ? try_fn(l) : tried;
+  int rc = try_fn(l);
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = lock_fn(l);
@@ -69,30 +68,19 @@ void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8
 
 }  // namespace
 
-// Trylock first, then the hot path (see pthread_mutex_lock).
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_rdlock, rwlock_t* l) noexcept {
-  int rc = rt::kNotTried;
-  if (rt::HotEnabled()) {
-    rc = LOCKSCOPE_REAL(pthread_rwlock_tryrdlock)(l);
-    if (rc == 0 &&
-        rt::HotPush<LockMode::kShared>(reinterpret_cast<uintptr_t>(l), LOCKSCOPE_FRAME())) {
-      return 0;
-    }
-  }
-  return BlockingAcquire(l, LockMode::kShared, rc, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
+  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kShared>(
+      l, [] { return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock); }, LOCKSCOPE_FRAME());
+  if (rc != rt::kHotMiss) return rc;
+  return BlockingAcquire(l, LockMode::kShared, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
                          LOCKSCOPE_REAL(pthread_rwlock_rdlock));
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_wrlock, rwlock_t* l) noexcept {
-  int rc = rt::kNotTried;
-  if (rt::HotEnabled()) {
-    rc = LOCKSCOPE_REAL(pthread_rwlock_trywrlock)(l);
-    if (rc == 0 &&
-        rt::HotPush<LockMode::kExclusive>(reinterpret_cast<uintptr_t>(l), LOCKSCOPE_FRAME())) {
-      return 0;
-    }
-  }
-  return BlockingAcquire(l, LockMode::kExclusive, rc, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
+  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kExclusive>(
+      l, [] { return LOCKSCOPE_REAL(pthread_rwlock_trywrlock); }, LOCKSCOPE_FRAME());
+  if (rc != rt::kHotMiss) return rc;
+  return BlockingAcquire(l, LockMode::kExclusive, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
                          LOCKSCOPE_REAL(pthread_rwlock_wrlock));
 }
 

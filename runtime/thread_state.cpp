@@ -502,6 +502,7 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     h->mode = op->mode;
     h->kind = op->kind;
     h->hold_start_ns = 0;
+    h->hot = nullptr;
     h->hot_pop = 0;
     const uint64_t ctx = ts->held_hash;
     ts->held_hash += HeldHash(lock_id, op->mode);
@@ -530,6 +531,34 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
   const uint32_t before = ts->n_held;
   NoteAcquired(ts, op);
   if (rc == 0 && ts->n_held == before + 1) HotInsert(ts, op, ctx);
+}
+
+int HotAbort(int rc) {
+  ThreadState* ts = t_state;
+  const uint32_t n = ts->n_held;
+  const HeldLock h = ts->held[n - 1];
+  ts->n_held = n - 1;
+  ts->held_hash = h.hot->ctx;
+  t_reentry_depth = 0;
+  if (rc == EBUSY) return kHotMiss;  // the general path probes once more, then blocks
+  // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
+  return HotFinish(ts, h.hot, h.addr, static_cast<LockKind>(h.kind),
+                   static_cast<LockMode>(h.mode), rc);
+}
+
+int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockMode mode,
+              int rc) {
+  ReentryGuard g;
+  AcquireOp op{};
+  op.addr = addr;
+  op.entry = e->entry;
+  op.stack_id = e->stack_id;
+  op.mode = static_cast<uint8_t>(mode);
+  op.kind = static_cast<uint8_t>(kind);
+  op.known = true;
+  op.stat = e->stat;
+  EndAcquire(g, ts, &op, rc);
+  return rc;
 }
 
 void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,

@@ -50,7 +50,7 @@ struct HeldLock {
   uint8_t kind;  // trace::LockKind
   uint8_t reserved[2];
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
-  uint64_t reserved2;
+  HotEntry* hot;           // pushed by the hot path from this entry (else null)
   // == addr: the hot path's release may pop this entry (it pushed it, held once, no hold-time
   // sample, lock identity unchanged); 0 otherwise. Whoever changes count, hold_start_ns or
   // lock_id of an entry clears it.
