@@ -203,7 +203,8 @@ fi
 if has icount; then
   echo
   echo "# instructions per operation (valgrind --tool=callgrind; independent of machine load):"
-  echo "# (instructions of a run with 3N operations - those of a run with N) / 2N, N=$((ITERS / 20))"
+  echo "# (instructions of a run with 3N operations - those of a run with N) / 2N," \
+    "N=$((ITERS / 20))"
   if command -v valgrind >/dev/null; then
     ir() {  # $1 = native|ls, $2 = workload, $3 = operations; prints the instructions executed
       if [ "$1" = ls ]; then

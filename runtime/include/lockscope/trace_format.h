@@ -230,8 +230,9 @@ static_assert(std::is_trivially_copyable_v<FileHeader>);
 // header page. A wake-up of object X (cond signal/broadcast, barrier arrival) stores a stamp no
 // other wake-up writes into wake_table[WakeBucket(X)] (and FileHeader::wake_epoch); a
 // cond/barrier wait on X copies that value into ThreadSlot::wait_object_epoch before it is
-// published. An equal value later means no wake-up of X (nor of any object sharing its bucket) since the wait began, so the
-// waiter was certainly not woken — unlike the global wake_epoch, which any other condvar moves.
+// published. An equal value later means no wake-up of X (nor of any object sharing its bucket)
+// since the wait began, so the waiter was certainly not woken — unlike the global wake_epoch,
+// which any other condvar moves.
 inline constexpr uint32_t kWakeBuckets = 128;
 inline constexpr uint32_t kWakeTableOffset = 3072;
 static_assert(sizeof(FileHeader) <= kWakeTableOffset);
