@@ -148,6 +148,33 @@ struct SlotSnapshot {
   uint32_t lost_signal_stack_id = 0;
   bool held_overflow = false;
   std::vector<HeldLock> held;
+  // kFd waits (wait_object is the channel's ident, Trace::channels).
+  int32_t wait_fd = -1;  // -1: a user channel
+  trace::ChannelKind wait_channel = trace::ChannelKind::kNone;
+  trace::ChannelOp wait_dir = trace::ChannelOp::kReceive;
+};
+
+// One kChannelUse: thread `tid` read from / wrote to / closed (an end of) a channel.
+struct ChannelUseEvent {
+  uint32_t tid = 0;
+  trace::ChannelOp op = trace::ChannelOp::kReceive;
+  int32_t fd = -1;
+  uint32_t stack_id = 0;
+  uint64_t seq = 0;
+};
+
+// A channel (kChannel): pipe, FIFO, eventfd, socketpair or annotated user channel, and who used
+// it (issue #4). Keyed by ident in Trace::channels.
+struct ChannelInfo {
+  trace::ChannelKind kind = trace::ChannelKind::kNone;
+  bool defined = false;    // a kChannel record was read (else only uses or waits name it)
+  bool external = false;   // kChannelExternal
+  int32_t fds[2] = {-1, -1};
+  uint32_t creator_tid = 0;
+  uint32_t stack_id = 0;
+  uint64_t seq = 0;
+  std::string name;        // user channels
+  std::vector<ChannelUseEvent> uses;  // sorted by seq; first (tid, op, fd) only
 };
 
 // One kWatchdogReport: the runtime's live watchdog reached a verdict (issue #4).
@@ -271,6 +298,7 @@ struct Trace {
   std::map<uint64_t, SyntheticSite> synthetic_sites;  // pc -> site (imported traces only)
   std::vector<TestMarkerEvent> test_markers;         // sorted by seq
   std::vector<ThreadCreateEvent> thread_creates;     // sorted by seq
+  std::map<uint64_t, ChannelInfo> channels;         // ident -> channel (kChannel, kChannelUse)
   ReadStats stats;
 
   const LockInfo* FindLock(uint32_t id) const {

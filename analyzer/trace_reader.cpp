@@ -94,6 +94,8 @@ class Reader {
   bool DecodeThreadName(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeLockStats(uint64_t offset, uint32_t size);
   bool DecodeLockName(uint64_t offset, uint32_t size);
+  bool DecodeChannel(uint64_t offset, uint32_t size, uint32_t tid);
+  bool DecodeChannelUse(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32_t tid);
   bool DecodeSemSignal(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
@@ -214,6 +216,13 @@ void Reader::ReadSlots() {
     s.pthread_self = slot.pthread_self;
     s.wait_wake_epoch = slot.wait_wake_epoch;
     s.wait_object_epoch = slot.wait_object_epoch;
+    if (slot.wait_kind == static_cast<uint8_t>(tf::WaitKind::kFd) &&
+        slot.wait_channel <= static_cast<uint8_t>(tf::ChannelKind::kUser) &&
+        slot.wait_dir <= static_cast<uint8_t>(tf::ChannelOp::kSend)) {
+      s.wait_fd = slot.wait_fd;
+      s.wait_channel = static_cast<tf::ChannelKind>(slot.wait_channel);
+      s.wait_dir = static_cast<tf::ChannelOp>(slot.wait_dir);
+    }
     if (slot.wait_kind == static_cast<uint8_t>(tf::WaitKind::kCond)) {
       s.lost_signal_ns = slot.wait_lost_signal_ns;
       s.lost_signal_tid = slot.wait_lost_signal_tid;
@@ -415,6 +424,10 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
     }
     case K::kSemSignal:
       return DecodeSemSignal(offset, h.size, tid);
+    case K::kChannel:
+      return DecodeChannel(offset, h.size, tid);
+    case K::kChannelUse:
+      return DecodeChannelUse(offset, h.size, tid);
   }
   ++out_->stats.unknown_records;  // a newer kind within this version: skip by size
   return true;
@@ -633,6 +646,47 @@ bool Reader::DecodeLockName(uint64_t offset, uint32_t size) {
   return true;
 }
 
+// A channel's first definition wins (an fd number reused for another channel gets another ident).
+bool Reader::DecodeChannel(uint64_t offset, uint32_t size, uint32_t tid) {
+  tf::ChannelDef r;
+  if (!LoadFixed(bytes_, offset, size, &r) || r.name_len > tf::kMaxLockNameBytes ||
+      !TrailingFits(size, sizeof(r), r.name_len, 1) || r.ident == 0 ||
+      r.channel_kind == 0 || r.channel_kind > static_cast<uint8_t>(tf::ChannelKind::kUser)) {
+    return false;
+  }
+  ChannelInfo& c = out_->channels[r.ident];
+  if (c.defined) return true;
+  c.defined = true;
+  c.kind = static_cast<tf::ChannelKind>(r.channel_kind);
+  c.external = (r.h.flags & tf::kChannelExternal) != 0;
+  c.fds[0] = r.fds[0];
+  c.fds[1] = r.fds[1];
+  c.creator_tid = tid;
+  c.stack_id = r.stack_id;
+  c.seq = r.seq;
+  c.name = std::string(bytes_.Slice(offset + sizeof(r), r.name_len));
+  return true;
+}
+
+// Uses are kept once per (thread, op, fd), in seq order (sorted when the read ends).
+bool Reader::DecodeChannelUse(uint64_t offset, uint32_t size, uint32_t tid) {
+  tf::ChannelUse r;
+  if (!LoadFixed(bytes_, offset, size, &r) || r.ident == 0 ||
+      r.h.flags > static_cast<uint8_t>(tf::ChannelOp::kClose)) {
+    return false;
+  }
+  ChannelInfo& c = out_->channels[r.ident];
+  const auto op = static_cast<tf::ChannelOp>(r.h.flags);
+  for (ChannelUseEvent& u : c.uses) {
+    if (u.tid == tid && u.op == op && u.fd == r.fd) {
+      if (r.seq < u.seq) u = {tid, op, r.fd, r.stack_id, r.seq};
+      return true;
+    }
+  }
+  c.uses.push_back({tid, op, r.fd, r.stack_id, r.seq});
+  return true;
+}
+
 bool Reader::DecodeTestMarker(uint64_t offset, const tf::RecordHeader& h, uint32_t tid) {
   tf::TestMarker r;
   if (!LoadFixed(bytes_, offset, h.size, &r) || r.name_len > tf::kMaxTestNameBytes ||
@@ -733,6 +787,9 @@ void Reader::Finish() {
   std::stable_sort(t.test_markers.begin(), t.test_markers.end(), by_seq);
   std::stable_sort(t.thread_creates.begin(), t.thread_creates.end(), by_seq);
   std::stable_sort(t.detaches.begin(), t.detaches.end(), by_seq);
+  for (auto& [ident, channel] : t.channels) {
+    std::stable_sort(channel.uses.begin(), channel.uses.end(), by_seq);
+  }
   ResolveDetaches();
   for (const auto& a : t.acquires) Thread(a.tid);
   for (const auto& [tid, seqs] : chunk_seqs_) {

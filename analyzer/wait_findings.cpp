@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include "channel_waits.h"
+
 namespace lockscope {
 namespace analysis {
 namespace {
@@ -287,6 +289,8 @@ std::string ObjectWait(FindingContext& ctx, const SlotSnapshot& s) {
       return fmt::format("waiting at barrier {:#x}", s.wait_object);
     case tf::WaitKind::kSem:
       return fmt::format("waiting on semaphore {:#x}", s.wait_object);
+    case tf::WaitKind::kFd:
+      return DescribeChannelWait(ctx.trace(), s);
     case tf::WaitKind::kLock:
       return "acquiring " + FindingContext::ShortLockName(ctx.MakeLockRef(s.wait_lock_id));
     case tf::WaitKind::kJoin:
@@ -301,8 +305,9 @@ std::string ObjectWait(FindingContext& ctx, const SlotSnapshot& s) {
 
 // A wait nothing in the process can end once every thread is blocked (watchdog.h's rule, the
 // same in the runtime): lock waits and joins on a live thread of this process, waits on
-// process-private condvars and barriers. Never semaphores (sem_post is async-signal-safe, a
-// signal handler may be the waker) or fds, never timed or process-shared waits.
+// process-private condvars and barriers, and on channels no other process can hold an end of
+// (made here, no fork or spawn since: else kWaitShared). Never semaphores (sem_post is
+// async-signal-safe, a signal handler may be the waker), never timed or process-shared waits.
 bool AsleepForGood(const Trace& trace, const SlotSnapshot& s, bool has_edge) {
   if (s.state != tf::ThreadState::kBlocked) return false;
   if ((s.wait_flags & (tf::kWaitTimed | tf::kWaitShared)) != 0) return false;
@@ -312,6 +317,7 @@ bool AsleepForGood(const Trace& trace, const SlotSnapshot& s, bool has_edge) {
       return has_edge;
     case tf::WaitKind::kCond:
     case tf::WaitKind::kBarrier:
+    case tf::WaitKind::kFd:
       // A wake-up after the wait began may have woken it (it had not run yet when killed).
       return NoWakeupSince(trace, s);
     default:
@@ -350,15 +356,34 @@ Finding MakeCommDeadlockFinding(FindingContext& ctx, const std::vector<WaitForEd
                                                ctx.ThreadLabel(s.tid),
                                                SinceStart(trace, s.wait_since_ns), what));
   }
+  // Channel waits: name the channel in the summary and say who was to wake each waiter.
+  std::string channels;
+  std::string channel_story;
+  for (const SlotSnapshot& s : trace.slots) {
+    if (s.state != tf::ThreadState::kBlocked || s.wait_kind != tf::WaitKind::kFd) continue;
+    channels += fmt::format("{}thread {} {}", channels.empty() ? "" : "; ", ctx.ThreadLabel(s.tid),
+                            DescribeChannelWait(trace, s));
+    channel_story += ChannelWaitStory(ctx, s, &f) + " ";
+  }
   f.summary = fmt::format(
-      "communication deadlock: all {} threads are blocked and none of them can wake another",
-      tids.size());
-  story +=
-      "Every thread of the process is blocked in a wait that only another thread of the process "
-      "could end (a signal, a post, a lock release, an exit), so the process hung for good: the "
-      "notification that would wake the waiters was never sent, or was sent before they waited "
-      "(a lost wake-up). Wait in a loop on a predicate checked under the mutex, and make sure "
-      "every waiter has a thread left that will notify it.";
+      "communication deadlock: all {} threads are blocked and none of them can wake another{}",
+      tids.size(), channels.empty() ? "" : " (" + channels + ")");
+  story += channel_story;
+  if (!channel_story.empty()) {
+    story +=
+        "Every thread of the process is blocked in a wait that only another thread of the "
+        "process could end, so the process hung for good. A wait on a channel needs a thread "
+        "left that will still do the other side (write or send for a reader, read or receive "
+        "for a writer), or a close: close the channel (every write end of a pipe) or send a stop "
+        "message once no more messages will come, and before joining the threads that use it.";
+  } else {
+    story +=
+        "Every thread of the process is blocked in a wait that only another thread of the "
+        "process could end (a signal, a post, a lock release, an exit), so the process hung for "
+        "good: the notification that would wake the waiters was never sent, or was sent before "
+        "they waited (a lost wake-up). Wait in a loop on a predicate checked under the mutex, "
+        "and make sure every waiter has a thread left that will notify it.";
+  }
   if (const WatchdogEvent* w = WatchdogSaw(trace, tids)) {
     std::string when = RelTime(trace, w->time_ns);
     story += fmt::format(" The runtime's watchdog saw this while the process ran{}.",
@@ -460,7 +485,11 @@ std::vector<ThreadAtEnd> ThreadsAtEnd(FindingContext& ctx) {
 
 bool NoWakeupSince(const Trace& trace, const SlotSnapshot& s) {
   if (trace.wake_table.size() == tf::kWakeBuckets) {
-    return s.wait_object_epoch == trace.wake_table[tf::WakeBucket(s.wait_object)];
+    const uint64_t key =
+        s.wait_kind == tf::WaitKind::kFd
+            ? tf::ChannelWakeKey(s.wait_object, static_cast<uint8_t>(s.wait_dir))
+            : s.wait_object;
+    return s.wait_object_epoch == trace.wake_table[tf::WakeBucket(key)];
   }
   return s.wait_wake_epoch == trace.wake_epoch;
 }
@@ -479,7 +508,8 @@ void AddCommDeadlockFindings(FindingContext& ctx, std::vector<Finding>* out,
       return e.from == i && trace.slots[e.to].state != tf::ThreadState::kExited;
     });
     if (!AsleepForGood(trace, s, has_edge)) return;
-    object_wait |= s.wait_kind == tf::WaitKind::kCond || s.wait_kind == tf::WaitKind::kBarrier;
+    object_wait |= s.wait_kind == tf::WaitKind::kCond || s.wait_kind == tf::WaitKind::kBarrier ||
+                   s.wait_kind == tf::WaitKind::kFd;
     live_tids.insert(s.tid);
   }
   // Only lock waits and joins: actual-deadlock explains it. A started, unexited thread without a

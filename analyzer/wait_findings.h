@@ -70,10 +70,12 @@ void AddActualDeadlockFindings(FindingContext& context, std::vector<Finding>* ou
 // `comm-deadlock` (subkind "all-threads-asleep"), post mortem: the process did not exit cleanly
 // and every thread it had is blocked in a wait nothing in the process can end any more (Go's
 // "all goroutines are asleep"): lock waits and joins on a live thread, waits on process-private
-// condvars and barriers; at least one condvar or barrier wait (else actual-deadlock explains it).
-// Never for semaphore or fd waits (a signal handler or another process may be the waker), timed
-// or process-shared waits, or when a started thread has no slot (it might be the waker).
-// One Finding with every thread's wait site.
+// condvars and barriers, waits on channels (pipes, eventfds, socketpairs, user channels) made in
+// this process with no fork or spawn since; at least one condvar, barrier or channel wait (else
+// actual-deadlock explains it). Never for semaphore waits (a signal handler may post), FIFOs or
+// channels another process may hold (kWaitShared), timed waits, or when a started thread has no
+// slot (it might be the waker). One Finding with every thread's wait site; for channel waits the
+// summary names the channel and the story says who used to write it (channel_waits.h).
 //
 // `lost-wakeup` replaces it when it explains the hang: a thread blocked (for good, as above) on a
 // condvar whose last signal or broadcast came from another thread before the wait began, when

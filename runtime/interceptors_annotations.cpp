@@ -1,6 +1,6 @@
 // The entry points of lockscope/annotations.h: locks the program declares itself (a distributed
 // lock, a lock built on atomics) enter the same held-set / Acquire machinery as pthread locks,
-// with kind kAnnotated. Thin adapters, like the interceptors; the policy is in thread_state.cpp.
+// with kind kAnnotated; user channels go to channel_waits.h. Thin adapters, like the interceptors; the policy is in thread_state.cpp.
 //
 // An annotated acquisition is reported after the program got the lock, so it never blocks here:
 // BeginAcquire + EndAcquire(0) records the dependency and pushes the held entry. The lock's name
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "channel_waits.h"
 #include "interception.h"
 #include "lock_table.h"
 #include "scoped_interceptor.h"
@@ -65,4 +66,36 @@ LOCKSCOPE_EXPORT void LockscopeAnnotateAcquire(const void* obj, const char* name
 LOCKSCOPE_EXPORT void LockscopeAnnotateRelease(const void* obj) {
   rt::ScopedInterceptor si;
   if (si.active() && obj != nullptr) rt::BeforeRelease(si, si.ts(), obj, tr::LockKind::kAnnotated);
+}
+
+namespace {
+
+// The annotation's op as a ChannelOp; false for a value the header does not define.
+bool ChannelOpOf(int op, tr::ChannelOp* out) {
+  if (op < 0 || op > static_cast<int>(tr::ChannelOp::kClose)) return false;
+  *out = static_cast<tr::ChannelOp>(op);
+  return true;
+}
+
+}  // namespace
+
+LOCKSCOPE_EXPORT void LockscopeAnnotateChannel(const void* ch, const char* name, int op) {
+  rt::ScopedInterceptor si;
+  tr::ChannelOp channel_op;
+  if (si.active() && ChannelOpOf(op, &channel_op)) {
+    rt::OnUserChannelOp(si, si.ts(), ch, name, channel_op);
+  }
+}
+
+LOCKSCOPE_EXPORT void LockscopeAnnotateChannelWaitBegin(const void* ch, const char* name, int op) {
+  rt::ScopedInterceptor si;
+  tr::ChannelOp dir;
+  if (si.active() && ChannelOpOf(op, &dir) && dir != tr::ChannelOp::kClose) {
+    rt::BeginUserChannelWait(si, si.ts(), ch, name, dir);
+  }
+}
+
+LOCKSCOPE_EXPORT void LockscopeAnnotateChannelWaitEnd(const void* ch) {
+  rt::ScopedInterceptor si;
+  if (si.active()) rt::EndUserChannelWait(si, si.ts(), ch);
 }

@@ -22,6 +22,7 @@ void ResolveCondInterceptors();
 void ResolveSemInterceptors();
 void ResolveThreadInterceptors();
 void ResolveSignalInterceptors();
+void ResolveFdInterceptors();
 
 namespace {
 
@@ -33,6 +34,7 @@ __attribute__((constructor)) void LockscopeInit() {
   ResolveSemInterceptors();
   ResolveThreadInterceptors();
   ResolveSignalInterceptors();
+  ResolveFdInterceptors();
   InitRuntime(g, getenv("LOCKSCOPE_TRACE"), getenv("LOCKSCOPE_OPTIONS"),
               reinterpret_cast<const void*>(&LockscopeInit));
 }

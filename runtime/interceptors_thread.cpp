@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "interception.h"
+#include "channel_table.h"
 #include "scoped_interceptor.h"
 #include "stack_table.h"
 #include "watchdog.h"
@@ -107,6 +108,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_setname_np, pthread_t t, const char* name) no
 
 // Child: new trace file and fresh tables (only the forking thread survives). Parent: kFork.
 LOCKSCOPE_INTERCEPTOR(pid_t, fork) noexcept {
+  rt::NoteSpawn();  // both processes now hold every channel made so far (channel_table.h)
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(fork)();
   uint32_t stack_id = rt::CaptureStackId(si, &si.ts()->buf);

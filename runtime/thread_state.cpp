@@ -115,6 +115,14 @@ void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t o
              uint32_t stack_id, uint8_t mode, uint8_t wait_flags = 0, uint64_t since_ns = 0) {
   trace::ThreadSlot* s = ts->slot;
   if (!s) return;
+  if (t_user_wait.ident != 0 && kind != trace::WaitKind::kLock &&
+      kind != trace::WaitKind::kJoin && kind != trace::WaitKind::kFd) {
+    // Inside a user channel wait: this condvar/sem/barrier wait is the channel's machinery, the
+    // slot keeps showing the channel. A timeout here bounds the channel wait too.
+    t_user_wait.wait_flags |= wait_flags & trace::kWaitTimed;
+    __atomic_fetch_or(&s->wait_flags, wait_flags & trace::kWaitTimed, __ATOMIC_RELAXED);
+    return;
+  }
   s->wait_kind = static_cast<uint8_t>(kind);
   s->wait_flags = wait_flags;
   s->wait_lock_id = lock_id;
@@ -216,7 +224,7 @@ void BumpWakeEpoch(ThreadState* ts, uintptr_t object) {
 }
 
 void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
-  if (!ts->slot) return;
+  if (!ts->slot || t_user_wait.ident != 0) return;  // the slot shows the channel's epoch
   if (uint64_t* b = WakeBucketOf(object)) {
     ts->slot->wait_object_epoch = __atomic_load_n(b, __ATOMIC_SEQ_CST);
   }
@@ -226,6 +234,10 @@ void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
 void ClearWait(ThreadState* ts) {
   trace::ThreadSlot* s = ts->slot;
   if (!s) return;
+  if (t_user_wait.ident != 0) {  // a nested wait ended: back to the user channel wait
+    PublishChannelWait(ts, &t_user_wait, /*fresh=*/false);
+    return;
+  }
   __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
                    __ATOMIC_RELEASE);
   s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
@@ -776,6 +788,37 @@ void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kin
   }
   SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
           static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
+}
+
+__thread ChannelWait t_user_wait __attribute__((tls_model("initial-exec")));
+
+void PublishChannelWait(ThreadState* ts, ChannelWait* w, bool fresh) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s || w->ident == 0) return;
+  if (fresh) {
+    w->since_ns = MonotonicNs();
+    // Before the wait is published (and before the real call): a bump after this may have
+    // ended it (trace_format.h, ChannelWakeKey).
+    if (uint64_t* b = WakeBucketOf(trace::ChannelWakeKey(w->ident, w->dir))) {
+      w->object_epoch = __atomic_load_n(b, __ATOMIC_SEQ_CST);
+    }
+    if (uint64_t* e = WakeEpoch()) w->wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
+  }
+  s->wait_fd = w->fd;
+  s->wait_channel = w->kind;
+  s->wait_dir = w->dir;
+  s->wait_object_epoch = w->object_epoch;
+  s->wait_wake_epoch = w->wake_epoch;
+  SetWait(ts, trace::WaitKind::kFd, 0, w->ident, w->stack_id, 0, w->wait_flags, w->since_ns);
+}
+
+void BumpChannelWake(ThreadState* ts, uint64_t ident, trace::ChannelOp waiters) {
+  BumpWakeEpoch(ts, trace::ChannelWakeKey(ident, static_cast<uint8_t>(waiters)));
+}
+
+uint32_t WaitSiteStackId(const ReentryGuard& g, ThreadState* ts, uint32_t tag) {
+  return SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                     0x0c4a0000u | tag);
 }
 
 void EndObjectWait(const ReentryGuard&, ThreadState* ts) {

@@ -224,6 +224,32 @@ void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kin
                      const void* object, bool timed = false);
 void EndObjectWait(const ReentryGuard& g, ThreadState* ts);
 
+// Channel waits (kFd): blocking I/O on a pipe-like fd, or a wait in an annotated user channel
+// (channel_waits.cpp holds the policy; these write the slot).
+struct ChannelWait {
+  uint64_t ident = 0;      // 0: nothing shown
+  int32_t fd = -1;         // -1: a user channel
+  uint8_t kind = 0;        // trace::ChannelKind
+  uint8_t dir = 0;         // trace::ChannelOp
+  uint8_t wait_flags = 0;  // kWaitShared (external), kWaitTimed (a nested timed wait)
+  uint32_t stack_id = 0;
+  uint64_t since_ns = 0;   // the rest is filled by PublishChannelWait(fresh = true)
+  uint64_t object_epoch = 0;
+  uint64_t wake_epoch = 0;
+};
+// Shows `w` in the slot (kFd). `fresh`: a new wait (time and wake epochs taken now); else the
+// saved ones are shown again (a user channel wait after a nested wait ended).
+void PublishChannelWait(ThreadState* ts, ChannelWait* w, bool fresh);
+// Something that may end the waits of `ident` in direction `waiters` happens now.
+void BumpChannelWake(ThreadState* ts, uint64_t ident, trace::ChannelOp waiters);
+// The call site of the intercepted call (cached per site), for wait stacks.
+uint32_t WaitSiteStackId(const ReentryGuard& g, ThreadState* ts, uint32_t tag);
+// The user channel wait this thread is in (LOCKSCOPE_CHANNEL_*_WAIT_BEGIN .. _END), ident 0 if
+// none. While it lasts, the slot keeps showing it through nested condvar, semaphore and barrier
+// waits (the channel's implementation); lock waits, joins and fd waits show and then give the
+// slot back to it.
+extern __thread ChannelWait t_user_wait __attribute__((tls_model("initial-exec")));
+
 // --- helpers shared by the two policy files
 void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind, uintptr_t object,
                  uint32_t lock_id, uint32_t stack_id, uint32_t other_tid, uint32_t other_id);

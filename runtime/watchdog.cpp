@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "channel_table.h"
 #include "event_buffer.h"
 #include "internal/mmap_alloc.h"
 #include "internal/raw_log.h"
@@ -224,6 +225,83 @@ uint32_t FindCycle(Scan* scan, uint32_t* out) {
   return 0;
 }
 
+// What the kernel calls fd `fd` (/proc/self/fd: "pipe:[123]", "socket:[7]", a FIFO's path).
+bool FdTarget(int fd, char* out, uint32_t size) {
+  char path[64];
+  internal::RawFormat(path, sizeof(path), "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, out, size - 1);
+  if (n <= 0) return false;
+  out[n] = '\0';
+  return true;
+}
+
+// The fd's open-file flags from /proc/self/fdinfo ("flags:\t0104002", octal).
+bool FdFlags(int fd, long* flags) {
+  char path[64];
+  internal::RawFormat(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return false;
+  char buf[256];
+  ssize_t n = read(f, buf, sizeof(buf) - 1);
+  close(f);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* p = strstr(buf, "flags:");
+  if (p == nullptr) return false;
+  *flags = strtol(p + 6, nullptr, 8);
+  return true;
+}
+
+// The fd of a kFd wait still is the channel the slot names (not closed behind the runtime's back
+// and reused) and still blocking (no fcntl(O_NONBLOCK) since it was made). Writes what the
+// kernel calls it to `name` when given.
+bool FdStillBlockingChannel(const ThreadSlot& s, char* name, uint32_t size) {
+  char target[256];
+  if (!FdTarget(s.wait_fd, target, sizeof(target))) return false;
+  char expect[64];
+  switch (static_cast<trace::ChannelKind>(s.wait_channel)) {
+    case trace::ChannelKind::kPipe:
+      internal::RawFormat(expect, sizeof(expect), "pipe:[%llu]",
+                          static_cast<unsigned long long>(s.wait_object));
+      if (strcmp(target, expect) != 0) return false;
+      break;
+    case trace::ChannelKind::kSocketpair:
+      if (strncmp(target, "socket:[", 8) != 0) return false;
+      break;
+    case trace::ChannelKind::kEventfd:
+      if (strcmp(target, "anon_inode:[eventfd]") != 0) return false;
+      break;
+    default:
+      break;  // FIFOs are external: never asleep for good
+  }
+  long flags = 0;
+  if (!FdFlags(s.wait_fd, &flags) || (flags & O_NONBLOCK) != 0) return false;
+  if (name != nullptr) internal::RawFormat(name, size, "%s", target);
+  return true;
+}
+
+// "reading pipe fd 5 (pipe:[123])", "receiving from channel \"jobs\" (0x...)".
+void DescribeChannelWait(const ThreadSlot& s, char* out, uint32_t size) {
+  const bool send = s.wait_dir == static_cast<uint8_t>(trace::ChannelOp::kSend);
+  const auto kind = static_cast<trace::ChannelKind>(s.wait_channel);
+  if (kind == trace::ChannelKind::kUser) {
+    char name[kUserChannelNameBytes];
+    if (!UserChannelName(s.wait_object, name, sizeof(name))) name[0] = '\0';
+    internal::RawFormat(out, size, "%s channel \"%s\" (%p)", send ? "sending to" : "receiving from",
+                        name, reinterpret_cast<void*>(s.wait_object));
+    return;
+  }
+  const char* what = kind == trace::ChannelKind::kPipe         ? "pipe"
+                     : kind == trace::ChannelKind::kFifo       ? "FIFO"
+                     : kind == trace::ChannelKind::kEventfd    ? "eventfd"
+                     : kind == trace::ChannelKind::kSocketpair ? "socketpair"
+                                                               : "fd";
+  char target[256];
+  if (!FdTarget(s.wait_fd, target, sizeof(target))) target[0] = '\0';
+  internal::RawFormat(out, size, "%s %s fd %d (%s)", send ? "writing" : "reading", what, s.wait_fd,
+                      target);
+}
+
 // True when slot i is blocked in a wait nothing in the process can end any more (watchdog.h).
 bool AsleepForGood(const Scan& scan, uint32_t i) {
   const ThreadSlot& s = scan.copy[i];
@@ -237,8 +315,16 @@ bool AsleepForGood(const Scan& scan, uint32_t i) {
       // A wake-up of its object since the wait began may have woken it: it only looks blocked
       // until it runs (trace_format.h, the wake table).
       return s.wait_object_epoch == scan.wake_table[trace::WakeBucket(s.wait_object)];
+    case WaitKind::kFd:
+      // Unchanged wake key: no operation on the channel since the wait began that could have
+      // ended it. External channels (kWaitShared, above) were filtered: a child may write.
+      if (s.wait_object_epoch !=
+          scan.wake_table[trace::WakeBucket(trace::ChannelWakeKey(s.wait_object, s.wait_dir))]) {
+        return false;
+      }
+      return s.wait_fd < 0 || FdStillBlockingChannel(s, nullptr, 0);
     default:
-      return false;  // semaphores (signal handlers may post), fds, unknown
+      return false;  // semaphores (signal handlers may post), unknown
   }
 }
 
@@ -279,6 +365,12 @@ void DescribeThread(const Scan& scan, uint32_t i, uint64_t now) {
     RawLog("  thread %u blocked %llu ms acquiring lock L%u (%p), held by thread %u; holds [%s]",
            s.tid, static_cast<unsigned long long>(ms), s.wait_lock_id,
            reinterpret_cast<void*>(s.wait_object), other, held);
+  } else if (kind == WaitKind::kFd) {
+    char what[320];
+    DescribeChannelWait(s, what, sizeof(what));
+    RawLog("  thread %u blocked %llu ms %s%s; holds [%s]", s.tid,
+           static_cast<unsigned long long>(ms), what,
+           (s.wait_flags & trace::kWaitShared) ? " (another process may end it)" : "", held);
   } else if (kind == WaitKind::kJoin) {
     RawLog("  thread %u blocked %llu ms joining thread %u; holds [%s]", s.tid,
            static_cast<unsigned long long>(ms), other, held);

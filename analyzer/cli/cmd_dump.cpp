@@ -91,6 +91,36 @@ const char* WaitName(trace::WaitKind w) {
   return "unknown";
 }
 
+const char* ChannelKindName(trace::ChannelKind k) {
+  switch (k) {
+    case trace::ChannelKind::kNone:
+      return "none";
+    case trace::ChannelKind::kPipe:
+      return "pipe";
+    case trace::ChannelKind::kFifo:
+      return "fifo";
+    case trace::ChannelKind::kEventfd:
+      return "eventfd";
+    case trace::ChannelKind::kSocketpair:
+      return "socketpair";
+    case trace::ChannelKind::kUser:
+      return "user";
+  }
+  return "unknown";
+}
+
+const char* ChannelOpName(trace::ChannelOp op) {
+  switch (op) {
+    case trace::ChannelOp::kReceive:
+      return "receive";
+    case trace::ChannelOp::kSend:
+      return "send";
+    case trace::ChannelOp::kClose:
+      return "close";
+  }
+  return "unknown";
+}
+
 const char* MisuseName(trace::MisuseKind k) {
   switch (k) {
     case trace::MisuseKind::kUnlockNotHeld:
@@ -183,6 +213,11 @@ void AddSlots(const Trace& t, std::vector<Item>* items) {
       item["wait_flags"] = Bits(s.wait_flags, {{trace::kWaitTimed, "timed"},
                                                {trace::kWaitJoinPthread, "join-by-pthread"},
                                                {trace::kWaitShared, "process-shared"}});
+      if (s.wait_kind == trace::WaitKind::kFd) {
+        item["wait_fd"] = s.wait_fd;
+        item["wait_channel"] = ChannelKindName(s.wait_channel);
+        item["wait_dir"] = ChannelOpName(s.wait_dir);
+      }
       if (s.lost_signal_tid != 0) {
         item["lost_signal"] = Item{{"tid", s.lost_signal_tid},
                                    {"stack", s.lost_signal_stack_id},
@@ -360,6 +395,25 @@ void AddEvents(const Trace& t, std::vector<Item>* items) {
   }
   for (int32_t child : t.forked_children) {
     items->push_back(Item{{"type", "fork"}, {"child", child}});
+  }
+  for (const auto& [ident, c] : t.channels) {
+    Item item{{"type", "channel"},
+              {"ident", Hex(ident)},
+              {"kind", ChannelKindName(c.kind)},
+              {"fds", {c.fds[0], c.fds[1]}},
+              {"tid", c.creator_tid},
+              {"stack", c.stack_id}};
+    if (c.external) item["external"] = true;
+    if (!c.name.empty()) item["name"] = c.name;
+    items->push_back(std::move(item));
+    for (const auto& u : c.uses) {
+      items->push_back(Item{{"type", "channel_use"},
+                            {"ident", Hex(ident)},
+                            {"tid", u.tid},
+                            {"op", ChannelOpName(u.op)},
+                            {"fd", u.fd},
+                            {"stack", u.stack_id}});
+    }
   }
   for (const auto& [lock_id, c] : t.contention) {
     items->push_back(Item{{"type", "lockstats"},

@@ -66,6 +66,9 @@ TEST(RtTraceFormat, SlotLayout) {
   EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_ns), 960u);
   EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_tid), 968u);
   EXPECT_EQ(offsetof(ThreadSlot, wait_lost_signal_stack_id), 972u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_fd), 976u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_channel), 980u);
+  EXPECT_EQ(offsetof(ThreadSlot, wait_dir), 981u);
   EXPECT_EQ(alignof(ThreadSlot) <= 8, true);
   // State words are updated with atomics in a shared mapping: they must be naturally aligned.
   EXPECT_EQ(offsetof(ThreadSlot, state) % 4, 0u);
@@ -174,7 +177,8 @@ TEST(RtTraceFormat, EveryFixedRecordIsRecordAligned) {
   for (size_t s : {sizeof(Module), sizeof(StackDef), sizeof(LockDef), sizeof(LockDestroy),
                    sizeof(Acquire), sizeof(Release), sizeof(ThreadStart), sizeof(ThreadExit),
                    sizeof(ThreadJoin), sizeof(ThreadDetach), sizeof(ThreadDetached), sizeof(Misuse), sizeof(Fork),
-                   sizeof(Disabled), sizeof(ThreadName), sizeof(HeldEntry)}) {
+                   sizeof(Disabled), sizeof(ThreadName), sizeof(HeldEntry), sizeof(ChannelDef),
+                   sizeof(ChannelUse)}) {
     EXPECT_EQ(s % 8, 0u) << s;
     EXPECT_EQ(RecordAlign(static_cast<uint32_t>(s)), s);
   }
@@ -234,6 +238,30 @@ TEST(RtTraceFormat, WakeTableFitsTheHeaderPageAndSpreadsAddresses) {
       EXPECT_LT(WakeBucket(a), kWakeBuckets);
       EXPECT_TRUE(buckets.insert(WakeBucket(a)).second) << std::hex << a;
     }
+  }
+}
+
+// Issue #4 channel records and the channel wait keys.
+TEST(RtTraceFormat, ChannelRecordLayout) {
+  EXPECT_EQ(static_cast<int>(RecordKind::kChannel), 18);
+  EXPECT_EQ(static_cast<int>(RecordKind::kChannelUse), 19);
+  EXPECT_EQ(static_cast<int>(WaitKind::kFd), 6);
+  EXPECT_EQ(sizeof(ChannelDef), 48u);
+  EXPECT_EQ(offsetof(ChannelDef, seq), 8u);
+  EXPECT_EQ(offsetof(ChannelDef, ident), 16u);
+  EXPECT_EQ(offsetof(ChannelDef, fds), 24u);
+  EXPECT_EQ(offsetof(ChannelDef, stack_id), 32u);
+  EXPECT_EQ(offsetof(ChannelDef, channel_kind), 36u);
+  EXPECT_EQ(offsetof(ChannelDef, name_len), 40u);
+  EXPECT_EQ(sizeof(ChannelUse), 32u);
+  EXPECT_EQ(offsetof(ChannelUse, seq), 8u);
+  EXPECT_EQ(offsetof(ChannelUse, ident), 16u);
+  EXPECT_EQ(offsetof(ChannelUse, fd), 24u);
+  EXPECT_EQ(offsetof(ChannelUse, stack_id), 28u);
+  // The two directions of one channel, and consecutive pipe inodes, use different buckets.
+  for (uint64_t ino : {uint64_t{92952}, uint64_t{92953}, uint64_t{1} << 63 | 5}) {
+    EXPECT_NE(WakeBucket(ChannelWakeKey(ino, 0)), WakeBucket(ChannelWakeKey(ino, 1)));
+    EXPECT_NE(WakeBucket(ChannelWakeKey(ino, 0)), WakeBucket(ChannelWakeKey(ino + 1, 0)));
   }
 }
 

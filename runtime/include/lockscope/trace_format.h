@@ -70,6 +70,10 @@ namespace trace {
 //   v1 (compatible, issue #7): FileHeader::wake_epoch and the wake table hold the last waker's
 //       unique stamp instead of a count of wake-ups; what readers use — equal value, no wake-up
 //       since — is unchanged, so no bump.
+//   v1 (additive, issue #4): WaitKind::kFd used for blocking I/O on pipes, FIFOs, eventfds and
+//       socketpairs, and for waits in annotated user channels; ThreadSlot::wait_fd,
+//       wait_channel, wait_dir (were reserved, 0 in older traces); kChannel (18) and
+//       kChannelUse (19).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -134,7 +138,28 @@ enum class WaitKind : uint8_t {
   kSem = 3,      // sem_wait; wait_object = sem address
   kBarrier = 4,  // pthread_barrier_wait; wait_object = barrier address
   kJoin = 5,     // pthread_join; wait_object = joined thread's tid
-  kFd = 6,       // blocking read/write on a pipe-like fd (reserved for the waits issue)
+  kFd = 6,       // blocking I/O on a channel: wait_object = ChannelDef::ident, wait_fd,
+                 // wait_channel, wait_dir valid; kWaitShared: another process may end it
+};
+
+// What a kFd wait (and a kChannel record) is about. A "channel" is anything threads of one
+// process talk through: the pipe-like fds (both ends share one ident) and user-defined queues
+// declared through lockscope/annotations.h.
+enum class ChannelKind : uint8_t {
+  kNone = 0,
+  kPipe = 1,        // pipe()/pipe2(): ident = the pipe's inode (as in /proc/PID/fd: pipe:[ino])
+  kFifo = 2,        // a FIFO opened by path: ident = its inode; always external (any process can
+                    // open the other end)
+  kEventfd = 3,     // eventfd(): ident = a process-unique number (every eventfd shares one inode)
+  kSocketpair = 4,  // socketpair(AF_UNIX): ident = the inode of the first socket (socket:[ino])
+  kUser = 5,        // an annotated user channel: ident = the object's address, wait_fd = -1
+};
+
+// Direction of a kFd wait (ThreadSlot::wait_dir) and of ChannelUse::h.flags.
+enum class ChannelOp : uint8_t {
+  kReceive = 0,  // read/recv on an fd, LOCKSCOPE_CHANNEL_RECEIVE*: a writer/sender can end it
+  kSend = 1,     // write/send (pipe full), LOCKSCOPE_CHANNEL_SEND*: a reader/receiver can end it
+  kClose = 2,    // ChannelUse only: close() of one end, LOCKSCOPE_CHANNEL_CLOSE
 };
 
 // ThreadStart::h.flags bits.
@@ -242,6 +267,12 @@ static_assert(kWakeTableOffset + kWakeBuckets * sizeof(uint64_t) <= kHeaderBytes
 constexpr uint32_t WakeBucket(uint64_t object) {
   return static_cast<uint32_t>((object >> 3) & (kWakeBuckets - 1));
 }
+// kFd waits use the table too, keyed by ChannelWakeKey(ident, direction of the waiter): every
+// operation on a channel stamps the key of the waiters it may end (a write or send: the
+// receivers; a read or receive: the senders; a close: both) before and after it runs, so two
+// readers of one pipe never invalidate each other's wait, and consecutive pipe inodes land in
+// different buckets.
+constexpr uint64_t ChannelWakeKey(uint64_t ident, uint8_t dir) { return (ident * 2 + dir) << 3; }
 
 // ---------------------------------------------------------------------------------------------
 // Thread slots: live state mirrored into the file. Written only by the owning thread (and by the
@@ -282,7 +313,12 @@ struct ThreadSlot {
   uint64_t wait_lost_signal_ns;        // CLOCK_MONOTONIC of that signal
   uint32_t wait_lost_signal_tid;       // the signalling thread
   uint32_t wait_lost_signal_stack_id;  // where it signalled
-  uint8_t reserved2[kSlotBytes - 80 - kSlotHeld * sizeof(HeldEntry)];
+  // kFd waits (issue #4, were reserved: 0 in older traces).
+  int32_t wait_fd;          // the fd the thread blocks on; -1 for a user channel
+  uint8_t wait_channel;     // ChannelKind
+  uint8_t wait_dir;         // ChannelOp (kReceive or kSend)
+  uint8_t reserved3[2];
+  uint8_t reserved2[kSlotBytes - 88 - kSlotHeld * sizeof(HeldEntry)];
 };
 static_assert(sizeof(ThreadSlot) == kSlotBytes);
 static_assert(std::is_trivially_copyable_v<ThreadSlot>);
@@ -329,6 +365,9 @@ enum class RecordKind : uint8_t {
   // 16..23: waits, hangs and leaks (issue #4).
   kWatchdogReport = 16,  // the runtime's live watchdog saw a deadlock / all threads asleep
   kThreadDetached = 17,  // pthread_detach, target named by pthread_t (replaces kThreadDetach)
+  kChannel = 18,         // a channel came to be: pipe/eventfd/socketpair created, FIFO opened,
+                         // user channel first annotated (with its name)
+  kChannelUse = 19,      // a thread read/wrote/closed a channel (about once per thread and op)
   kThreadDump = 20,      // a thread dump (dump signal or `lockscope run --timeout`) was taken
   kThreadDumpThread = 21,  // one thread's state in that dump
   // 24..27: contention profile (issue #7).
@@ -689,6 +728,39 @@ struct ThreadDumpThread {
 };
 static_assert(sizeof(ThreadDumpThread) == 64);
 static_assert(std::is_trivially_copyable_v<ThreadDumpThread>);
+// kChannel: written by the thread that created the channel, right after the creating call (pipe,
+// pipe2, eventfd, socketpair, open of a FIFO) or, for a user channel, at its first annotation.
+// Trailing: `name_len` bytes of the user channel's name (no NUL, <= kMaxLockNameBytes), padded
+// to 8; 0 for fds (reports name them by kind and ident, e.g. pipe:[123456]).
+enum ChannelFlag : uint8_t {
+  kChannelExternal = 1u << 0,  // another process may hold an end (FIFO)
+};
+struct ChannelDef {
+  RecordHeader h;     // h.flags = ChannelFlag bits
+  uint64_t seq;
+  uint64_t ident;     // see ChannelKind; the same value as ThreadSlot::wait_object of its waits
+  int32_t fds[2];     // the fds it was created with ([0] read end of a pipe), -1 = none
+  uint32_t stack_id;  // where it was created
+  uint8_t channel_kind;  // ChannelKind
+  uint8_t reserved[3];
+  uint32_t name_len;
+  uint32_t reserved2;
+};
+static_assert(sizeof(ChannelDef) == 48);
+static_assert(std::is_trivially_copyable_v<ChannelDef>);
+
+// kChannelUse: a thread read from, wrote to or closed (one end of) a channel — the evidence of
+// who can wake whom. Written after the operation, once per (thread, fd, op) while the runtime's
+// small per-fd memory has room (so a few repeats are possible; readers keep the first).
+struct ChannelUse {
+  RecordHeader h;     // h.flags = ChannelOp
+  uint64_t seq;
+  uint64_t ident;     // ChannelDef::ident
+  int32_t fd;         // -1 for a user channel
+  uint32_t stack_id;  // where
+};
+static_assert(sizeof(ChannelUse) == 32);
+static_assert(std::is_trivially_copyable_v<ChannelUse>);
 
 // Round a byte count up to the record alignment.
 constexpr uint32_t RecordAlign(uint32_t n) { return (n + 7u) & ~7u; }

@@ -1,0 +1,285 @@
+// Channels: pipe/pipe2/eventfd/socketpair/open (a FIFO) make them, close/dup* forget them,
+// read/write and their siblings on them are waits (channel_waits.h has the policy). fork,
+// posix_spawn, popen and system tell the table that an end may now live in another process.
+//
+// The read/write family is on every program's I/O path: on a fd that is not a channel the
+// interceptor is one load of the channel table and the real call — no guard, no TLS, no syscall
+// of ours. Their real functions fall back to the raw syscall while dlsym cannot be entered (the
+// bootstrap stub's "return 0" would be an EOF, a lost close or fd 0 from open).
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "channel_waits.h"
+#include "interception.h"
+#include "scoped_interceptor.h"
+
+using lockscope::rt::ScopedInterceptor;
+using lockscope::trace::ChannelKind;
+using lockscope::trace::ChannelOp;
+namespace rt = lockscope::rt;
+
+LOCKSCOPE_REAL_DECL(ssize_t, read, int, void*, size_t)
+LOCKSCOPE_REAL_DECL(ssize_t, write, int, const void*, size_t)
+LOCKSCOPE_REAL_DECL(int, close, int)
+LOCKSCOPE_REAL_DECL(ssize_t, __read_chk, int, void*, size_t, size_t)
+LOCKSCOPE_REAL_DECL(ssize_t, readv, int, const struct iovec*, int)
+LOCKSCOPE_REAL_DECL(ssize_t, writev, int, const struct iovec*, int)
+LOCKSCOPE_REAL_DECL(ssize_t, recv, int, void*, size_t, int)
+LOCKSCOPE_REAL_DECL(ssize_t, send, int, const void*, size_t, int)
+LOCKSCOPE_REAL_DECL(ssize_t, recvmsg, int, struct msghdr*, int)
+LOCKSCOPE_REAL_DECL(ssize_t, sendmsg, int, const struct msghdr*, int)
+LOCKSCOPE_REAL_DECL(int, pipe, int*)
+LOCKSCOPE_REAL_DECL(int, pipe2, int*, int)
+LOCKSCOPE_REAL_DECL(int, eventfd, unsigned, int)
+LOCKSCOPE_REAL_DECL(int, socketpair, int, int, int, int*)
+LOCKSCOPE_REAL_DECL(int, open, const char*, int, mode_t)
+LOCKSCOPE_REAL_DECL(int, open64, const char*, int, mode_t)
+LOCKSCOPE_REAL_DECL(int, openat, int, const char*, int, mode_t)
+LOCKSCOPE_REAL_DECL(int, openat64, int, const char*, int, mode_t)
+LOCKSCOPE_REAL_DECL(int, dup, int)
+LOCKSCOPE_REAL_DECL(int, dup2, int, int)
+LOCKSCOPE_REAL_DECL(int, dup3, int, int, int)
+LOCKSCOPE_REAL_DECL(int, posix_spawn, pid_t*, const char*, const posix_spawn_file_actions_t*,
+                    const posix_spawnattr_t*, char* const*, char* const*)
+LOCKSCOPE_REAL_DECL(int, posix_spawnp, pid_t*, const char*, const posix_spawn_file_actions_t*,
+                    const posix_spawnattr_t*, char* const*, char* const*)
+LOCKSCOPE_REAL_DECL(FILE*, popen, const char*, const char*)
+LOCKSCOPE_REAL_DECL(int, system, const char*)
+
+namespace lockscope {
+namespace rt {
+void ResolveFdInterceptors() {
+  (void)Real_read(), (void)Real_write(), (void)Real_close(), (void)Real___read_chk();
+  (void)Real_readv(), (void)Real_writev(), (void)Real_recv(), (void)Real_send();
+  (void)Real_recvmsg(), (void)Real_sendmsg(), (void)Real_pipe(), (void)Real_pipe2();
+  (void)Real_eventfd(), (void)Real_socketpair(), (void)Real_open(), (void)Real_open64();
+  (void)Real_openat(), (void)Real_openat64(), (void)Real_dup(), (void)Real_dup2();
+  (void)Real_dup3(), (void)Real_posix_spawn(), (void)Real_posix_spawnp(), (void)Real_popen();
+  (void)Real_system();
+}
+}  // namespace rt
+}  // namespace lockscope
+
+namespace {
+
+ssize_t RealRead(int fd, void* buf, size_t n) {
+  read_fn f = rt::ResolveReal<read_fn>("read", &real_read);
+  return f ? f(fd, buf, n) : syscall(SYS_read, fd, buf, n);
+}
+
+ssize_t RealWrite(int fd, const void* buf, size_t n) {
+  write_fn f = rt::ResolveReal<write_fn>("write", &real_write);
+  return f ? f(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+}
+
+int RealOpenAt(int dirfd, const char* path, int flags, mode_t mode, const char* name,
+               openat_fn* slot) {
+  openat_fn f = rt::ResolveReal<openat_fn>(name, slot);
+  return f ? f(dirfd, path, flags, mode)
+           : static_cast<int>(syscall(SYS_openat, dirfd, path, flags, mode));
+}
+
+int RealOpen(const char* path, int flags, mode_t mode, const char* name, open_fn* slot) {
+  open_fn f = rt::ResolveReal<open_fn>(name, slot);
+  return f ? f(path, flags, mode)
+           : static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
+}
+
+// The shape of every read/write-like interceptor: plain fds go straight through.
+template <class Call>
+inline ssize_t ChannelIo(int fd, ChannelOp dir, bool dont_wait, Call call) {
+  if (__builtin_expect(!rt::IsChannelFd(fd), 1)) return call();
+  ScopedInterceptor si;
+  rt::FdIo io;
+  if (!si.active() || !rt::BeginFdIo(si, si.ts(), &io, fd, dir, dont_wait)) return call();
+  ssize_t rc = call();
+  rt::EndFdIo(si, si.ts(), &io, rc);
+  return rc;
+}
+
+void MadeChannel(ChannelKind kind, const int* fds, int n, bool nonblocking) {
+  ScopedInterceptor si;
+  if (si.active()) rt::AfterChannelCreate(si, si.ts(), kind, fds, n, nonblocking);
+}
+
+// `fd` is about to be closed (close, or dup2/dup3 over it).
+void Closing(int fd) {
+  if (!rt::IsChannelFd(fd)) return;
+  ScopedInterceptor si;
+  rt::BeforeCloseFd(si, si.active() ? si.ts() : nullptr, fd);
+}
+
+int Opened(int fd) {
+  if (fd < 0) return fd;
+  ScopedInterceptor si;
+  rt::AfterOpenFd(si, si.active() ? si.ts() : nullptr, fd);
+  return fd;
+}
+
+// open's mode argument exists only with O_CREAT or O_TMPFILE.
+mode_t ModeArg(int flags, va_list ap) {
+  return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+}  // namespace
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, read, int fd, void* buf, size_t n) {
+  return ChannelIo(fd, ChannelOp::kReceive, false, [&] { return RealRead(fd, buf, n); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, __read_chk, int fd, void* buf, size_t n, size_t buflen) {
+  return ChannelIo(fd, ChannelOp::kReceive, false,
+                   [&] { return LOCKSCOPE_REAL(__read_chk)(fd, buf, n, buflen); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, write, int fd, const void* buf, size_t n) {
+  return ChannelIo(fd, ChannelOp::kSend, false, [&] { return RealWrite(fd, buf, n); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, readv, int fd, const struct iovec* iov, int n) {
+  return ChannelIo(fd, ChannelOp::kReceive, false,
+                   [&] { return LOCKSCOPE_REAL(readv)(fd, iov, n); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, writev, int fd, const struct iovec* iov, int n) {
+  return ChannelIo(fd, ChannelOp::kSend, false, [&] { return LOCKSCOPE_REAL(writev)(fd, iov, n); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, recv, int fd, void* buf, size_t n, int flags) {
+  return ChannelIo(fd, ChannelOp::kReceive, (flags & MSG_DONTWAIT) != 0,
+                   [&] { return LOCKSCOPE_REAL(recv)(fd, buf, n, flags); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, send, int fd, const void* buf, size_t n, int flags) {
+  return ChannelIo(fd, ChannelOp::kSend, (flags & MSG_DONTWAIT) != 0,
+                   [&] { return LOCKSCOPE_REAL(send)(fd, buf, n, flags); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, recvmsg, int fd, struct msghdr* msg, int flags) {
+  return ChannelIo(fd, ChannelOp::kReceive, (flags & MSG_DONTWAIT) != 0,
+                   [&] { return LOCKSCOPE_REAL(recvmsg)(fd, msg, flags); });
+}
+
+LOCKSCOPE_INTERCEPTOR(ssize_t, sendmsg, int fd, const struct msghdr* msg, int flags) {
+  return ChannelIo(fd, ChannelOp::kSend, (flags & MSG_DONTWAIT) != 0,
+                   [&] { return LOCKSCOPE_REAL(sendmsg)(fd, msg, flags); });
+}
+
+LOCKSCOPE_INTERCEPTOR(int, close, int fd) {
+  Closing(fd);
+  close_fn f = rt::ResolveReal<close_fn>("close", &real_close);
+  return f ? f(fd) : static_cast<int>(syscall(SYS_close, fd));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pipe, int fds[2]) noexcept {
+  int rc = LOCKSCOPE_REAL(pipe)(fds);
+  if (rc == 0) MadeChannel(ChannelKind::kPipe, fds, 2, false);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, pipe2, int fds[2], int flags) noexcept {
+  int rc = LOCKSCOPE_REAL(pipe2)(fds, flags);
+  if (rc == 0) MadeChannel(ChannelKind::kPipe, fds, 2, (flags & O_NONBLOCK) != 0);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, eventfd, unsigned value, int flags) noexcept {
+  int fd = LOCKSCOPE_REAL(eventfd)(value, flags);
+  if (fd >= 0) MadeChannel(ChannelKind::kEventfd, &fd, 1, (flags & EFD_NONBLOCK) != 0);
+  return fd;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, socketpair, int domain, int type, int protocol, int fds[2]) noexcept {
+  int rc = LOCKSCOPE_REAL(socketpair)(domain, type, protocol, fds);
+  if (rc == 0 && domain == AF_UNIX) {
+    MadeChannel(ChannelKind::kSocketpair, fds, 2, (type & SOCK_NONBLOCK) != 0);
+  }
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, open, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return Opened(RealOpen(path, flags, mode, "open", &real_open));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, open64, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return Opened(RealOpen(path, flags, mode, "open64", &real_open64));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, openat, int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return Opened(RealOpenAt(dirfd, path, flags, mode, "openat", &real_openat));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, openat64, int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return Opened(RealOpenAt(dirfd, path, flags, mode, "openat64", &real_openat64));
+}
+
+LOCKSCOPE_INTERCEPTOR(int, dup, int fd) noexcept {
+  int rc = LOCKSCOPE_REAL(dup)(fd);
+  if (rc >= 0) rt::CopyChannelFd(fd, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, dup2, int fd, int fd2) noexcept {
+  if (fd != fd2) Closing(fd2);  // the call closes fd2 first
+  int rc = LOCKSCOPE_REAL(dup2)(fd, fd2);
+  if (rc >= 0) rt::CopyChannelFd(fd, rc);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, dup3, int fd, int fd2, int flags) noexcept {
+  if (fd != fd2) Closing(fd2);
+  int rc = LOCKSCOPE_REAL(dup3)(fd, fd2, flags);
+  if (rc >= 0) rt::CopyChannelFd(fd, rc);
+  return rc;
+}
+
+// Another process may get an end of every channel made so far (the spawned child inherits fds
+// without O_CLOEXEC; the runtime does not look at which).
+LOCKSCOPE_INTERCEPTOR(int, posix_spawn, pid_t* pid, const char* path,
+                      const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attr,
+                      char* const argv[], char* const envp[]) {
+  rt::NoteSpawn();
+  return LOCKSCOPE_REAL(posix_spawn)(pid, path, actions, attr, argv, envp);
+}
+
+LOCKSCOPE_INTERCEPTOR(int, posix_spawnp, pid_t* pid, const char* file,
+                      const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attr,
+                      char* const argv[], char* const envp[]) {
+  rt::NoteSpawn();
+  return LOCKSCOPE_REAL(posix_spawnp)(pid, file, actions, attr, argv, envp);
+}
+
+LOCKSCOPE_INTERCEPTOR(FILE*, popen, const char* command, const char* mode) {
+  rt::NoteSpawn();  // glibc spawns inside, without calling posix_spawn through the PLT
+  return LOCKSCOPE_REAL(popen)(command, mode);
+}
+
+LOCKSCOPE_INTERCEPTOR(int, system, const char* command) {
+  rt::NoteSpawn();
+  return LOCKSCOPE_REAL(system)(command);
+}
