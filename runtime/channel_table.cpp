@@ -2,6 +2,8 @@
 
 #include "channel_table.h"
 
+#include <fcntl.h>
+
 #include <cstring>
 
 namespace lockscope {
@@ -81,6 +83,22 @@ void CopyChannelFd(int oldfd, int newfd) {
   }
 }
 
+void NoteChannelFdFlags(int fd, int open_flags) {
+  FdChannel c;
+  if (!LookupChannelFd(fd, &c)) return;
+  FdSlot& s = g_channel_fds[fd];
+  if ((open_flags & O_NONBLOCK) == 0) {
+    s.flags.fetch_and(static_cast<uint8_t>(~kFdNonBlocking), std::memory_order_relaxed);
+    return;
+  }
+  s.flags.fetch_or(kFdNonBlocking, std::memory_order_relaxed);
+  for (FdSlot& other : g_channel_fds) {
+    if (other.ident.load(std::memory_order_relaxed) == c.ident) {
+      other.flags.fetch_or(kFdPeerNonBlocking, std::memory_order_relaxed);
+    }
+  }
+}
+
 uint64_t NextSyntheticChannelIdent() {
   return (1ull << 63) | (g_next_synthetic.fetch_add(1, std::memory_order_relaxed) + 1);
 }
@@ -90,7 +108,7 @@ void NoteSpawn() { g_spawns.fetch_add(1, std::memory_order_seq_cst); }
 uint32_t SpawnCount() { return g_spawns.load(std::memory_order_seq_cst); }
 
 bool ChannelExternal(const FdChannel& c) {
-  return (c.flags & kFdExternal) != 0 || c.spawn != SpawnCount();
+  return (c.flags & (kFdExternal | kFdPeerNonBlocking)) != 0 || c.spawn != SpawnCount();
 }
 
 bool ClaimChannelFdUse(int fd, uint32_t tid, trace::ChannelOp op) {

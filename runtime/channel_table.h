@@ -33,6 +33,8 @@ inline constexpr uint32_t kUserChannelNameBytes = 48;
 enum FdChannelFlag : uint8_t {
   kFdNonBlocking = 1u << 0,  // created O_NONBLOCK / SOCK_NONBLOCK / EFD_NONBLOCK: never a wait
   kFdExternal = 1u << 1,     // another process may hold an end regardless of spawns (FIFO)
+  kFdPeerNonBlocking = 1u << 2,  // some end was made O_NONBLOCK later (fcntl): the self-pipe
+                                 // idiom, written from a signal handler: its waits are external
 };
 
 // What the table knows about one fd (a copy).
@@ -66,6 +68,9 @@ bool LookupChannelFd(int fd, FdChannel* out);
 void ForgetChannelFd(int fd);
 // dup/dup2/dup3: `newfd` becomes what `oldfd` is (or forgotten when oldfd is no channel).
 void CopyChannelFd(int oldfd, int newfd);
+// fcntl(fd, F_SETFL, flags) succeeded on a channel fd: tracks O_NONBLOCK on it, and marks every
+// end of the channel kFdPeerNonBlocking when it is set (one scan of the table; rare).
+void NoteChannelFdFlags(int fd, int open_flags);
 
 // A fresh identity for a channel without an inode of its own (eventfd): high bit set, so it
 // never equals an inode number.
@@ -74,7 +79,8 @@ uint64_t NextSyntheticChannelIdent();
 // fork/posix_spawn/popen/system: channels made before may have an end in another process.
 void NoteSpawn();
 uint32_t SpawnCount();
-// True when another process may end a wait on `c` (trace::kWaitShared).
+// True when another process (or a signal handler, kFdPeerNonBlocking) may end a wait on `c`
+// (trace::kWaitShared).
 bool ChannelExternal(const FdChannel& c);
 
 // True when this call is the first to claim (tid, op) on `fd` (the caller writes kChannelUse).

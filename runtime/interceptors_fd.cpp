@@ -1,5 +1,6 @@
 // Channels: pipe/pipe2/eventfd/socketpair/open (a FIFO) make them, close/dup* forget them,
-// read/write and their siblings on them are waits (channel_waits.h has the policy). fork,
+// fcntl(F_SETFL) tracks O_NONBLOCK on them, read/write and their siblings on them are waits
+// (channel_waits.h has the policy). fork,
 // posix_spawn, popen and system tell the table that an end may now live in another process.
 //
 // The read/write family is on every program's I/O path: on a fd that is not a channel the
@@ -45,6 +46,8 @@ LOCKSCOPE_REAL_DECL(int, open, const char*, int, mode_t)
 LOCKSCOPE_REAL_DECL(int, open64, const char*, int, mode_t)
 LOCKSCOPE_REAL_DECL(int, openat, int, const char*, int, mode_t)
 LOCKSCOPE_REAL_DECL(int, openat64, int, const char*, int, mode_t)
+LOCKSCOPE_REAL_DECL(int, fcntl, int, int, void*)
+LOCKSCOPE_REAL_DECL(int, fcntl64, int, int, void*)
 LOCKSCOPE_REAL_DECL(int, dup, int)
 LOCKSCOPE_REAL_DECL(int, dup2, int, int)
 LOCKSCOPE_REAL_DECL(int, dup3, int, int, int)
@@ -64,7 +67,7 @@ void ResolveFdInterceptors() {
   (void)Real_eventfd(), (void)Real_socketpair(), (void)Real_open(), (void)Real_open64();
   (void)Real_openat(), (void)Real_openat64(), (void)Real_dup(), (void)Real_dup2();
   (void)Real_dup3(), (void)Real_posix_spawn(), (void)Real_posix_spawnp(), (void)Real_popen();
-  (void)Real_system();
+  (void)Real_system(), (void)Real_fcntl(), (void)Real_fcntl64();
 }
 }  // namespace rt
 }  // namespace lockscope
@@ -236,6 +239,34 @@ LOCKSCOPE_INTERCEPTOR(int, openat64, int dirfd, const char* path, int flags, ...
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
   return Opened(RealOpenAt(dirfd, path, flags, mode, "openat64", &real_openat64));
+}
+
+void SetFl(int fd, void* arg) {
+  if (rt::IsChannelFd(fd)) {
+    rt::NoteChannelFdFlags(fd, static_cast<int>(reinterpret_cast<intptr_t>(arg)));
+  }
+}
+
+// fcntl's third argument is read as a pointer, as glibc itself does (an int passed through `...`
+// sits in a full register on x86-64). Only F_SETFL on a channel fd is looked at.
+LOCKSCOPE_INTERCEPTOR(int, fcntl, int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  int rc = LOCKSCOPE_REAL(fcntl)(fd, cmd, arg);
+  if (cmd == F_SETFL && rc == 0) SetFl(fd, arg);
+  return rc;
+}
+
+LOCKSCOPE_INTERCEPTOR(int, fcntl64, int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  int rc = LOCKSCOPE_REAL(fcntl64)(fd, cmd, arg);
+  if (cmd == F_SETFL && rc == 0) SetFl(fd, arg);
+  return rc;
 }
 
 LOCKSCOPE_INTERCEPTOR(int, dup, int fd) noexcept {

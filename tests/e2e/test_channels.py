@@ -3,9 +3,10 @@
 pipe was made before the fork, so the child may write it: an external wait), and ordinary file
 I/O (no channel at all). The hanging channel samples and their twins are in samples/.
 
-No sleep decides anything: the harness watches the parent's trace (`lockscope dump`) until its
-thread has been blocked reading the pipe for longer than several watchdog periods, then lets the
-child answer. The run and the SIGKILLed variant must both come out without a finding.
+No sleep decides anything: the harness watches the parent's trace (`lockscope dump`) until the
+talker thread has been blocked reading the pipe for longer than 20 watchdog periods (while main
+joins it, so the watchdog runs), then lets the child answer. The run and the SIGKILLed variant
+must both come out without a finding.
 """
 import argparse
 import glob
@@ -59,7 +60,7 @@ def pipe_to_child(a, program, tmp, kill):
     os.makedirs(d)
     proc = start(program, a.runtime, d)
     blocked, detail = wait_blocked_on_pipe(a.lockscope, d, proc.pid)
-    C.check(f"fork+pipe ({name}): the parent's thread is seen blocked reading the pipe, as an "
+    C.check(f"fork+pipe ({name}): the parent's talker thread is seen blocked reading the pipe, as an "
             "external wait", blocked and "process-shared" in detail, detail[-2000:])
     if kill:
         proc.send_signal(signal.SIGKILL)

@@ -3,6 +3,7 @@
 
 #include "channel_table.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -83,6 +84,27 @@ TEST_F(RtChannelTable, ASpawnMakesEarlierChannelsExternal) {
   ASSERT_TRUE(LookupChannelFd(7, &after));
   EXPECT_FALSE(ChannelExternal(after));
   EXPECT_TRUE(ChannelExternal(Pipe(13, kFdExternal)));  // a FIFO always is
+}
+
+TEST_F(RtChannelTable, ANonBlockingEndMakesTheChannelASelfPipe) {
+  NoteChannelFd(5, Pipe(21));  // read end
+  NoteChannelFd(6, Pipe(21));  // write end
+  NoteChannelFd(7, Pipe(22));  // another pipe
+  NoteChannelFdFlags(6, O_WRONLY | O_NONBLOCK);  // the self-pipe idiom: a signal handler writes
+  FdChannel read_end, write_end, other;
+  ASSERT_TRUE(LookupChannelFd(5, &read_end));
+  ASSERT_TRUE(LookupChannelFd(6, &write_end));
+  ASSERT_TRUE(LookupChannelFd(7, &other));
+  EXPECT_EQ(read_end.flags & kFdNonBlocking, 0);  // still blocking: its reads are waits...
+  EXPECT_TRUE(ChannelExternal(read_end));          // ...that a signal handler may end
+  EXPECT_NE(write_end.flags & kFdNonBlocking, 0);
+  EXPECT_FALSE(ChannelExternal(other));
+  NoteChannelFdFlags(6, O_WRONLY);  // blocking again; the channel stays suspect
+  ASSERT_TRUE(LookupChannelFd(6, &write_end));
+  EXPECT_EQ(write_end.flags & kFdNonBlocking, 0);
+  EXPECT_TRUE(ChannelExternal(write_end));
+  NoteChannelFdFlags(9, O_NONBLOCK);  // not a channel: nothing
+  EXPECT_FALSE(IsChannelFd(9));
 }
 
 TEST_F(RtChannelTable, EachThreadAndOpIsClaimedOncePerFd) {
