@@ -128,6 +128,12 @@ int Opened(int fd) {
   return fd;
 }
 
+void SetFl(int fd, void* arg) {
+  if (rt::IsChannelFd(fd)) {
+    rt::NoteChannelFdFlags(fd, static_cast<int>(reinterpret_cast<intptr_t>(arg)));
+  }
+}
+
 // open's mode argument exists only with O_CREAT or O_TMPFILE.
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
@@ -209,65 +215,43 @@ LOCKSCOPE_INTERCEPTOR(int, socketpair, int domain, int type, int protocol, int f
   return rc;
 }
 
-LOCKSCOPE_INTERCEPTOR(int, open, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return Opened(RealOpen(path, flags, mode, "open", &real_open));
-}
-
-LOCKSCOPE_INTERCEPTOR(int, open64, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return Opened(RealOpen(path, flags, mode, "open64", &real_open64));
-}
-
-LOCKSCOPE_INTERCEPTOR(int, openat, int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return Opened(RealOpenAt(dirfd, path, flags, mode, "openat", &real_openat));
-}
-
-LOCKSCOPE_INTERCEPTOR(int, openat64, int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return Opened(RealOpenAt(dirfd, path, flags, mode, "openat64", &real_openat64));
-}
-
-void SetFl(int fd, void* arg) {
-  if (rt::IsChannelFd(fd)) {
-    rt::NoteChannelFdFlags(fd, static_cast<int>(reinterpret_cast<intptr_t>(arg)));
+// open's mode and fcntl's argument come through `...`; one macro per shape keeps the four open
+// variants and the two fcntl variants identical.
+#define LOCKSCOPE_OPEN_INTERCEPTOR(name)                                      \
+  LOCKSCOPE_INTERCEPTOR(int, name, const char* path, int flags, ...) {        \
+    va_list ap;                                                               \
+    va_start(ap, flags);                                                      \
+    mode_t mode = ModeArg(flags, ap);                                         \
+    va_end(ap);                                                               \
+    return Opened(RealOpen(path, flags, mode, #name, &real_##name));          \
   }
-}
-
+#define LOCKSCOPE_OPENAT_INTERCEPTOR(name)                                            \
+  LOCKSCOPE_INTERCEPTOR(int, name, int dirfd, const char* path, int flags, ...) {     \
+    va_list ap;                                                                       \
+    va_start(ap, flags);                                                              \
+    mode_t mode = ModeArg(flags, ap);                                                 \
+    va_end(ap);                                                                       \
+    return Opened(RealOpenAt(dirfd, path, flags, mode, #name, &real_##name));         \
+  }
 // fcntl's third argument is read as a pointer, as glibc itself does (an int passed through `...`
 // sits in a full register on x86-64). Only F_SETFL on a channel fd is looked at.
-LOCKSCOPE_INTERCEPTOR(int, fcntl, int fd, int cmd, ...) {
-  va_list ap;
-  va_start(ap, cmd);
-  void* arg = va_arg(ap, void*);
-  va_end(ap);
-  int rc = LOCKSCOPE_REAL(fcntl)(fd, cmd, arg);
-  if (cmd == F_SETFL && rc == 0) SetFl(fd, arg);
-  return rc;
-}
+#define LOCKSCOPE_FCNTL_INTERCEPTOR(name)                                     \
+  LOCKSCOPE_INTERCEPTOR(int, name, int fd, int cmd, ...) {                    \
+    va_list ap;                                                               \
+    va_start(ap, cmd);                                                        \
+    void* arg = va_arg(ap, void*);                                            \
+    va_end(ap);                                                               \
+    int rc = LOCKSCOPE_REAL(name)(fd, cmd, arg);                              \
+    if (cmd == F_SETFL && rc == 0) SetFl(fd, arg);                            \
+    return rc;                                                                \
+  }
 
-LOCKSCOPE_INTERCEPTOR(int, fcntl64, int fd, int cmd, ...) {
-  va_list ap;
-  va_start(ap, cmd);
-  void* arg = va_arg(ap, void*);
-  va_end(ap);
-  int rc = LOCKSCOPE_REAL(fcntl64)(fd, cmd, arg);
-  if (cmd == F_SETFL && rc == 0) SetFl(fd, arg);
-  return rc;
-}
+LOCKSCOPE_OPEN_INTERCEPTOR(open)
+LOCKSCOPE_OPEN_INTERCEPTOR(open64)
+LOCKSCOPE_OPENAT_INTERCEPTOR(openat)
+LOCKSCOPE_OPENAT_INTERCEPTOR(openat64)
+LOCKSCOPE_FCNTL_INTERCEPTOR(fcntl)
+LOCKSCOPE_FCNTL_INTERCEPTOR(fcntl64)
 
 LOCKSCOPE_INTERCEPTOR(int, dup, int fd) noexcept {
   int rc = LOCKSCOPE_REAL(dup)(fd);
