@@ -2,6 +2,7 @@
 
 #include "channel_waits.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -114,6 +115,11 @@ bool BeginFdIo(const ReentryGuard& g, ThreadState* ts, FdIo* io, int fd, Channel
   io->dir = dir;
   BumpFor(ts, io->channel.ident, dir);  // before: it may end the other side's wait
   if (dont_wait || (io->channel.flags & kFdNonBlocking) != 0) return true;
+  // Ready now (data to read, room to write, end of file, an error): the call will not block, so
+  // it is no wait. Like a trylock before a blocking lock: a thread that talks through a pipe
+  // all the time must not look blocked in every snapshot (thread leaks at exit, dumps).
+  struct pollfd ready = {fd, static_cast<short>(dir == ChannelOp::kSend ? POLLOUT : POLLIN), 0};
+  if (poll(&ready, 1, 0) != 0) return true;
   ChannelWait w;
   w.ident = io->channel.ident;
   w.fd = fd;
@@ -128,8 +134,8 @@ bool BeginFdIo(const ReentryGuard& g, ThreadState* ts, FdIo* io, int fd, Channel
 
 void EndFdIo(const ReentryGuard& g, ThreadState* ts, FdIo* io, long rc) {
   ErrnoSaver es;
+  if (io->shown) EndObjectWait(g, ts);  // first: the thread runs again
   BumpFor(ts, io->channel.ident, io->dir);  // after: what it moved may end the other side's wait
-  if (io->shown) EndObjectWait(g, ts);
   if (rc >= 0 && ClaimChannelFdUse(io->fd, ts->tid, io->dir)) {
     WriteChannelUse(g, ts, io->channel.ident, io->fd, io->dir,
                     WaitSiteStackId(g, ts, 0xc3 + static_cast<uint32_t>(io->dir)));

@@ -4,8 +4,9 @@
 //
 // What is recorded: kChannel when a channel is made (with its identity, see trace::ChannelKind),
 // kChannelUse the first time a thread reads, writes or closes it (who can wake whom), and a kFd
-// wait in the thread's slot while it is inside a read/write-like call on a channel fd that may
-// block (not O_NONBLOCK at creation, not MSG_DONTWAIT) or between a user channel's WAIT_BEGIN and
+// wait in the thread's slot while it is inside a read/write-like call on a channel fd that will
+// block (not O_NONBLOCK, not MSG_DONTWAIT, and a poll() with timeout 0 found it not ready: one
+// syscall per channel operation, never on other fds) or between a user channel's WAIT_BEGIN and
 // WAIT_END. Every operation bumps the wake table for the waiters it may end (trace_format.h,
 // ChannelWakeKey), so the watchdog and the analyzer never call a wait stuck that was just ended.
 // Plain fds cost one table load in the interceptor and never get here (channel_table.h).
