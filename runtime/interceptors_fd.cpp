@@ -61,38 +61,47 @@ LOCKSCOPE_REAL_DECL(int, system, const char*)
 namespace lockscope {
 namespace rt {
 void ResolveFdInterceptors() {
-  (void)Real_read(), (void)Real_write(), (void)Real_close(), (void)Real___read_chk();
-  (void)Real_readv(), (void)Real_writev(), (void)Real_recv(), (void)Real_send();
-  (void)Real_recvmsg(), (void)Real_sendmsg(), (void)Real_pipe(), (void)Real_pipe2();
-  (void)Real_eventfd(), (void)Real_socketpair(), (void)Real_open(), (void)Real_open64();
-  (void)Real_openat(), (void)Real_openat64(), (void)Real_dup(), (void)Real_dup2();
-  (void)Real_dup3(), (void)Real_posix_spawn(), (void)Real_posix_spawnp(), (void)Real_popen();
-  (void)Real_system(), (void)Real_fcntl(), (void)Real_fcntl64();
+  Resolve_read(), Resolve_write(), Resolve_close(), Resolve___read_chk(), Resolve_readv();
+  Resolve_writev(), Resolve_recv(), Resolve_send(), Resolve_recvmsg(), Resolve_sendmsg();
+  Resolve_pipe(), Resolve_pipe2(), Resolve_eventfd(), Resolve_socketpair(), Resolve_open();
+  Resolve_open64(), Resolve_openat(), Resolve_openat64(), Resolve_dup(), Resolve_dup2();
+  Resolve_dup3(), Resolve_posix_spawn(), Resolve_posix_spawnp(), Resolve_popen();
+  Resolve_system(), Resolve_fcntl(), Resolve_fcntl64();
 }
 }  // namespace rt
 }  // namespace lockscope
 
 namespace {
 
+// The real function, or null while it cannot be resolved (the slot still holds the lazy
+// resolver, whose fallback answer 0 would be wrong here: the caller makes the raw syscall).
+template <typename Fn, Fn* Slot, const char* Name>
+Fn RealOrNull() {
+  Fn f = __atomic_load_n(Slot, __ATOMIC_RELAXED);
+  if (f != &rt::LazyReal<Fn, Slot, Name>::Call) return f;
+  return rt::ResolveRealSlow<Fn>(Name, Slot);
+}
+
 ssize_t RealRead(int fd, void* buf, size_t n) {
-  read_fn f = rt::ResolveReal<read_fn>("read", &real_read);
+  read_fn f = RealOrNull<read_fn, &real_read, read_name>();
   return f ? f(fd, buf, n) : syscall(SYS_read, fd, buf, n);
 }
 
 ssize_t RealWrite(int fd, const void* buf, size_t n) {
-  write_fn f = rt::ResolveReal<write_fn>("write", &real_write);
+  write_fn f = RealOrNull<write_fn, &real_write, write_name>();
   return f ? f(fd, buf, n) : syscall(SYS_write, fd, buf, n);
 }
 
-int RealOpenAt(int dirfd, const char* path, int flags, mode_t mode, const char* name,
-               openat_fn* slot) {
-  openat_fn f = rt::ResolveReal<openat_fn>(name, slot);
+template <openat_fn* Slot, const char* Name>
+int RealOpenAt(int dirfd, const char* path, int flags, mode_t mode) {
+  openat_fn f = RealOrNull<openat_fn, Slot, Name>();
   return f ? f(dirfd, path, flags, mode)
            : static_cast<int>(syscall(SYS_openat, dirfd, path, flags, mode));
 }
 
-int RealOpen(const char* path, int flags, mode_t mode, const char* name, open_fn* slot) {
-  open_fn f = rt::ResolveReal<open_fn>(name, slot);
+template <open_fn* Slot, const char* Name>
+int RealOpen(const char* path, int flags, mode_t mode) {
+  open_fn f = RealOrNull<open_fn, Slot, Name>();
   return f ? f(path, flags, mode)
            : static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
 }
@@ -185,7 +194,7 @@ LOCKSCOPE_INTERCEPTOR(ssize_t, sendmsg, int fd, const struct msghdr* msg, int fl
 
 LOCKSCOPE_INTERCEPTOR(int, close, int fd) {
   Closing(fd);
-  close_fn f = rt::ResolveReal<close_fn>("close", &real_close);
+  close_fn f = RealOrNull<close_fn, &real_close, close_name>();
   return f ? f(fd) : static_cast<int>(syscall(SYS_close, fd));
 }
 
@@ -223,7 +232,7 @@ LOCKSCOPE_INTERCEPTOR(int, socketpair, int domain, int type, int protocol, int f
     va_start(ap, flags);                                                      \
     mode_t mode = ModeArg(flags, ap);                                         \
     va_end(ap);                                                               \
-    return Opened(RealOpen(path, flags, mode, #name, &real_##name));          \
+    return Opened(RealOpen<&real_##name, name##_name>(path, flags, mode));    \
   }
 #define LOCKSCOPE_OPENAT_INTERCEPTOR(name)                                            \
   LOCKSCOPE_INTERCEPTOR(int, name, int dirfd, const char* path, int flags, ...) {     \
@@ -231,7 +240,7 @@ LOCKSCOPE_INTERCEPTOR(int, socketpair, int domain, int type, int protocol, int f
     va_start(ap, flags);                                                              \
     mode_t mode = ModeArg(flags, ap);                                                 \
     va_end(ap);                                                                       \
-    return Opened(RealOpenAt(dirfd, path, flags, mode, #name, &real_##name));         \
+    return Opened(RealOpenAt<&real_##name, name##_name>(dirfd, path, flags, mode));  \
   }
 // fcntl's third argument is read as a pointer, as glibc itself does (an int passed through `...`
 // sits in a full register on x86-64). Only F_SETFL on a channel fd is looked at.
