@@ -16,6 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "text_input.h"
+
 namespace lockscope {
 namespace analysis {
 namespace {
@@ -47,26 +49,6 @@ struct Event {
   std::string_view loc;
 };
 
-// For one-line error messages: control bytes (a terminal escape in a hostile file) print as
-// \xNN, and a long token is cut.
-std::string Shown(std::string_view s) {
-  constexpr size_t kMax = 60;
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? fmt::format("\\x{:02x}", c) : std::string(1, s[i]);
-  }
-  if (s.size() > kMax) out += "...";
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
 bool HasBlank(std::string_view s) {
   return s.find_first_of(" \t") != std::string_view::npos;
 }
@@ -79,26 +61,26 @@ std::string ParseLine(std::string_view line, Event* ev) {
   if (bar2 != std::string_view::npos && line.find('|', bar2 + 1) != std::string_view::npos) {
     return "more than three '|'-separated fields";
   }
-  ev->thread = Trim(line.substr(0, bar1));
-  std::string_view op = Trim(line.substr(
+  ev->thread = TrimBlanks(line.substr(0, bar1));
+  std::string_view op = TrimBlanks(line.substr(
       bar1 + 1, bar2 == std::string_view::npos ? std::string_view::npos : bar2 - bar1 - 1));
-  ev->loc = bar2 == std::string_view::npos ? std::string_view() : Trim(line.substr(bar2 + 1));
+  ev->loc = bar2 == std::string_view::npos ? std::string_view() : TrimBlanks(line.substr(bar2 + 1));
   if (ev->thread.empty() || HasBlank(ev->thread)) {
-    return fmt::format("bad thread '{}'", Shown(ev->thread));
+    return fmt::format("bad thread '{}'", ShownInError(ev->thread));
   }
   size_t paren = op.find('(');
   std::string_view name = paren == std::string_view::npos ? op : op.substr(0, paren);
   if (paren != std::string_view::npos) {
-    if (op.back() != ')') return fmt::format("'{}': missing ')'", Shown(op));
-    ev->arg = Trim(op.substr(paren + 1, op.size() - paren - 2));
+    if (op.back() != ')') return fmt::format("'{}': missing ')'", ShownInError(op));
+    ev->arg = TrimBlanks(op.substr(paren + 1, op.size() - paren - 2));
   }
   for (const OpName& o : kOps) {
     if (name != o.name) continue;
     if (o.takes_arg && (paren == std::string_view::npos || ev->arg.empty())) {
-      return fmt::format("'{}' needs an argument: {}(...)", Shown(op), o.name);
+      return fmt::format("'{}' needs an argument: {}(...)", ShownInError(op), o.name);
     }
     if (o.takes_arg && (HasBlank(ev->arg) || ev->arg.find_first_of("()") != std::string_view::npos)) {
-      return fmt::format("bad argument in '{}'", Shown(op));
+      return fmt::format("bad argument in '{}'", ShownInError(op));
     }
     ev->op = o.op;
     return "";
@@ -106,7 +88,7 @@ std::string ParseLine(std::string_view line, Event* ev) {
   return fmt::format(
       "unknown operation '{}' (known: acq rel req fork join wait notify notifyAll r w begin end "
       "branch enter exit)",
-      Shown(op));
+      ShownInError(op));
 }
 
 struct HeldMonitor {
@@ -443,7 +425,7 @@ bool ReadStdTraceFromStream(std::istream& in, const std::string& name, Trace* ou
   uint64_t line_no = 0;
   auto handle = [&](std::string_view raw) {
     ++line_no;
-    std::string_view text = Trim(raw);
+    std::string_view text = TrimBlanks(raw);
     if (text.empty() || text[0] == '#') return true;
     Event ev;
     std::string problem = ParseLine(text, &ev);

@@ -12,6 +12,8 @@
 #include <optional>
 #include <sstream>
 
+#include "text_input.h"
+
 namespace lockscope {
 namespace analysis {
 namespace {
@@ -74,54 +76,34 @@ std::string KnownWords() {
   return out;
 }
 
-// For one-line error messages: control bytes (a terminal escape in a hostile file) print as
-// \xNN, and a long token is cut.
-std::string Shown(std::string_view s) {
-  constexpr size_t kMax = 60;
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? fmt::format("\\x{:02x}", c) : std::string(1, s[i]);
-  }
-  if (s.size() > kMax) out += "...";
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
 // Parses one non-empty, comment-free rule. Returns "" or the problem.
 std::string ParseRule(std::string_view text, SuppressionRule* rule) {
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
     return fmt::format("'{}' is not a rule: expected [KIND:]FIELD:GLOB or KIND:GLOB",
-                       Shown(text));
+                       ShownInError(text));
   }
-  std::string_view first = Trim(text.substr(0, colon));
+  std::string_view first = TrimBlanks(text.substr(0, colon));
   std::string_view rest = text.substr(colon + 1);
   if (auto field = FieldByName(first)) {  // FIELD:GLOB, any kind
     rule->field = *field;
   } else {
     if (first != "*") {
       auto kind = KindByName(first);
-      if (!kind) return fmt::format("unknown kind or field '{}' ({})", Shown(first), KnownWords());
+      if (!kind) return fmt::format("unknown kind or field '{}' ({})", ShownInError(first), KnownWords());
       rule->any_kind = false;
       rule->kind = *kind;
     }
     size_t colon2 = rest.find(':');
     if (colon2 != std::string_view::npos) {
-      if (auto field = FieldByName(Trim(rest.substr(0, colon2)))) {
+      if (auto field = FieldByName(TrimBlanks(rest.substr(0, colon2)))) {
         rule->field = *field;
         rest = rest.substr(colon2 + 1);
       }
     }
   }
-  rule->pattern = std::string(Trim(rest));
-  if (rule->pattern.empty()) return fmt::format("'{}' has an empty pattern", Shown(text));
+  rule->pattern = std::string(TrimBlanks(rest));
+  if (rule->pattern.empty()) return fmt::format("'{}' has an empty pattern", ShownInError(text));
   return "";
 }
 
@@ -206,7 +188,7 @@ bool ParseSuppressions(std::string_view text, const std::string& name, Suppressi
     }
     size_t hash = line.find('#');  // a comment runs to the end of the line
     if (hash != std::string_view::npos) line = line.substr(0, hash);
-    line = Trim(line);
+    line = TrimBlanks(line);
     if (line.empty()) continue;
     SuppressionRule rule;
     std::string problem = ParseRule(line, &rule);

@@ -15,6 +15,7 @@
 
 #include "escape.h"
 #include "frame_format.h"
+#include "graph_fold.h"
 
 namespace lockscope {
 namespace viz {
@@ -28,7 +29,7 @@ using analysis::Report;
 
 namespace {
 
-using NodeKey = std::pair<int32_t, uint32_t>;  // (pid, lock id): one lock instance
+using NodeKey = LockKey;  // (pid, lock id): one lock instance (or a group, graph_fold.h)
 
 NodeKey KeyOf(const LockRef& lock) { return {lock.pid, lock.lock_id}; }
 
@@ -83,7 +84,19 @@ class DotBuilder {
     CollectFindingNodes();
     std::vector<size_t> graph_edges = SelectGraphEdges();
     node_count_ = finding_nodes_.size() + suppressed_nodes_.size() + graph_nodes_.size();
-    large_ = node_count_ > kLargeGraphNodes;
+    if (node_count_ > kMaxDrawnLocks) {  // too many to lay out one by one: fold (graph_fold.h)
+      std::set<LockKey> keep;
+      for (const auto& [key, kind] : finding_nodes_) keep.insert(key);
+      keep.insert(suppressed_nodes_.begin(), suppressed_nodes_.end());
+      folded_ = FoldLockGraph(report_.graph, keep);
+      graph_ = &folded_.graph;
+      graph_nodes_.clear();
+      omitted_locks_ = 0;
+      max_wait_ns_ = max_node_wait_ns_ = 0;
+      graph_edges = SelectGraphEdges();
+      node_count_ = finding_nodes_.size() + suppressed_nodes_.size() + graph_nodes_.size();
+    }
+    large_ = node_count_ > kLargeGraphNodes || graph_edges.size() > kLargeGraphEdges;
     EmitHeader();
     int finding_no = 0;
     for (const Finding& f : report_.findings) {
@@ -91,7 +104,7 @@ class DotBuilder {
       AddFindingEdges(f, finding_no);
     }
     for (const auto& s : report_.suppressed) AddSuppressed(s);
-    for (size_t i : graph_edges) AddGraphEdge(report_.graph.edges[i]);
+    for (size_t i : graph_edges) AddGraphEdge(graph().edges[i]);
     if (options_.legend && !large_) AddLegend();
     out_ << "}\n";
     return out_.str();
@@ -114,7 +127,7 @@ class DotBuilder {
 
   // Report::graph edges to draw: all with full_graph, else those touching a finding's lock.
   std::vector<size_t> SelectGraphEdges() {
-    const auto& g = report_.graph;
+    const auto& g = graph();
     std::vector<size_t> picked;
     std::set<size_t> locks_shown;
     for (size_t i = 0; i < g.edges.size(); ++i) {
@@ -130,19 +143,21 @@ class DotBuilder {
         if (!IsDrawnLock(KeyOf(g.locks[end]))) graph_nodes_.insert(KeyOf(g.locks[end]));
       }
     }
-    for (const LockRef& l : g.locks) {
-      if (!IsDrawnLock(KeyOf(l)) && graph_nodes_.count(KeyOf(l)) == 0) ++omitted_locks_;
+    for (size_t i = 0; i < g.locks.size(); ++i) {
+      const LockRef& l = g.locks[i];
+      if (IsDrawnLock(KeyOf(l)) || graph_nodes_.count(KeyOf(l)) != 0) continue;
+      omitted_locks_ += i < g.instances.size() && g.instances[i] > 1 ? g.instances[i] : 1;
     }
     return picked;
   }
 
   uint64_t NodeWait(int i) const {
-    const auto& w = report_.graph.wait_ns;
+    const auto& w = graph().wait_ns;
     return i >= 0 && static_cast<size_t>(i) < w.size() ? w[i] : 0;
   }
 
   bool GraphEdgeInRange(const LockGraphEdge& e) const {
-    const size_t n = report_.graph.locks.size();
+    const size_t n = graph().locks.size();
     return e.from >= 0 && e.to >= 0 && static_cast<size_t>(e.from) < n &&
            static_cast<size_t>(e.to) < n;
   }
@@ -152,6 +167,12 @@ class DotBuilder {
     if (omitted_locks_ > 0) {
       title += "\n(" + std::to_string(omitted_locks_) +
                " locks far from every finding not shown; --full-graph draws them)";
+    }
+    if (graph_ != &report_.graph) {
+      title += "\n(" + std::to_string(folded_.folded_locks) + " locks drawn as " +
+               std::to_string(folded_.groups) +
+               (folded_.by_kind ? " groups, one per kind" : " groups of locks named alike") +
+               ": too many to draw one by one)";
     }
     out_ << "digraph lockscope {\n"
          << "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, nodesep=0.5, "
@@ -292,7 +313,7 @@ class DotBuilder {
   }
 
   void AddGraphEdge(const LockGraphEdge& e) {
-    const auto& g = report_.graph;
+    const auto& g = graph();
     const LockRef& a = g.locks[e.from];
     const LockRef& b = g.locks[e.to];
     if (drawn_pairs_.count({KeyOf(a), KeyOf(b)}) != 0) return;  // already drawn as evidence
@@ -342,7 +363,7 @@ class DotBuilder {
   }
 
   std::string GraphThreadName(uint32_t tid) const {
-    for (const auto& t : report_.graph.threads) {
+    for (const auto& t : graph().threads) {
       if (t.tid == tid && !t.name.empty()) return t.name;
     }
     return "thread " + std::to_string(tid);
@@ -373,8 +394,12 @@ class DotBuilder {
          << "  }\n";
   }
 
+  const analysis::LockGraphView& graph() const { return *graph_; }
+
   const Report& report_;
   const DotOptions& options_;
+  const analysis::LockGraphView* graph_ = &report_.graph;  // or &folded_.graph
+  FoldedGraph folded_;
   std::ostringstream out_;
   std::map<NodeKey, std::string> nodes_;
   std::map<NodeKey, FindingKind> finding_nodes_;

@@ -15,9 +15,10 @@
 // - tooltips (SVG <title>) with the full symbolized stacks, and a legend.
 // Size: by default only the findings' locks and their direct neighbours in Report::graph are
 // drawn (the graph label says how many were left out); DotOptions::full_graph draws everything.
-// Above kLargeGraphNodes nodes, labels are shortened and the layout switches to sfdp (the `dot`
-// engine takes minutes from ~1000 labelled nodes). bench/graph_render.sh measures: 10 000 locks and
-// 20 000 edges take ~15-50 s on a loaded 2-core machine, so not yet "seconds" (no clustering yet).
+// More than kMaxDrawnLocks locks are folded into groups of locks named alike (graph_fold.h), the
+// findings' locks staying drawn one by one, so any graph lays out in about a second
+// (bench/graph_render.sh). Above kLargeGraphNodes nodes or kLargeGraphEdges edges, labels are shortened and the layout
+// switches to sfdp (the `dot` engine takes minutes from ~1000 labelled nodes).
 // Escaping: every string from the traced program is escaped for DOT here (EscapeDot); Graphviz
 // then escapes it for SVG/XML.
 // Thread-safety: RenderDot is pure. RenderSvg creates its own GVC context per call (libgvc keeps
@@ -34,7 +35,10 @@
 namespace lockscope {
 namespace viz {
 
-inline constexpr size_t kLargeGraphNodes = 300;
+// `dot` on a tangled graph of 150 locks and 300 labelled edges takes over a minute (measured with
+// bench/graph_render_bench): beyond these sizes sfdp lays it out in about a second.
+inline constexpr size_t kLargeGraphNodes = 100;
+inline constexpr size_t kLargeGraphEdges = 150;
 
 struct DotOptions {
   bool full_graph = false;  // every lock of Report::graph, not only the findings' neighbourhood

@@ -39,6 +39,7 @@ th{background:#eef1f5}
 .k-rwlock-upgrade{background:#e6550d}.k-recursive-read-hazard{background:#7b3294}
 .k-contention{background:#b8860b}
 .sev-error{color:#b00020;font-weight:600}.sev-warning{color:#a15c00}
+.confirmed{color:#2a7a2a;font-weight:600}
 .story{font-size:14.5px;line-height:1.45;max-width:1000px}
 ol.stack{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;margin:4px 0 8px;padding-left:36px}
 ol.stack li{margin:2px 0}.loc{color:#5a6270}
@@ -76,6 +77,7 @@ class HtmlBuilder {
     SummaryTable();
     for (size_t i = 0; i < report_.findings.size(); ++i) FindingSection(i);
     WholeGraph();
+    StaticOnly();
     ThreadDumps();
     Suppressed();
     Notes();
@@ -123,6 +125,10 @@ class HtmlBuilder {
          << "</h2>\n";
     if (!f.test.empty()) out_ << "<p class=\"test\">in test <code>" << E(f.test) << "</code></p>\n";
     if (!f.story.empty()) out_ << "<p class=\"story\">" << E(f.story) << "</p>\n";
+    if (!f.confirmed_by_source.empty()) {
+      out_ << "<p class=\"confirmed\">Confirmed by source (lockscope static): "
+           << E(f.confirmed_by_source) << "</p>\n";
+    }
     Report single;
     single.traces = report_.traces;
     single.findings.push_back(f);
@@ -266,6 +272,16 @@ class HtmlBuilder {
     DotOptions dot;
     dot.full_graph = options_.full_graph;
     out_ << InlineSvg(report_, dot);
+  }
+
+  // `--static FINDINGS.json`: what the source analysis found and this run never exercised.
+  void StaticOnly() {
+    if (report_.static_only.empty()) return;
+    out_ << "<h2>Found only in the source</h2>\n<p class=\"muted\">Static findings (lockscope "
+         << "static) that this run did not exercise, often an error path the test never took."
+         << "</p>\n<ul>\n";
+    for (const std::string& s : report_.static_only) out_ << "<li>" << E(s) << "</li>\n";
+    out_ << "</ul>\n";
   }
 
   // Every thread dump (dump signal, run --timeout): each thread's state, its stack (its own when

@@ -161,7 +161,10 @@ json Result(const Finding& f) {
                  {"message", {{"text", text}}}};
   json primary = Location(FirstSourceFrame(f), "");
   if (!primary.is_null()) result["locations"] = json::array({primary});
-  if (!f.test.empty()) result["properties"] = {{"test", f.test}};  // the unit test it came from
+  if (!f.test.empty()) result["properties"]["test"] = f.test;  // the unit test it came from
+  if (!f.confirmed_by_source.empty()) {  // `--static`: the source analysis found it too
+    result["properties"]["confirmedBySource"] = f.confirmed_by_source;
+  }
   json related = json::array();
   int id = 0;
   for (const EdgeEvidence& e : f.edges) {

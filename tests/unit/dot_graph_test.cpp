@@ -1,8 +1,10 @@
 #include "dot_graph.h"
+#include "graph_fold.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace lockscope {
 namespace viz {
@@ -227,6 +229,95 @@ TEST(DotGraphTest, LargeGraphSwitchesToSfdpAndRenders) {
   std::string svg, error;
   ASSERT_TRUE(RenderSvg(dot, &svg, &error)) << error;
   EXPECT_NE(svg.find("<title>L0</title>"), std::string::npos);
+}
+
+analysis::LockGraphEdge GraphEdge(int from, int to, uint64_t count, uint32_t tid) {
+  analysis::LockGraphEdge e;
+  e.from = from;
+  e.to = to;
+  e.from_mode = e.to_mode = "exclusive";
+  e.count = count;
+  e.tids = {tid};
+  return e;
+}
+
+TEST(GraphFoldTest, GroupNameReplacesNumbersAndAddresses) {
+  EXPECT_EQ(LockGroupName("shard_17"), "shard_#");
+  EXPECT_EQ(LockGroupName("Account::mu_ (0x55d1c0a0)"), "Account::mu_ (#)");
+  EXPECT_EQ(LockGroupName("g_mu"), "g_mu");
+  EXPECT_EQ(LockGroupName("0x"), "#x");  // a lone "0x" is a number and a letter
+}
+
+TEST(GraphFoldTest, FoldMergesEdgesAndKeepsFindingLocks) {
+  analysis::LockGraphView g;
+  g.locks = {Lock(1, "g_a"), Lock(2, "shard_0"), Lock(3, "shard_1"), Lock(4, "shard_2"),
+             Lock(5, "conn_0 (0x10)"), Lock(6, "conn_1 (0x20)")};
+  g.wait_ns = {0, 100, 200, 0, 0, 5};
+  g.edges = {GraphEdge(1, 2, 2, 11), GraphEdge(2, 3, 3, 12), GraphEdge(0, 1, 1, 11),
+             GraphEdge(4, 5, 1, 13), GraphEdge(9, 0, 1, 11)};  // the last is out of range
+  FoldedGraph f = FoldLockGraph(g, {{7, 1}});
+  EXPECT_FALSE(f.by_kind);
+  EXPECT_EQ(f.groups, 2u);
+  EXPECT_EQ(f.folded_locks, 5u);
+  ASSERT_EQ(f.graph.locks.size(), 3u);
+  EXPECT_EQ(f.graph.locks[0].name, "g_a");  // a finding's lock stays itself
+  EXPECT_EQ(f.graph.locks[0].lock_id, 1u);
+  EXPECT_EQ(f.graph.locks[1].name, "shard_#");
+  EXPECT_EQ(f.graph.instances[1], 3u);
+  EXPECT_EQ(f.graph.wait_ns[1], 300u);
+  EXPECT_EQ(f.graph.locks[2].name, "conn_# (#)");
+  EXPECT_GE(f.graph.locks[1].lock_id, kFirstGroupId);
+  ASSERT_EQ(f.graph.edges.size(), 3u);
+  EXPECT_EQ(f.graph.edges[0].from, 1);  // shard -> shard: one self-loop with both counts
+  EXPECT_EQ(f.graph.edges[0].to, 1);
+  EXPECT_EQ(f.graph.edges[0].count, 5u);
+  EXPECT_EQ(f.graph.edges[0].tids, (std::vector<uint32_t>{11, 12}));
+  EXPECT_EQ(f.graph.edges[1].from, 0);
+  EXPECT_EQ(f.graph.edges[1].to, 1);
+  EXPECT_EQ(f.graph.edges[2].from, 2);
+  EXPECT_EQ(f.graph.edges[2].to, 2);
+}
+
+TEST(GraphFoldTest, TooManyDistinctNamesGroupByKind) {
+  analysis::LockGraphView g;
+  for (uint32_t i = 0; i < kMaxGroups + 10; ++i) {
+    std::string name = "lock_";  // distinct names without digits
+    for (uint32_t v = i; ; v /= 26) {
+      name += static_cast<char>('a' + v % 26);
+      if (v < 26) break;
+    }
+    g.locks.push_back(Lock(10 + i, name));
+  }
+  g.locks.back().kind = "rwlock";
+  FoldedGraph f = FoldLockGraph(g, {});
+  EXPECT_TRUE(f.by_kind);
+  EXPECT_EQ(f.groups, 2u);
+  ASSERT_EQ(f.graph.locks.size(), 2u);
+  EXPECT_EQ(f.graph.locks[0].name, "other mutex locks");
+  EXPECT_EQ(f.graph.instances[0], kMaxGroups + 9);
+  EXPECT_EQ(f.graph.locks[1].name, "other rwlock locks");
+}
+
+TEST(DotGraphTest, HugeGraphIsFoldedWithTheFindingStillDrawn) {
+  Report r = AbbaReport("g_accounts_mu", "g_audit_mu");
+  auto& g = r.graph;
+  const int n = static_cast<int>(kMaxDrawnLocks) * 4;
+  g.locks.push_back(Lock(1, "g_accounts_mu"));
+  for (int i = 0; i < n; ++i) g.locks.push_back(Lock(100 + i, "bucket_" + std::to_string(i)));
+  for (int i = 1; i + 1 < n; ++i) g.edges.push_back(GraphEdge(i, i + 1, 1, 11));
+  g.edges.push_back(GraphEdge(0, 5, 1, 12));
+  DotOptions full;
+  full.full_graph = true;
+  std::string dot = RenderDot(r, full);
+  EXPECT_NE(dot.find(std::to_string(n) + " locks drawn as 1 groups of locks named alike"),
+            std::string::npos) << dot.substr(0, 600);
+  EXPECT_EQ(dot.find("bucket_17"), std::string::npos);
+  EXPECT_NE(dot.find("bucket_#"), std::string::npos);
+  EXPECT_NE(dot.find("cycle 1"), std::string::npos);  // the finding keeps its own nodes and edges
+  EXPECT_NE(dot.find("label=\"g_audit_mu"), std::string::npos);
+  EXPECT_EQ(dot.find("layout=sfdp"), std::string::npos);  // small enough for `dot` again
+  std::string svg, error;
+  ASSERT_TRUE(RenderSvg(dot, &svg, &error)) << error;
 }
 
 TEST(DotGraphTest, SuppressedCandidatesAreDashedWithReason) {

@@ -87,6 +87,22 @@ TEST(HtmlReportTest, SelfContainedPageWithSummaryStoryAndGraph) {
             std::string::npos);
 }
 
+TEST(HtmlReportTest, StaticMergeIsShown) {
+  Report r = CycleReport("g_accounts_mu", "T1");
+  r.findings[0].confirmed_by_source = "lock-order-cycle bank.cc:3 <static>";
+  r.static_only = {"rwlock-upgrade: Deregister takes g_clients_mu exclusively <& shared>"};
+  std::string html = RenderHtml(r, HtmlOptions());
+  EXPECT_NE(html.find("Confirmed by source (lockscope static): lock-order-cycle bank.cc:3 "
+                      "&lt;static&gt;"),
+            std::string::npos);
+  EXPECT_NE(html.find("<h2>Found only in the source</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<li>rwlock-upgrade: Deregister takes g_clients_mu exclusively &lt;&amp; "
+                      "shared&gt;</li>"),
+            std::string::npos);
+  EXPECT_EQ(RenderHtml(CycleReport("a", "T1"), HtmlOptions()).find("only in the source"),
+            std::string::npos);
+}
+
 TEST(HtmlReportTest, SourceLinesAroundEachFrameAreShownAndEscaped) {
   std::string html =
       RenderHtml(CycleReport("a", "T1"),

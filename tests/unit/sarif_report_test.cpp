@@ -73,6 +73,16 @@ TEST(SarifReportTest, RulePerKindResultsLocationsAndThreadFlows) {
             "thread 12 acquires a while holding b");
 }
 
+TEST(SarifReportTest, ConfirmedBySourceIsAResultProperty) {
+  Report r = CycleReport("a", "/src/bank.cc");
+  EXPECT_FALSE(json::parse(RenderSarif(r))["runs"][0]["results"][0].contains("properties"));
+  r.findings[0].confirmed_by_source = "lock-order-cycle bank.cc:10";
+  r.findings[0].test = "Bank.Transfer";
+  json result = json::parse(RenderSarif(r))["runs"][0]["results"][0];
+  EXPECT_EQ(result["properties"]["confirmedBySource"], "lock-order-cycle bank.cc:10");
+  EXPECT_EQ(result["properties"]["test"], "Bank.Transfer");
+}
+
 TEST(SarifReportTest, SuppressedCandidatesAreInformationalWithJustification) {
   Report r;
   analysis::SuppressedCandidate s;
