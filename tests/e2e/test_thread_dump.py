@@ -127,7 +127,8 @@ def test_two_dumps(lockscope, runtime, binary, tmp):
         dumps = []
     C.check(f"JSON carries all {DUMPS} dumps, each with every thread",
             [x["number"] for x in dumps] == list(range(1, DUMPS + 1)) and
-            all(len(x["threads"]) == 5 and x["reason"] == "signal" for x in dumps), j[-800:])
+            all(len(x["threads"]) == 5 and x["reason"] == "signal" for x in dumps),
+            str([(len(x["threads"]), x["reason"]) for x in dumps]) + j[-300:])
 
 
 def test_other_signal(lockscope, runtime, binary, tmp):
