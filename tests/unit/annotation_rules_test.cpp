@@ -85,7 +85,8 @@ TEST(AnnotationRulesTest, GuardedByWriteUnderASharedHoldIsARace) {
       Access("Table::rows_", true, "Table::Touch", 10, {Held("Table::mu_", /*shared=*/true)}));
   Fn(p, "Table::Read").accesses.push_back(
       Access("Table::rows_", false, "Table::Read", 20, {Held("Table::mu_", /*shared=*/true)}));
-  auto found = Findings(AnalyzeStatic(p), "guarded-by-violated");
+  auto result = AnalyzeStatic(p);  // Findings() points into it: keep it alive
+  auto found = Findings(result, "guarded-by-violated");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0]->summary.find("only shared"), std::string::npos);
   EXPECT_EQ(found[0]->extra_stacks[1][0].line, 10);
@@ -218,7 +219,8 @@ TEST(AnnotationRulesTest, OutParameterViewNamesTheCallerUnlessItHoldsTheLock) {
     if (caller_holds) held.push_back(Held("Feed::mu_"));
     Fn(p, "main").calls.push_back(
         CallFact{"usr:Feed::Latest", "Feed::Latest", false, true, At("main", 56), held, {}, {}});
-    auto found = Findings(AnalyzeStatic(p), "stored-view-escapes-lock");
+    auto result = AnalyzeStatic(p);  // Findings() points into it: keep it alive
+    auto found = Findings(result, "stored-view-escapes-lock");
     ASSERT_EQ(found.size(), caller_holds ? 0u : 1u);
     if (!caller_holds) {
       EXPECT_EQ(found[0]->extra_stacks[1][0].line, 56);
