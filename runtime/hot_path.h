@@ -8,24 +8,33 @@
 //   lock:   t_state, re-entry depth and mode checks; one HotEntry probe keyed on (lock, mode,
 //           interceptor frame, return address, held-set hash); the lock entry still live with
 //           the same id; the deeper frames of the call-site key unchanged (only when the key
-//           spans several frames). Then the push of the held entry, the real trylock and, when
-//           it succeeds, the commit: its mirror in the live thread slot and the acquisition
-//           counter (the only work inside the program's critical section). No clock read
-//           (except one acquisition in 64 of a lock samples its hold time), no atomic
-//           read-modify-write, no store to memory shared with other threads (the lock entry is
-//           only read; the last owner, on its own line, is written only when ownership moves).
-//           A busy lock (EBUSY) undoes the push and takes the general path, which times the wait
-//           and writes its edge before blocking.
+//           spans several frames: the entry's fp then carries a flag bit, so the common compare
+//           fails into that check). Then, all before the real trylock: the push of the held
+//           entry, its mirror in the live thread slot and the acquisition count. After the call
+//           only the result is tested, so nothing has to survive it in a register and the
+//           interceptor keeps no stack frame beyond its frame pointer. No clock read (except one
+//           acquisition in 64 of a lock samples its hold time), no atomic read-modify-write, no
+//           store to memory shared with other threads (the lock entry is only read; the last
+//           owner, on its own line, is written only when ownership moves). A busy lock (EBUSY)
+//           takes the push, the mirror and the count back (HotAbort) and takes the general path,
+//           which times the wait and writes its edge before blocking.
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
 //           (the held-set hash minus the entry's stored hash, the slot's count).
+//
+// The live slot shows the lock from just before the real trylock: for the few nanoseconds of
+// that call a reader (watchdog, thread dump) may see a running thread holding a lock it is about
+// to get or, if it is busy, to wait for. A blocked thread's slot is always exact (the general
+// path publishes the wait after taking the entry back), and the watchdog follows the waits of
+// blocked threads only, twice in a row before it reports: the early view can delay a report by
+// one scan, never make one up.
 //
 // Everything else — a miss, a busy lock, re-entry, full-event mode, deep held sets, spin-lock and
 // annotated owners — takes the general path (thread_state.h), which also fills the hot cache.
 // The held-set hash in the key means the lock is not held by this thread on a hit (a hit with the
 // lock held would need a 64-bit collision of the held-set hash), so no scan is needed; a re-lock
 // of a held non-recursive mutex makes trylock fail with EBUSY and the general path reports it.
-// Signal handlers: the re-entry depth is raised from the push to the end of the commit, so a
-// handler's own lock calls pass straight through, as on the general path.
+// Signal handlers: the re-entry depth is raised from the push to the return of the real trylock,
+// so a handler's own lock calls pass straight through, as on the general path.
 
 #ifndef LOCKSCOPE_RUNTIME_HOT_PATH_H_
 #define LOCKSCOPE_RUNTIME_HOT_PATH_H_
@@ -46,34 +55,9 @@
 namespace lockscope {
 namespace rt {
 
-// The entry for this acquisition, or null. `fp`: __builtin_frame_address(0) of the exported
-// interceptor (the frame the call-site key starts from).
-__attribute__((always_inline)) inline HotEntry* HotProbe(ThreadState* ts, uintptr_t addr,
-                                                         uint8_t mode, uintptr_t fp) {
-  const uintptr_t key = HotKey(addr, mode);
-  const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-  const uintptr_t ret = frame[1];
-  const uint64_t ctx = ts->held_hash;
-  const uint32_t i = HotIndex(key, ret, ctx);
-  HotEntry* e = &ts->hot[i];
-  if (((e->key ^ key) | (e->ret ^ ret) | (e->fp ^ fp) | (e->ctx ^ ctx)) != 0) return nullptr;
-  if (__builtin_expect(e->chain_n > 1, 0)) {
-    // The frames were inside this thread's stack when the entry was made, so they are readable.
-    const HotChain* c = &ts->hot_chain[i];
-    if (frame[0] != c->f[0]) return nullptr;
-    for (uint32_t k = 0; k + 1 < e->chain_n; ++k) {
-      const auto* f = reinterpret_cast<const uintptr_t*>(c->f[k]);
-      if (f[1] != c->r[k]) return nullptr;
-      if (k + 2 < e->chain_n && f[0] != c->f[k + 1]) return nullptr;
-    }
-  }
-  // The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss.
-  if (__atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) !=
-      e->live) {
-    return nullptr;  // destroyed or re-registered; HotInsert replaces it (counting its hits)
-  }
-  return e;
-}
+// The deeper frames of a hot entry whose call-site key spans several (out of line: rare).
+bool HotChainMatches(const ThreadState* ts, const HotEntry* e, const uintptr_t* frame);
+
 static_assert(offsetof(LockEntry, lock_id) == offsetof(LockEntry, state) + 4 &&
               offsetof(LockEntry, state) % 8 == 0);
 
@@ -85,49 +69,77 @@ int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, trace::LockKind kind
 inline constexpr int kHotMiss = -1;
 
 // Out of line (thread_state.cpp / lock_stats.cpp): a trylock that failed after the speculative
-// push (undo it; EBUSY -> kHotMiss, other errors -> HotFinish), and the rare part of a commit
-// (a hold-time sample, an owner change).
+// push, mirror and count (take them back; EBUSY -> kHotMiss, other errors -> HotFinish), and the
+// rare part of a commit (a hold-time sample, an owner change), done once the lock is held.
 int HotAbort(int rc);
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
-// After the real trylock succeeded: mirror the held entry into the live thread slot and count.
-// Everything is reloaded from TLS so that nothing has to survive the real call in a register.
-// This is all the bookkeeping done while the lock is held: contended programs feel every
-// instruction inside their critical sections, so the probe and the push come before the trylock.
-template <trace::LockMode kMode>
-__attribute__((always_inline)) inline int HotCommit() {
+// Everything after a hit's push is a tail call or the real trylock itself: the interceptor keeps
+// nothing but its frame pointer, and its misses and failures continue in `Slow` (the general
+// path of the interceptor, noinline, taking the lock) with the interceptor's frame address, which
+// the call-site key starts from.
+
+// A trylock that failed after the push: take it back (HotAbort); EBUSY goes on to Slow.
+template <typename Lock, int (*Slow)(Lock*)>
+__attribute__((noinline)) int HotFail(int r) {
   ThreadState* ts = t_state;
-  const uint32_t n = ts->n_held;
-  HeldLock* h = &ts->held[n - 1];
-  HotEntry* e = h->hot;
-  trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
-  memcpy(&slot->held[n - 1], &e->slot_entry, sizeof(trace::HeldEntry));
-  __atomic_store_n(&slot->n_held, n, __ATOMIC_RELEASE);
-  if (__builtin_expect((++e->hits & kHoldSampleMask) == 0, 0) ||
-      (kMode == trace::LockMode::kExclusive &&
-       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
-    HotCommitRare(ts, h, e);
-  }
+  auto* lock = reinterpret_cast<Lock*>(ts->held[ts->n_held - 1].hot_pop);
+  r = HotAbort(r);
+  return r != kHotMiss ? r : Slow(lock);
+}
+
+// The real trylock of a hit whose commit has a rare part (one acquisition in 64 of a lock, or an
+// owner change), done once the lock is held.
+template <typename Lock, int (*Slow)(Lock*)>
+__attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
+  const int r = real_try(lock);
+  if (r != 0) return HotFail<Lock, Slow>(r);
+  ThreadState* ts = t_state;
+  HeldLock* h = &ts->held[ts->n_held - 1];
+  HotCommitRare(ts, h, h->hot);
   t_reentry_depth = 0;
   return 0;
 }
 
-// A blocking acquire through the hot path. Returns the call's result, or kHotMiss: nothing
-// happened, take the general path. `real_try()` gives the real trylock. On a hit the held entry
-// is pushed (thread-private, under the re-entry guard) before the real trylock, so that nothing
-// but the lock's address has to live across the call; the slot mirror follows only once the
-// trylock succeeded, so the live state never shows a lock the thread does not hold.
-template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, typename RealTry>
-__attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
+          typename RealTry>
+__attribute__((noinline)) int HotAcquireChained(Lock* lock, RealTry real_try);
+
+// A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
+// `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
+// interceptor. On a hit the held entry is pushed, mirrored into the live slot and counted (all
+// thread-private or the thread's own slot, under the re-entry guard) before the real trylock,
+// so a success returns at once. kChained: the probe also re-checks the deeper frames of a
+// call-site key that spans several (HotAcquireChained, out of line).
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
+          bool kChained = false, typename RealTry>
+__attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try,
+                                                         uintptr_t fp) {
   ThreadState* ts = t_state;
   if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
-    return kHotMiss;
+    return Slow(lock);
   }
   const uint32_t n = ts->n_held;
-  if (n >= ThreadState::kHotMaxHeld) return kHotMiss;
+  if (n >= ThreadState::kHotMaxHeld) return Slow(lock);
   const auto addr = reinterpret_cast<uintptr_t>(lock);
-  HotEntry* e = HotProbe(ts, addr, static_cast<uint8_t>(kMode), fp);
-  if (!e) return kHotMiss;
+  const uintptr_t key = HotKey(addr, static_cast<uint8_t>(kMode));
+  const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+  const uintptr_t ret = frame[1];
+  const uint64_t ctx = ts->held_hash;
+  HotEntry* e = &ts->hot[HotIndex(key, ret, ctx)];
+  const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
+  const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
+  if (__builtin_expect((diff | dfp) != 0, 0)) {
+    if (diff != 0 || dfp != kHotChainBit) return Slow(lock);
+    if (!kChained) return HotAcquireChained<kKind, kMode, Lock, Slow>(lock, real_try);
+    if (!HotChainMatches(ts, e, frame)) return Slow(lock);
+  }
+  // The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss
+  // (destroyed or re-registered; HotInsert replaces the entry, counting its hits).
+  if (__atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) !=
+      e->live) {
+    return Slow(lock);
+  }
   t_reentry_depth = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
   memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
@@ -139,9 +151,27 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   h->hash = next - e->ctx;
   ts->held_hash = next;
   ts->n_held = n + 1;
+  trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
+  memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
+  __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
+  // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
+  if (__builtin_expect((++e->hits & kHoldSampleMask) == 0, 0) ||
+      (kMode == trace::LockMode::kExclusive &&
+       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
+    return HotTryRare<Lock, Slow>(lock, real_try());
+  }
   const int r = real_try()(lock);
-  if (__builtin_expect(r != 0, 0)) return HotAbort(r);
-  return HotCommit<kMode>();
+  if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r);
+  t_reentry_depth = 0;
+  return 0;
+}
+
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
+          typename RealTry>
+__attribute__((noinline)) int HotAcquireChained(Lock* lock, RealTry real_try) {
+  // Tail-called by the interceptor: this frame is where the interceptor's was.
+  return HotAcquire<kKind, kMode, Lock, Slow, true>(
+      lock, real_try, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held

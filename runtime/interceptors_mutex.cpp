@@ -72,9 +72,8 @@ __attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
 }  // namespace
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
-  int rc = rt::HotAcquire<LockKind::kMutex, LockMode::kExclusive>(
+  return rt::HotAcquire<LockKind::kMutex, LockMode::kExclusive, pthread_mutex_t, MutexLock>(
       m, [] { return LOCKSCOPE_REAL(pthread_mutex_trylock); }, LOCKSCOPE_FRAME());
-  return rc != rt::kHotMiss ? rc : MutexLock(m);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_trylock, pthread_mutex_t* m) noexcept {

@@ -62,6 +62,17 @@ __attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int (*
   return rc;
 }
 
+// The general paths of the two blocking acquires (hot_path.h continues there).
+__attribute__((noinline)) int RdLock(rwlock_t* l) {
+  return BlockingAcquire(l, LockMode::kShared, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
+                         LOCKSCOPE_REAL(pthread_rwlock_rdlock));
+}
+
+__attribute__((noinline)) int WrLock(rwlock_t* l) {
+  return BlockingAcquire(l, LockMode::kExclusive, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
+                         LOCKSCOPE_REAL(pthread_rwlock_wrlock));
+}
+
 void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8_t flags, int rc) {
   if (si.active()) rt::OnTryAcquire(si, si.ts(), l, LockKind::kRwLock, mode, flags, rc);
 }
@@ -69,19 +80,13 @@ void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8
 }  // namespace
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_rdlock, rwlock_t* l) noexcept {
-  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kShared>(
+  return rt::HotAcquire<LockKind::kRwLock, LockMode::kShared, rwlock_t, RdLock>(
       l, [] { return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock); }, LOCKSCOPE_FRAME());
-  if (rc != rt::kHotMiss) return rc;
-  return BlockingAcquire(l, LockMode::kShared, LOCKSCOPE_REAL(pthread_rwlock_tryrdlock),
-                         LOCKSCOPE_REAL(pthread_rwlock_rdlock));
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_wrlock, rwlock_t* l) noexcept {
-  int rc = rt::HotAcquire<LockKind::kRwLock, LockMode::kExclusive>(
+  return rt::HotAcquire<LockKind::kRwLock, LockMode::kExclusive, rwlock_t, WrLock>(
       l, [] { return LOCKSCOPE_REAL(pthread_rwlock_trywrlock); }, LOCKSCOPE_FRAME());
-  if (rc != rt::kHotMiss) return rc;
-  return BlockingAcquire(l, LockMode::kExclusive, LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
-                         LOCKSCOPE_REAL(pthread_rwlock_wrlock));
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_tryrdlock, rwlock_t* l) noexcept {

@@ -87,7 +87,8 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   const uintptr_t key = HotKey(op->addr, op->mode);
   const uint32_t i = HotIndex(key, op->chain.ret, ctx);
   HotEntry* e = &ts->hot[i];
-  if (e->key == key && e->ret == op->chain.ret && e->ctx == ctx && e->fp == op->chain.fp &&
+  const uintptr_t fp = op->chain.fp | (op->chain.n > 1 ? kHotChainBit : 0);
+  if (e->key == key && e->ret == op->chain.ret && e->ctx == ctx && e->fp == fp &&
       e->entry == op->entry && e->lock_id == op->entry->lock_id && e->stack_id == op->stack_id &&
       e->chain_n == op->chain.n && SameChain(ts->hot_chain[i], op->chain)) {
     return;  // already there (a contended acquisition comes back here each time)
@@ -102,7 +103,7 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   tail.mode = op->mode;
   tail.kind = op->kind;
   memcpy(&e->held_tail, reinterpret_cast<const uint8_t*>(&tail) + 24, 8);
-  e->fp = op->chain.fp;
+  e->fp = fp;
   e->ret = op->chain.ret;
   e->ctx = ctx;
   e->next_ctx = ts->held_hash;
@@ -121,6 +122,18 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
     c->f[k] = op->chain.f[k];
     c->r[k] = op->chain.r[k];
   }
+}
+
+bool HotChainMatches(const ThreadState* ts, const HotEntry* e, const uintptr_t* frame) {
+  // The frames were inside this thread's stack when the entry was made, so they are readable.
+  const HotChain* c = &ts->hot_chain[e - ts->hot];
+  if (frame[0] != c->f[0]) return false;
+  for (uint32_t k = 0; k + 1 < e->chain_n; ++k) {
+    const auto* f = reinterpret_cast<const uintptr_t*>(c->f[k]);
+    if (f[1] != c->r[k]) return false;
+    if (k + 2 < e->chain_n && f[0] != c->f[k + 1]) return false;
+  }
+  return true;
 }
 
 void ResetFastPath(ThreadState* ts) {

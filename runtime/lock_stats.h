@@ -67,7 +67,7 @@ struct alignas(64) HotEntry {
   uint32_t lock_id;   // == entry->lock_id while the entry is valid
   uint32_t stack_id;  // the acquisition's stack (what the site cache gave or captured)
   uint64_t held_tail; // HeldLock count (1), mode, kind
-  uintptr_t fp;       // SiteChain::fp (the interceptor's frame)
+  uintptr_t fp;       // SiteChain::fp (the interceptor's frame) | kHotChainBit if chain_n > 1
   uintptr_t ret;      // SiteChain::ret (the innermost program return address)
   uint64_t ctx;       // ThreadState::held_hash before the acquisition
   uint64_t next_ctx;  //   ... and after it
@@ -95,6 +95,8 @@ inline uint32_t HotIndex(uintptr_t key, uintptr_t ret, uint64_t ctx) {
   return static_cast<uint32_t>(((key ^ ret ^ ctx) * 0x9e3779b97f4a7c15ull) >> 55);
 }
 inline uintptr_t HotKey(uintptr_t addr, uint8_t mode) { return addr | mode; }
+// In HotEntry::fp (frame addresses are 8-aligned): the call-site key spans several frames.
+inline constexpr uintptr_t kHotChainBit = 1;
 // After a successful slow-path acquisition (EndAcquire): remembers it when it qualifies.
 // `ctx` = held_hash before the push.
 void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx);
