@@ -229,7 +229,12 @@ void FunctionWalker::WalkLoop(CXCursor c) {
   // A loop body (or switch) is walked once on a copy; locking inside is assumed balanced, except
   // for locks the body takes and keeps: `for (auto& m : shards) m.lock();` holds them after it.
   LockState before = state_;
-  WalkChildren(c, false);
+  CXCursorKind kind = clang_getCursorKind(c);
+  if (kind == CXCursor_WhileStmt || kind == CXCursor_DoStmt) {
+    WalkPredicateLoop(c);
+  } else {
+    WalkChildren(c, false);
+  }
   std::vector<HeldLock> kept;
   for (const HeldLock& h : state_.held) {
     if (!before.Holds(h.lock)) kept.push_back(h);
@@ -462,6 +467,7 @@ void FunctionWalker::WalkCall(CXCursor c) {
   inline_lambdas_ = saved_inline;
   RecordCall(c, callee);
   if (clang_Cursor_isNull(callee)) return;
+  RecordCondOp(c, callee, accesses_before);
   ApplyCallEffects(c, callee);
   // `it_ = map_.find(k)`, `view_ = name_`: a class-type assignment is a call of operator=.
   std::vector<CXCursor> args = CallArguments(c);

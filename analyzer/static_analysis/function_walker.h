@@ -114,6 +114,11 @@ class FunctionWalker {
   bool HandleLockCall(CXCursor call, CXCursor callee);
   void CheckStore(CXCursor lhs, CXCursor at, size_t accesses_before);
 
+  // Condition variables (cond_waits.cpp).
+  std::vector<std::string> PredicateVariables(CXCursor cond);
+  void WalkPredicateLoop(CXCursor loop);  // a while/do loop: its condition is a wait's predicate
+  void RecordCondOp(CXCursor call, CXCursor callee, size_t accesses_before);
+
   // Thread-safety attributes (annotated_locks.cpp).
   void EnterRequired();  // REQUIRES(mu) on this function: walked holding mu
   bool HandleCapabilityMethod(CXCursor call, CXCursor callee, CXCursor object);
@@ -130,6 +135,7 @@ class FunctionWalker {
   std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per scope
   std::map<std::string, View> views_;             // local var USR -> view
   TuContext* ctx_;
+  std::vector<std::vector<std::string>> loop_predicates_;  // enclosing while/do conditions' reads
   bool inline_lambdas_ = false;  // walking a condition variable wait's arguments
   bool deref_ = false;  // the next reference is dereferenced (*p, p->x, p[i]): PT_GUARDED_BY
 };

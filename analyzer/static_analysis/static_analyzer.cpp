@@ -204,10 +204,13 @@ void StaticAnalysis::BuildCallGraph() {
 }
 
 void StaticAnalysis::ComputeThreadEvents() {
+  const internal::Announcements announced = internal::ParkAnnouncements(facts_);
   for (const auto& [usr, f] : facts_.functions) {
     ThreadEvents& e = thread_events_[usr];
     e.spawns.insert(f.spawn_lines.begin(), f.spawn_lines.end());
     e.joins.insert(f.join_lines.begin(), f.join_lines.end());
+    e.handshakes = internal::HandshakeLines(f, announced);
+    e.wakes.insert(f.wake_lines.begin(), f.wake_lines.end());
   }
   for (int round = 0; round < 16; ++round) {
     bool changed = false;
@@ -221,6 +224,14 @@ void StaticAnalysis::ComputeThreadEvents() {
             changed |= e.spawns.insert(c.loc.line).second;
           } else if (!ge.joins.empty()) {
             changed |= e.joins.insert(c.loc.line).second;
+          }
+          // Drain() waits for the workers to park: a handshake at the call. A callee that wakes
+          // threads after its last handshake (Submit()) wakes them at the call.
+          if (!ge.handshakes.empty() &&
+              (ge.wakes.empty() || *ge.handshakes.rbegin() > *ge.wakes.rbegin())) {
+            changed |= e.handshakes.insert(c.loc.line).second;
+          } else if (!ge.wakes.empty()) {
+            changed |= e.wakes.insert(c.loc.line).second;
           }
         }
       }
@@ -629,7 +640,7 @@ bool StaticAnalysis::LineRunsAlone(const FunctionFacts& f, int line) const {
   // `main` with no thread left running by anything it calls runs alone (threads started and
   // joined inside a callee are gone when it returns); so does main of a program with no threads.
   if (f.name == "main" && (!spawning_tus_.count(f.tu) || e->second.spawns.empty())) return true;
-  return OrderedByCreateJoin(e->second, line);
+  return OrderedByCreateJoin(e->second, line) || internal::OrderedByHandshake(e->second, line);
 }
 
 void StaticAnalysis::ReportAnnotated() {
@@ -717,7 +728,8 @@ void StaticAnalysis::ReportRaces() {
       s.reason_id = "happens-before";
       s.reason = var + ": the accesses without " + *guarded_write->named.begin() +
                  " run where no other thread can: before their function creates threads, after "
-                 "it joins them, or in functions only called from such places";
+                 "it joins them or waits for them to park (a condition-variable handshake), or in "
+                 "functions only called from such places";
       s.locks = {Lock(*guarded_write->named.begin())};
       report_.suppressed.push_back(s);
       continue;

@@ -28,7 +28,9 @@
 //   - from Clang thread-safety attributes (annotation_rules.h): guarded-by-violated,
 //     requires-not-held, excludes-held; NO_THREAD_SAFETY_ANALYSIS functions report no race.
 // What runs alone is no race: accesses before a function's first thread creation or after a join
-// that follows its last one (creations and joins of callees count at the call), in main when
+// that follows its last one, or after a wait for the threads to park with no notification since
+// (thread_order.h; creations, joins, handshakes and notifications of callees count at the call),
+// in main when
 // nothing it calls leaves a thread running, and in functions only called from such places.
 // Thread bodies (lambdas) of one function started one after another's join form no cycle.
 // Thread-safety: pure function of its input. Complexity: O(F * (A + C) * L) per relaxation round,

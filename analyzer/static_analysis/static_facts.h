@@ -81,6 +81,15 @@ struct EscapeFact {
   std::string stored_in{};  // "stored" in a field or global: its qualified name ("" = out-parameter)
 };
 
+// A condition-variable wait: the mutex it releases while waiting, and the shared variables its
+// predicate reads (the condition of the loop around it, or the wait's predicate lambda; empty for
+// a bare wait).
+struct CondWaitFact {
+  std::string mutex;
+  int line = 0;
+  std::vector<std::string> predicate;
+};
+
 // A field or global declared GUARDED_BY(lock) or PT_GUARDED_BY(lock).
 struct DeclaredGuard {
   std::string lock;
@@ -116,6 +125,10 @@ struct FunctionFacts {
   // while no thread of this function's making is running (create/join happens-before).
   std::vector<int> spawn_lines;
   std::vector<int> join_lines;
+  // Condition-variable waits, and notifications (signal/broadcast/notify_*) by line: a wait for a
+  // state the threads announce as they park orders what follows it (thread_order.h).
+  std::vector<CondWaitFact> cond_waits;
+  std::vector<int> wake_lines;
 };
 
 // Everything extracted from a set of translation units. Functions are keyed by USR, so a function

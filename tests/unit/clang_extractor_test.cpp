@@ -184,6 +184,50 @@ struct Feed {
   EXPECT_EQ(out->escapes[0].via, "out-parameter `out`");
 }
 
+// Condition-variable waits carry their mutex and what their predicate reads (a predicate lambda
+// or the loop around a bare wait); notifications are recorded by line.
+TEST_F(ClangExtractorTest, CondVarWaitsKnowTheirMutexAndPredicate) {
+  std::string src = Write("cv.cpp", R"(
+#include <condition_variable>
+#include <mutex>
+struct Pool {
+  void Drain() {
+    std::unique_lock<std::mutex> l(mu_);
+    done_.wait(l, [&] { return idle_ == 3; });
+  }
+  void Park() {
+    std::unique_lock<std::mutex> l(mu_);
+    ++idle_;
+    done_.notify_all();
+    while (!stop_) work_.wait(l);
+  }
+  void Bare() {
+    std::unique_lock<std::mutex> l(mu_);
+    work_.wait(l);
+  }
+  std::mutex mu_;
+  std::condition_variable work_, done_;
+  int idle_ = 0;
+  bool stop_ = false;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  const FunctionFacts* drain = Find(p, "Pool::Drain");
+  ASSERT_NE(drain, nullptr);
+  ASSERT_EQ(drain->cond_waits.size(), 1u);
+  EXPECT_EQ(drain->cond_waits[0].mutex, "Pool::mu_");
+  EXPECT_EQ(drain->cond_waits[0].predicate, std::vector<std::string>{"Pool::idle_"});
+  const FunctionFacts* park = Find(p, "Pool::Park");
+  ASSERT_EQ(park->cond_waits.size(), 1u);
+  EXPECT_EQ(park->cond_waits[0].predicate, std::vector<std::string>{"Pool::stop_"});
+  EXPECT_EQ(park->wake_lines, std::vector<int>{12});
+  EXPECT_LT(park->wake_lines[0], park->cond_waits[0].line);
+  const FunctionFacts* bare = Find(p, "Pool::Bare");
+  ASSERT_EQ(bare->cond_waits.size(), 1u);
+  EXPECT_TRUE(bare->cond_waits[0].predicate.empty());
+}
+
 // A view is tied to the variable it points into: `name_.c_str()` is a view of name_, but what a
 // free function returns (fopen(path_.c_str())) points into nothing of ours.
 TEST_F(ClangExtractorTest, AViewPointsIntoItsObjectNotIntoAFunctionsArguments) {

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "static_test_facts.h"
+#include "thread_order.h"
 
 namespace lockscope {
 namespace static_analysis {
@@ -180,6 +182,7 @@ TEST(StaticAnalyzerTest, EscapesBecomeDataRaceFindings) {
   EXPECT_EQ(r.findings[0].extra_stacks[1][0].line, 12);
 }
 
+
 }  // namespace
 }  // namespace static_analysis
 }  // namespace lockscope
@@ -212,6 +215,7 @@ TEST(StaticAnalyzerTest, SameNamesInSeparateProgramsAreNotOneLock) {
   }
 }
 
+
 }  // namespace
 }  // namespace static_analysis
 }  // namespace lockscope
@@ -239,6 +243,86 @@ TEST(StaticAnalyzerTest, AccessesOrderedByCreateJoinAreNotRaces) {
       EXPECT_EQ(r.suppressed[0].reason_id, "happens-before");
     }
   }
+}
+
+
+// A pool: Worker runs jobs (one writes g_count under g_mu) and, when idle, announces it under
+// Pool::mu_ (`++idle_`) before parking on a condition variable. main starts it, waits in Drain(),
+// then reads g_count. `park_announced`: Drain's predicate reads idle_ (the workers announce it as
+// they park); otherwise it reads only jobs_ (popped before the last job ran: no ordering).
+ProgramFacts PoolDrain(bool park_announced, bool submit_after_drain) {
+  ProgramFacts p;
+  FunctionFacts& job = Fn(p, "CountJob");
+  job.accesses.push_back(
+      AccessFact{"g_count", true, At("CountJob", 10), {Held("g_mu", false, "CountJob", 9)}});
+  FunctionFacts& w = Fn(p, "Pool::Run");
+  HeldLock pool_mu = Held("Pool::mu_", false, "Pool::Run", 20);
+  w.accesses.push_back(AccessFact{"Pool::idle_", true, At("Pool::Run", 22), {pool_mu}});
+  w.accesses.push_back(AccessFact{"Pool::jobs_", true, At("Pool::Run", 26), {pool_mu}});
+  w.wake_lines = {23};
+  w.cond_waits.push_back(CondWaitFact{"Pool::mu_", 24, {"Pool::stopping_"}});
+  FunctionFacts& submit = Fn(p, "Pool::Submit");
+  submit.accesses.push_back(AccessFact{"Pool::jobs_", true, At("Pool::Submit", 31),
+                                       {Held("Pool::mu_", false, "Pool::Submit", 30)}});
+  submit.wake_lines = {32};
+  FunctionFacts& drain = Fn(p, "Pool::Drain");
+  std::vector<std::string> predicate = {"Pool::jobs_"};
+  if (park_announced) predicate.push_back("Pool::idle_");
+  drain.cond_waits.push_back(CondWaitFact{"Pool::mu_", 41, predicate});
+  FunctionFacts& start = Fn(p, "Pool::Start");
+  start.spawn_lines = {51};
+  FunctionFacts& m = Fn(p, "main");
+  m.calls.push_back(Call("Pool::Submit", "main", 60, {}));
+  m.calls.push_back(Call("Pool::Start", "main", 61, {}));
+  m.calls.push_back(Call("Pool::Drain", "main", 62, {}));
+  if (submit_after_drain) m.calls.push_back(Call("Pool::Submit", "main", 63, {}));
+  m.accesses.push_back(AccessFact{"g_count", false, At("main", 64), {}});
+  return p;
+}
+
+TEST(StaticAnalyzerTest, AWaitForParkedWorkersOrdersWhatFollowsIt) {
+  analysis::Report r = AnalyzeStatic(PoolDrain(true, false));
+  EXPECT_EQ(Count(r, FindingKind::kDataRace), 0);
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].reason_id, "happens-before");
+  EXPECT_NE(r.suppressed[0].reason.find("park"), std::string::npos) << r.suppressed[0].reason;
+}
+
+TEST(StaticAnalyzerTest, AWaitForStateOfRunningThreadsOrdersNothing) {
+  // Drain waits only for an empty queue: the last job may still run while main reads.
+  EXPECT_EQ(Count(AnalyzeStatic(PoolDrain(false, false)), FindingKind::kDataRace), 1);
+  // Waking the workers again after the handshake (a Submit) lets them run during the read.
+  EXPECT_EQ(Count(AnalyzeStatic(PoolDrain(true, true)), FindingKind::kDataRace), 1);
+}
+
+TEST(StaticAnalyzerTest, HandshakeNeedsAnnouncementBeforeParkingUnderTheWaitsMutex) {
+  ProgramFacts p;
+  FunctionFacts& w = Fn(p, "Worker");
+  HeldLock mu = Held("mu", false, "Worker", 1);
+  // Announced as it parks, but under another mutex than the one the waiter waits with; and one
+  // written after the wait (not parked when it is seen).
+  w.accesses.push_back(AccessFact{"idle", true, At("Worker", 5), {Held("other", false, "W", 1)}});
+  w.accesses.push_back(AccessFact{"started", true, At("Worker", 9), {mu}});
+  w.cond_waits.push_back(CondWaitFact{"mu", 7, {"parked"}});
+  w.accesses.push_back(AccessFact{"parked", true, At("Worker", 6), {mu}});
+  internal::Announcements a = internal::ParkAnnouncements(p);
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(a.count({"parked", "mu"}), 1u);
+  FunctionFacts& waiter = Fn(p, "Waiter");
+  waiter.cond_waits.push_back(CondWaitFact{"mu", 20, {"idle", "started"}});
+  waiter.cond_waits.push_back(CondWaitFact{"mu", 30, {"parked"}});
+  EXPECT_EQ(internal::HandshakeLines(waiter, a), std::set<int>{30});
+  // The announcer waiting for its own announcement is no handshake with other threads.
+  EXPECT_TRUE(internal::HandshakeLines(w, a).empty());
+  internal::ThreadEvents e;
+  e.spawns = {10};
+  e.handshakes = {30};
+  e.wakes = {40};
+  EXPECT_FALSE(internal::OrderedByHandshake(e, 25));  // before the handshake
+  EXPECT_TRUE(internal::OrderedByHandshake(e, 35));
+  EXPECT_FALSE(internal::OrderedByHandshake(e, 45));  // woken again
+  e.spawns = {10, 32};
+  EXPECT_FALSE(internal::OrderedByHandshake(e, 35));  // a thread created after it
 }
 
 }  // namespace
