@@ -1,8 +1,8 @@
 /* For test_thread_dump.py: a program that takes thread dumps from outside (kill -SIG) and must
  * behave exactly as without them. A worker holds g_mu and waits on a pipe, a spinner spins in
  * Spin() until told to stop, two churners lock, count and malloc in a loop (a stack request may
- * interrupt them anywhere, in the runtime and in malloc included); main prints "ready" and reads
- * commands from stdin:
+ * interrupt them anywhere, in the runtime and in malloc included); main prints "ready" once all
+ * four threads run, then reads commands from stdin:
  *   install   install the program's own handler for the dump signal (signal()); print "installed"
  *   query     print "disposition=default" when sigaction(sig, NULL, &old) reports SIG_DFL
  *   calls     print "calls=N", how often the program's own handler ran
@@ -44,6 +44,8 @@ static void* Spinner(void* arg) {
 
 static void* Churner(void* arg) {
   long* mine = arg;
+  char c = 'c';
+  if (write(g_ready[1], &c, 1) != 1) return NULL;
   while (!g_stop) {
     char* p = malloc(32 + (size_t)(*mine % 200));
     pthread_mutex_lock(&g_a);
@@ -84,7 +86,11 @@ int main(int argc, char** argv) {
   pthread_create(&worker, NULL, Worker, NULL);
   pthread_create(&spinner, NULL, Spinner, NULL);
   for (int i = 0; i < 2; ++i) pthread_create(&churner[i], NULL, Churner, &churned[i]);
-  if (read(g_ready[0], &c, 1) != 1 || read(g_ready[0], &c, 1) != 1) return 2;
+  // "ready" only once every thread runs (and so is registered with the runtime): a dump taken
+  // earlier would rightly miss a thread that pthread_create made but that has not started yet.
+  for (int i = 0; i < 4; ++i) {
+    if (read(g_ready[0], &c, 1) != 1) return 2;
+  }
   printf("ready\n");
   fflush(stdout);
   char line[64];
