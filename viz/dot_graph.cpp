@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -454,8 +455,27 @@ std::string RenderDot(const Report& report, const DotOptions& options) {
 
 std::string RenderDot(const Report& report) { return RenderDot(report, DotOptions()); }
 
+namespace {
+
+// One Graphviz context for the whole process, as `dot` has. Graphviz's pango text-layout plugin
+// remembers the last font it measured in a static pointer to the font's name, and that name lives
+// in the context's font dictionary: after gvFreeContext the next context's first label compares
+// against freed memory (heap-use-after-free inside libgvplugin_pango's textspan_size, seen under
+// ASan when a report rendered two SVGs). Keeping the context alive keeps the name alive.
+// Graphviz keeps other global state too (agseterr, the plugin's caches) and is not thread-safe,
+// so every render holds this mutex.
+std::mutex g_graphviz_mu;
+
+GVC_t* SharedContext() {
+  static GVC_t* const gvc = gvContext();  // never freed: see above
+  return gvc;
+}
+
+}  // namespace
+
 bool RenderSvg(const std::string& dot, std::string* svg, std::string* error) {
-  GVC_t* gvc = gvContext();
+  std::lock_guard<std::mutex> lock(g_graphviz_mu);
+  GVC_t* gvc = SharedContext();
   if (gvc == nullptr) {
     *error = "Graphviz: cannot create a context";
     return false;
@@ -464,7 +484,6 @@ bool RenderSvg(const std::string& dot, std::string* svg, std::string* error) {
   Agraph_t* graph = agmemread(dot.c_str());
   if (graph == nullptr) {
     *error = "Graphviz: cannot parse the generated DOT graph";
-    gvFreeContext(gvc);
     return false;
   }
   // `dot -Tsvg` honours the graph's `layout` attribute; so do we (large graphs ask for sfdp).
@@ -486,7 +505,6 @@ bool RenderSvg(const std::string& dot, std::string* svg, std::string* error) {
     gvFreeLayout(gvc, graph);
   }
   agclose(graph);
-  gvFreeContext(gvc);
   return ok;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lockscope {
@@ -335,6 +336,29 @@ TEST(DotGraphTest, RendersSvgWithTooltips) {
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("g_accounts_mu"), std::string::npos);
   EXPECT_NE(svg.find("acquired while holding"), std::string::npos);
+}
+
+// Graphviz's pango plugin keeps a pointer to the last measured font name, owned by the context:
+// a context per render left it dangling (heap-use-after-free under ASan on the second render).
+// Many renders, from two threads at once, must all succeed and stay clean under ASan.
+TEST(DotGraphTest, ManyRendersInOneProcessFromTwoThreads) {
+  auto render_many = [](const std::string& prefix, std::vector<std::string>* failures) {
+    for (int i = 0; i < 4; ++i) {
+      std::string a = prefix + "_mu" + std::to_string(i), b = prefix + "_other" + std::to_string(i);
+      std::string svg, error;
+      if (!RenderSvg(RenderDot(AbbaReport(a, b)), &svg, &error)) {
+        failures->push_back(error);
+      } else if (svg.find(a) == std::string::npos || svg.find(b) == std::string::npos) {
+        failures->push_back("render " + std::to_string(i) + " lost a lock name");
+      }
+    }
+  };
+  std::vector<std::string> failures1, failures2;
+  std::thread t([&] { render_many("left", &failures1); });
+  render_many("right", &failures2);
+  t.join();
+  EXPECT_TRUE(failures1.empty()) << failures1.front();
+  EXPECT_TRUE(failures2.empty()) << failures2.front();
 }
 
 TEST(DotGraphTest, HostileNamesAreEscaped) {
