@@ -8,7 +8,7 @@
 #                   (default: micro pool scaling compress analyze icount; `tools` adds
 #                   ThreadSanitizer and Helgrind columns to the micro table — slow; `icount`
 #                   counts instructions per operation under callgrind, which machine load does
-#                   not change)
+#                   not change; it also counts the compressors' instructions on 20 MB)
 #   BENCH_MB        size of the compression input in MB (default 200)
 #   BENCH_POOL_JOBS jobs of the thread-pool workload (default ITERATIONS / 20; the issue's
 #                   reference uses 1000000); the trace-size check also runs 10x as many
@@ -65,6 +65,17 @@ compare() {
 
 echo "# lockscope overhead: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS"
 echo "# command: bench/run.sh $*"
+
+# make_input FILE MB: mixed binary input for the compressors, the machine's shared libraries
+# repeated up to MB megabytes.
+make_input() {
+  [ -f "$1" ] && return
+  while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt $(($2 << 20)) ]; do
+    { cat /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null || true; } | head -c $(($2 << 20)) \
+      >>"$1" || true  # cat dies of SIGPIPE once head has enough
+  done
+  truncate -s $(($2 << 20)) "$1"
+}
 
 if has micro; then
   echo
@@ -133,14 +144,7 @@ fi
 if has compress; then
   echo
   echo "# compressors on ${MB} MB (CPU seconds = user + sys of the compressor, median)"
-  # Mixed binary input: the machine's shared libraries, repeated up to the size.
-  if [ ! -f "$TMP/input" ]; then
-    while [ "$(stat -c %s "$TMP/input" 2>/dev/null || echo 0)" -lt $((MB << 20)) ]; do
-      { cat /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null || true; } | head -c $((MB << 20)) \
-        >>"$TMP/input" || true  # cat dies of SIGPIPE once head has enough
-    done
-    truncate -s $((MB << 20)) "$TMP/input"
-  fi
+  make_input "$TMP/input" "$MB"
   cpu() {  # $1 = native|ls, rest = command; prints user+sys seconds
     local mode=$1
     shift
@@ -227,6 +231,26 @@ if has icount; then
       n=$(per_op native "$w")
       l=$(per_op ls "$w")
       printf "%-9s %10s %10s %6sx %10s\n" "$w" "$n" "$l" "$(ratio "$l" "$n")" $((l - n))
+    done
+    # The compressors lock rarely (zstd -T2: ~9 000 acquisitions per 100 MB): what lockscope adds
+    # there is fixed cost (start-up, first-seen stacks, the watchdog), which this shows without
+    # the CPU-time noise of the compress section.
+    echo
+    echo "# compressors on 20 MB, all threads' instructions (callgrind):"
+    printf "%-9s %14s %14s %7s\n" tool native_ir ls_ir ratio
+    make_input "$TMP/input20" 20
+    for tool in "pigz -p2 -c" "zstd -T2 -3 -c"; do
+      command -v "${tool%% *}" >/dev/null || continue
+      # shellcheck disable=SC2086
+      n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $tool <"$TMP/input20" \
+        2>&1 >/dev/null | awk '/Collected/ {print $4}')
+      # shellcheck disable=SC2086
+      l=$(LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" valgrind --tool=callgrind \
+        --callgrind-out-file=/dev/null $tool <"$TMP/input20" 2>&1 >/dev/null |
+        awk '/Collected/ {print $4}')
+      rm -f "$TMP"/t.*
+      printf "%-9s %14s %14s %6sx\n" "${tool%% *}" "$n" "$l" \
+        "$(awk -v a="$l" -v b="$n" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')"
     done
   else
     echo "valgrind: not installed, skipped (scripts/deps.sh --bench installs it)"
