@@ -203,8 +203,8 @@ struct LockGraphView {
 };
 
 // One lock's contention profile (`--contention`, issue #7): every thread's counters summed.
-// Hold times are sampled (one acquisition in 64 per thread), so hold_total_ns covers
-// hold_samples holds; wait times are exact.
+// Hold times are sampled (one acquisition in 64 per thread, fewer after 16 384), so
+// hold_total_ns covers hold_samples holds; wait times are exact.
 struct ContentionRow {
   LockRef lock;
   std::string first_used_at;  // "Fn file.cc:42" of LockRef::first_stack, "" if unknown

@@ -12,8 +12,8 @@
 //           fails into that check). Then, all before the real trylock: the push of the held
 //           entry, its mirror in the live thread slot and the acquisition count. After the call
 //           only the result is tested, so nothing has to survive it in a register and the
-//           interceptor keeps no stack frame beyond its frame pointer. No clock read (except one
-//           acquisition in 64 of a lock samples its hold time), no atomic read-modify-write, no
+//           interceptor keeps no stack frame beyond its frame pointer. No clock read (except the
+//           hold-time samples, lock_stats.h), no atomic read-modify-write, no
 //           store to memory shared with other threads (the lock entry is only read; the last
 //           owner, on its own line, is written only when ownership moves). A busy lock (EBUSY)
 //           takes the push, the mirror and the count back (HotAbort) and takes the general path,
@@ -48,9 +48,6 @@
 #include "lock_table.h"
 #include "runtime.h"
 #include "thread_state.h"
-
-// The frame of the exported interceptor, where the call-site key starts (use it in that function).
-#define LOCKSCOPE_FRAME() reinterpret_cast<uintptr_t>(__builtin_frame_address(0))
 
 namespace lockscope {
 namespace rt {
@@ -88,8 +85,8 @@ __attribute__((noinline)) int HotFail(int r) {
   return r != kHotMiss ? r : Slow(lock);
 }
 
-// The real trylock of a hit whose commit has a rare part (one acquisition in 64 of a lock, or an
-// owner change), done once the lock is held.
+// The real trylock of a hit whose commit has a rare part (a hold-time sample or an owner change),
+// done once the lock is held.
 template <typename Lock, int (*Slow)(Lock*)>
 __attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
   const int r = real_try(lock);
@@ -155,7 +152,7 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
   __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
   // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
-  if (__builtin_expect((++e->hits & kHoldSampleMask) == 0, 0) ||
+  if (__builtin_expect(++e->hits == e->sample_at, 0) ||
       (kMode == trace::LockMode::kExclusive &&
        __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
     return HotTryRare<Lock, Slow>(lock, real_try());

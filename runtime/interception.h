@@ -73,4 +73,7 @@ struct LazyReal<R (*)(A...), Slot, Name> {
 
 #define LOCKSCOPE_INTERCEPTOR(ret, name, ...) LOCKSCOPE_EXPORT ret name(__VA_ARGS__)
 
+// The frame of the exported interceptor, where the call-site key starts (use it in that function).
+#define LOCKSCOPE_FRAME() reinterpret_cast<uintptr_t>(__builtin_frame_address(0))
+
 #endif  // LOCKSCOPE_RUNTIME_INTERCEPTION_H_

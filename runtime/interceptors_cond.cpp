@@ -69,13 +69,13 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_clockwait, cond_t* c, mutex_t* m, clocki
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_cond_signal, cond_t* c) noexcept {
   ScopedInterceptor si;
-  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/false);
+  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/false, LOCKSCOPE_FRAME());
   return LOCKSCOPE_REAL(pthread_cond_signal)(c);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_cond_broadcast, cond_t* c) noexcept {
   ScopedInterceptor si;
-  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/true);
+  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/true, LOCKSCOPE_FRAME());
   return LOCKSCOPE_REAL(pthread_cond_broadcast)(c);
 }
 

@@ -115,6 +115,7 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->slot_entry.count = 1;
   e->stat = op->stat;
   e->hits = 0;
+  e->sample_at = HoldSampleGap(op->stat->acquisitions);
   e->last_owner = LastOwnerOf(op->entry);
   e->chain_n = op->chain.n;
   HotChain* c = &ts->hot_chain[i];
@@ -144,6 +145,7 @@ void ResetFastPath(ThreadState* ts) {
   ts->stats_used = 0;
   ts->lock_cache_next = 0;
   memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
+  memset(ts->cond_memo, 0, sizeof(ts->cond_memo));  // the condvar table is new too
 }
 
 LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e) {
@@ -178,9 +180,10 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
 }
 
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e) {
-  if ((e->hits & kHoldSampleMask) == 0) {
+  if (e->hits == e->sample_at) {
     h->hold_start_ns = MonotonicNs();
     h->hot_pop = 0;  // the general path's release ends the sample
+    e->sample_at = e->hits + HoldSampleGap(e->stat->acquisitions + e->hits);
   }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
       e->last_owner->load(std::memory_order_relaxed) != ts->tid) {

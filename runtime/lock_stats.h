@@ -15,7 +15,10 @@
 //
 // Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
 // uncontended path only increments; the contended path reads the clock twice; one acquisition
-// in 64 of each lock (per thread) samples its hold time. Written at thread exit and when the table fills.
+// in 64 of each lock (per thread) samples its hold time, fewer once the thread acquired it
+// 16 384 times (HoldSampleMask: ~256 samples per doubling, so a lock taken millions of times
+// stops paying for clock reads, which cost 20-160 ns on a VM without a usable vDSO clock).
+// Written at thread exit and when the table fills.
 // Thread-safety: everything here is touched by the owning thread only.
 
 #ifndef LOCKSCOPE_RUNTIME_LOCK_STATS_H_
@@ -51,7 +54,17 @@ struct LockStat {
   uint64_t owner_changes;
 };
 
-inline constexpr uint32_t kHoldSampleMask = 63;  // one acquisition in 64 samples its hold time
+// Acquisition number n (1-based, per thread and lock) samples its hold time when
+// (n & HoldSampleMask(n)) == 0: one in 64 up to 16 384, then one in 2^(log2(n) - 8).
+inline uint64_t HoldSampleMask(uint64_t n) {
+  if (n < 16384) return 63;
+  return (uint64_t{1} << (63 - __builtin_clzll(n) - 8)) - 1;
+}
+inline bool IsHoldSample(uint64_t n) { return (n & HoldSampleMask(n)) == 0; }
+// After `total` acquisitions: how many more until the next sample.
+inline uint64_t HoldSampleGap(uint64_t total) {
+  return ((total | HoldSampleMask(total + 1)) + 1) - total;
+}
 
 // The hot cache (hot_path.h): one entry per (lock, mode, call site, held set) whose dependency is
 // already in the trace, holding everything the held-set push needs. A hit skips the site cache,
@@ -79,6 +92,7 @@ struct alignas(64) HotEntry {
   std::atomic<uint32_t>* last_owner;  // LastOwnerOf(entry)
   uint32_t chain_n;   // SiteChain::n (> 1: HotChain holds the deeper frames)
   uint8_t reserved[4];
+  uint64_t sample_at; // the value of `hits` whose acquisition samples its hold time
 };
 // SiteChain::f / r of a HotEntry (same index), read only when chain_n > 1.
 struct alignas(64) HotChain {
@@ -177,7 +191,7 @@ inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) 
       LastOwnerOf(op->entry)->load(std::memory_order_relaxed) != ts->tid) {
     CountOwnerChange(ts, s, op->entry);
   }
-  if (held && (n & kHoldSampleMask) == 0) held->hold_start_ns = MonotonicNs();
+  if (held && IsHoldSample(n)) held->hold_start_ns = MonotonicNs();
 }
 void CountReleasedSample(ThreadState* ts, const HeldLock& held);
 inline void CountReleased(ThreadState* ts, const HeldLock& held) {

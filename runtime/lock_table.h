@@ -44,9 +44,11 @@ struct CondEntry {
   std::atomic<uint32_t> mutex_id;
   std::atomic<uint32_t> reported;
   // The last signal/broadcast, when it found no waiter: (tid << 32 | stack_id), 0 when the last
-  // one woke a waiter (or none came). Written by signallers, copied into a waiter's slot when its
-  // wait begins (ThreadSlot::wait_lost_signal_*). Two stores, no lock: a reader may pair a time
-  // with another signaller's id, never invent a lost signal.
+  // one woke a waiter (or none came), and the time of the first signal of that run from the same
+  // thread and call site (OnCondSignal stores nothing for its repeats). Written by signallers,
+  // copied into a waiter's slot when its wait begins (ThreadSlot::wait_lost_signal_*). Two
+  // stores, no lock: a reader may pair a time with another signaller's id, never invent a lost
+  // signal.
   std::atomic<uint64_t> lost_who;
   std::atomic<uint64_t> lost_ns;
 };

@@ -21,8 +21,10 @@ namespace rt {
 struct ThreadState;
 
 enum class Mode : uint32_t { kUninit = 0, kActive = 1, kPassThrough = 2 };
-extern std::atomic<uint32_t> g_mode;
-extern Flags g_flags;
+// Hidden (as everything in the runtime, -fvisibility=hidden): said on the declaration too, so the
+// compiler reads them with one rip-relative load instead of going through the GOT.
+extern std::atomic<uint32_t> g_mode __attribute__((visibility("hidden")));
+extern Flags g_flags __attribute__((visibility("hidden")));
 
 inline bool RuntimeActive() {
   return g_mode.load(std::memory_order_relaxed) == static_cast<uint32_t>(Mode::kActive);

@@ -37,9 +37,10 @@ uint32_t CaptureStackId(const ReentryGuard& g, EventBuffer* buf);
 // pointers gives a shorter or noisier key, never a bad read. Returns 0 (no key: capture the full
 // stack every time) when the stack bounds are unknown or `fp` is outside them (sigaltstack,
 // coroutine stacks).
-extern uintptr_t g_self_start;  // liblockscope.so's text range (0, 0 in unit tests)
-extern uintptr_t g_self_end;
-extern int g_site_frames;
+// liblockscope.so's text range (0, 0 in unit tests).
+extern uintptr_t g_self_start __attribute__((visibility("hidden")));
+extern uintptr_t g_self_end __attribute__((visibility("hidden")));
+extern int g_site_frames __attribute__((visibility("hidden")));
 // `shallow` (kShallowSites entries, may be null): innermost return addresses whose deeper frames
 // proved noisy (code without frame pointers whose %rbp points at changing data): for those the
 // key stops at the innermost frame. `ret0` receives the innermost program return address.

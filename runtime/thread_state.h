@@ -38,6 +38,7 @@ struct LockEntry;
 struct LockStat;
 struct SiteEntry;
 struct HotEntry;
+struct CondEntry;
 
 // The first 32 bytes are what the hot path copies from its HotEntry template (hot_path.h).
 struct HeldLock {
@@ -68,6 +69,17 @@ struct LockCacheEntry {
   LockStat* stat;    // this thread's counters for the lock, null when the stat table is full
 };
 
+// Per-thread memo of the condvars this thread signals (thread_waits.cpp, OnCondSignal): the
+// condvar's table entry (never removed, so the pointer stays good until a fork resets the tables
+// and ResetFastPath this memo), and the lost signal this thread last recorded on it.
+struct CondMemo {
+  uintptr_t cond;        // 0 = empty
+  CondEntry* entry;
+  uintptr_t site_ret;    // that lost signal's call site: return address and interceptor frame
+  uintptr_t site_fp;
+  uint64_t who;          // the CondEntry::lost_who it stored (tid << 32 | stack_id)
+};
+
 struct ThreadState {
   inline static constexpr uint32_t kInlineHeld = 32;
   inline static constexpr uint32_t kDedupSlots = 4096;
@@ -75,6 +87,7 @@ struct ThreadState {
   inline static constexpr uint32_t kStatSlots = 1024;   // LockStat table (power of two)
   inline static constexpr uint32_t kLockCache = 64;  // direct-mapped by address (power of two)
   inline static constexpr uint32_t kHotSlots = 512;  // HotEntry cache (power of two)
+  inline static constexpr uint32_t kCondMemo = 16;   // CondMemo, direct-mapped (power of two)
   // The hot path pushes only below this depth (held_cap >= kInlineHeld, slot holds kSlotHeld).
   inline static constexpr uint32_t kHotMaxHeld =
       kInlineHeld < trace::kSlotHeld ? kInlineHeld : trace::kSlotHeld;
@@ -105,7 +118,8 @@ struct ThreadState {
   uint32_t lock_cache_next;
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
-  uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_state.cpp)
+  uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_waits.cpp)
+  CondMemo cond_memo[kCondMemo];
   bool via_pthread_exit;
   bool exited;
   int dtor_rounds;
@@ -216,7 +230,11 @@ struct CondWaitOp {
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
                     const void* mutex, bool timed = false);
 void AfterCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, int rc);
-void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool broadcast);
+// `fp`: the interceptor's frame (LOCKSCOPE_FRAME), 0 if unknown. A signal that finds no waiter
+// is lost-wakeup evidence (CondEntry::lost_who/lost_ns); a run of them from one thread and call
+// site keeps the first one's time and costs no store after it (CondMemo).
+void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool broadcast,
+                  uintptr_t fp = 0);
 void OnCondInitOrDestroy(const ReentryGuard& g, const void* cond);
 
 // Waits on other objects (sem, barrier): slot blocked around the real call.
@@ -250,7 +268,7 @@ uint32_t WaitSiteStackId(const ReentryGuard& g, ThreadState* ts, uint32_t tag);
 // slot back to it.
 extern __thread ChannelWait t_user_wait __attribute__((tls_model("initial-exec")));
 
-// --- helpers shared by the two policy files
+// --- helpers shared with thread_lifecycle.cpp and lock_stats.cpp
 void WriteMisuse(const ReentryGuard& g, ThreadState* ts, trace::MisuseKind kind, uintptr_t object,
                  uint32_t lock_id, uint32_t stack_id, uint32_t other_tid, uint32_t other_id);
 void PushHeld(ThreadState* ts, const HeldLock& h);

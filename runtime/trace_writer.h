@@ -68,7 +68,7 @@ class TraceWriter {
   char path_[4096] = {};
 };
 
-extern TraceWriter g_writer;
+extern TraceWriter g_writer __attribute__((visibility("hidden")));
 
 // Expands %p (pid) and %e (basename of /proc/self/exe) into out; exposed for tests.
 void ExpandTracePath(const char* tmpl, char* out, size_t size);

@@ -38,7 +38,7 @@ std::string RenderContentionTable(const analysis::Report& report, size_t top) {
   const size_t n = std::min(top, report.contention.size());
   std::string out = fmt::format(
       "lockscope: contention profile ({} of {} locks, most contended first; hold times sampled "
-      "1 in 64)\n",
+      "1 in 64, fewer after 16 384 per thread)\n",
       n, report.contention.size());
   out += fmt::format("{:>10} {:>10} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "acquired",
                      "contended", "%", "wait", "wait max", "hold avg", "hold max", "owner chg",

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lock_table.h"
 #include "runtime.h"
 #include "thread_state.h"
 #include "trace_writer.h"
@@ -370,6 +371,42 @@ TEST_F(RtThreadStateTest, LostSignalIsCopiedIntoTheNextWaitersSlot) {
   EXPECT_EQ(ts_->slot->wait_lost_signal_ns, 0u);
   AfterCondWait(g_, ts_, &op, 0);
   Unlock(&m);
+}
+
+// A run of lost signals from one thread and call site (the interceptor's frame: return address
+// and frame address) keeps the first one's evidence and stores nothing; another site, or a
+// signal that woke a waiter in between, records anew.
+TEST_F(RtThreadStateTest, RepeatedLostSignalsFromOneSiteKeepTheFirstOnesTime) {
+  Init("max_threads=8");
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  const uintptr_t site_a[2] = {0, 0x1111};  // fake interceptor frames: saved fp, return address
+  const uintptr_t site_b[2] = {0, 0x2222};
+  const auto fp_a = reinterpret_cast<uintptr_t>(site_a);
+  const auto fp_b = reinterpret_cast<uintptr_t>(site_b);
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_a);
+  CondEntry* e = FindCond(reinterpret_cast<uintptr_t>(&c), false);
+  ASSERT_NE(e, nullptr);
+  const uint64_t who = e->lost_who.load();
+  const uint64_t first_ns = e->lost_ns.load();
+  EXPECT_EQ(who >> 32, ts_->tid);
+  EXPECT_NE(first_ns, 0u);
+  e->lost_ns.store(first_ns - 1);  // marks what a new record would overwrite
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_a);
+  EXPECT_EQ(e->lost_who.load(), who);
+  EXPECT_EQ(e->lost_ns.load(), first_ns - 1);  // the repeat stored nothing
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_b);  // another call site
+  EXPECT_GE(e->lost_ns.load(), first_ns);
+  e->lost_ns.store(0);
+  c.__data.__wrefs += 8;  // a signal that finds a waiter clears the evidence
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_b);
+  c.__data.__wrefs -= 8;
+  EXPECT_EQ(e->lost_who.load(), 0u);
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_b);  // lost again: recorded again
+  EXPECT_EQ(e->lost_who.load() >> 32, ts_->tid);
+  EXPECT_NE(e->lost_ns.load(), 0u);
+  e->lost_ns.store(0);
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false);  // no frame known: always recorded
+  EXPECT_NE(e->lost_ns.load(), 0u);
 }
 
 TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {

@@ -310,7 +310,8 @@ struct ThreadSlot {
   // kCond waits (issue #4, were reserved: 0 in older traces): the last signal or broadcast on the
   // condvar before this wait began, when it found no thread waiting (a lost signal), from another
   // or the same thread; all 0 when the last one woke a waiter or there was none.
-  uint64_t wait_lost_signal_ns;        // CLOCK_MONOTONIC of that signal
+  uint64_t wait_lost_signal_ns;        // CLOCK_MONOTONIC of that signal (of the first one, when
+                                       // the same thread sent several in a row from one place)
   uint32_t wait_lost_signal_tid;       // the signalling thread
   uint32_t wait_lost_signal_stack_id;  // where it signalled
   // kFd waits (issue #4, were reserved: 0 in older traces).
@@ -608,7 +609,8 @@ struct LockStats {
   uint64_t contended;      // of those, how many had to wait (the trylock probe failed first)
   uint64_t wait_total_ns;  // CLOCK_MONOTONIC time spent waiting in those acquisitions
   uint64_t wait_max_ns;
-  uint64_t hold_samples;   // acquisitions whose hold time was measured (1 in 64 per thread)
+  uint64_t hold_samples;   // acquisitions whose hold time was measured (1 in 64 per thread;
+                           // fewer after 16 384 acquisitions, runtime/lock_stats.h)
   uint64_t hold_total_ns;  // sum of the sampled hold times
   uint64_t hold_max_ns;    // longest sampled hold
   uint64_t owner_changes;  // exclusive acquisitions that took the lock over from another thread

@@ -1,0 +1,318 @@
+// thread_waits.cpp — the waits a thread slot shows (condvar, barrier/semaphore, channel), the
+// wake epochs that tell a reader whether a waiter could have been woken, and condvar signals
+// (lost-wakeup evidence). Lock waits go through the same SetWait/ClearWait (thread_state.cpp).
+// Same rules as thread_state.h: own thread only, no malloc, errno preserved.
+
+#include <cerrno>
+
+#include "lock_stats.h"
+#include "lock_table.h"
+#include "runtime.h"
+#include "stack_table.h"
+#include "thread_state.h"
+#include "thread_state_internal.h"
+#include "trace_writer.h"
+
+namespace lockscope {
+namespace rt {
+
+using trace::LockMode;
+
+void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t object,
+             uint32_t stack_id, uint8_t mode, uint8_t wait_flags, uint64_t since_ns) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s) return;
+  if (t_user_wait.ident != 0 && kind != trace::WaitKind::kLock &&
+      kind != trace::WaitKind::kJoin && kind != trace::WaitKind::kFd) {
+    // Inside a user channel wait: this condvar/sem/barrier wait is the channel's machinery, the
+    // slot keeps showing the channel. A timeout here bounds the channel wait too.
+    t_user_wait.wait_flags |= wait_flags & trace::kWaitTimed;
+    __atomic_fetch_or(&s->wait_flags, wait_flags & trace::kWaitTimed, __ATOMIC_RELAXED);
+    return;
+  }
+  s->wait_kind = static_cast<uint8_t>(kind);
+  s->wait_flags = wait_flags;
+  s->wait_lock_id = lock_id;
+  s->wait_object = object;
+  s->wait_stack_id = stack_id;
+  s->wait_mode = mode;
+  s->wait_since_ns = since_ns ? since_ns : MonotonicNs();
+  __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kBlocked),
+                   __ATOMIC_RELEASE);
+}
+
+namespace {
+
+// Process-shared waits may be ended by another process: the watchdog must not call them stuck.
+// Both read glibc's private layout (stable since 2.25, the condvar rewrite): the condvar keeps
+// PTHREAD_PROCESS_SHARED in bit 0 of __wrefs (nptl/pthread_cond_common.c); the barrier is
+// struct pthread_barrier { unsigned in, current_round, count; int shared; ... } with
+// shared == FUTEX_SHARED (LLL_SHARED, 128) for a process-shared barrier, 0 for a private one
+// (nptl/pthread_barrier_init.c; checked on glibc 2.36).
+bool CondIsProcessShared(const void* cond) {
+  return (static_cast<const pthread_cond_t*>(cond)->__data.__wrefs & 1u) != 0;
+}
+
+bool BarrierIsProcessShared(const void* barrier) {
+  int shared;
+  memcpy(&shared, static_cast<const uint8_t*>(barrier) + 3 * sizeof(unsigned), sizeof(shared));
+  return shared == 128;
+}
+
+// FileHeader::wake_epoch and the wake table (trace_format.h): changed by every wake-up (cond
+// signal/broadcast, barrier arrival) and copied into the slot when a cond/barrier wait begins,
+// *before* the wait is published, so a reader (watchdog, analyzer) that sees an equal value knows
+// nothing could have woken the waiter since; a signalled waiter that has not run yet still looks
+// blocked otherwise. The per-object bucket keeps other condvars' traffic from hiding a stuck one.
+uint64_t* WakeEpoch() {
+  trace::FileHeader* h = g_writer.header();
+  return h ? &h->wake_epoch : nullptr;
+}
+
+uint64_t* WakeBucketOf(uintptr_t object) {
+  trace::FileHeader* h = g_writer.header();
+  if (!h) return nullptr;
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(h) + trace::kWakeTableOffset);
+  return &table[trace::WakeBucket(object)];
+}
+
+// A value no other wake-up in this trace writes: the thread's base (high half, from a process-wide
+// counter, taken once per 2^32 wake-ups) plus its own count. Plain stores of unique values instead
+// of atomic increments: no read-modify-write on lines every signaller and waiter shares. Readers
+// only compare for equality; a late store of an older stamp makes a waiter look possibly woken
+// (a miss), never unwoken, since the snapshot's own value is written once.
+std::atomic<uint64_t> g_wake_bases{0};
+
+__attribute__((noinline)) void NewWakeBase(ThreadState* ts) {
+  ts->wake_stamp = (g_wake_bases.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
+}
+
+inline void BumpWakeEpoch(ThreadState* ts, uintptr_t object) {
+  trace::FileHeader* h = g_writer.header();
+  if (!h) return;
+  if (__builtin_expect(ts->wake_stamp == 0 || (ts->wake_stamp & 0xffffffffu) == 0xffffffffu, 0)) {
+    NewWakeBase(ts);
+  }
+  const uint64_t stamp = ++ts->wake_stamp;
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(h) + trace::kWakeTableOffset);
+  // Release: before the real signal/barrier call, which orders its own wake-up after it.
+  __atomic_store_n(&table[trace::WakeBucket(object)], stamp, __ATOMIC_RELEASE);
+  __atomic_store_n(&h->wake_epoch, stamp, __ATOMIC_RELEASE);
+}
+
+void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
+  if (!ts->slot || t_user_wait.ident != 0) return;  // the slot shows the channel's epoch
+  if (uint64_t* b = WakeBucketOf(object)) {
+    ts->slot->wait_object_epoch = __atomic_load_n(b, __ATOMIC_SEQ_CST);
+  }
+  if (uint64_t* e = WakeEpoch()) ts->slot->wait_wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
+}
+
+}  // namespace
+
+void ClearWait(ThreadState* ts) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s) return;
+  if (t_user_wait.ident != 0) {  // a nested wait ended: back to the user channel wait
+    PublishChannelWait(ts, &t_user_wait, /*fresh=*/false);
+    return;
+  }
+  __atomic_store_n(&s->state, static_cast<uint32_t>(trace::ThreadState::kRunning),
+                   __ATOMIC_RELEASE);
+  s->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);
+  s->wait_flags = 0;
+  s->wait_lock_id = 0;
+  s->wait_object = 0;
+  s->wait_stack_id = 0;
+  s->wait_since_ns = 0;
+}
+
+// The stack id of the calling site for an operation that is not an acquisition (`tag` names it:
+// a condvar wait, an object wait): from the site cache when this call site was seen before, else
+// captured once. Condvar waits are as frequent as locks in a thread pool; backtrace() on each
+// one would cost microseconds.
+uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag) {
+  uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi);
+  if (!site) return CaptureStackId(g, &ts->buf);
+  uint64_t key = (site ^ tag) * 0x9e3779b97f4a7c15ull;
+  key ^= key >> 31;
+  if (!key) key = 1;
+  uint32_t stack_id = 0;
+  if (SiteLookup(ts, key, &stack_id)) return stack_id;
+  stack_id = CaptureStackId(g, &ts->buf);
+  SiteInsert(ts, key, stack_id);
+  return stack_id;
+}
+
+void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
+                    const void* mutex, bool timed) {
+  ErrnoSaver es;
+  const uintptr_t maddr = reinterpret_cast<uintptr_t>(mutex);
+  const uintptr_t caddr = reinterpret_cast<uintptr_t>(cond);
+  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                  0xc0dd0001);
+  int idx = FindHeld(ts, maddr);
+  op->had = idx >= 0;
+  uint32_t mutex_id = 0;
+  if (op->had) {
+    op->saved = ts->held[idx];
+    op->saved.stack_id = stack_id;  // reacquired at the wait site
+    op->saved.hold_start_ns = 0;    // a hold-time sample must not include the wait
+    mutex_id = op->saved.lock_id;
+    RemoveHeldAt(ts, static_cast<uint32_t>(idx));
+  } else if (LockEntry* e = FindLock(maddr)) {
+    mutex_id = e->lock_id;
+  }
+  if (CondEntry* c = FindCond(caddr, true)) {
+    uint64_t expected = 0;
+    if (!c->mutex_addr.compare_exchange_strong(expected, maddr, std::memory_order_acq_rel)) {
+      if (expected != maddr) {
+        uint32_t zero = 0;
+        if (c->reported.compare_exchange_strong(zero, 1, std::memory_order_relaxed)) {
+          WriteMisuse(g, ts, trace::MisuseKind::kCondTwoMutexes, caddr,
+                      c->mutex_id.load(std::memory_order_relaxed), stack_id, 0, mutex_id);
+        }
+      }
+    } else {
+      c->mutex_id.store(mutex_id, std::memory_order_relaxed);
+    }
+  }
+  // The reacquire edge (held set without the mutex -> mutex), written before blocking.
+  if (op->had) {
+    WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
+  }
+  NoteWaitEpoch(ts, caddr);
+  if (trace::ThreadSlot* s = ts->slot) {
+    CondEntry* c = FindCond(caddr, false);
+    uint64_t who = c ? c->lost_who.load(std::memory_order_acquire) : 0;
+    s->wait_lost_signal_ns = who ? c->lost_ns.load(std::memory_order_relaxed) : 0;
+    s->wait_lost_signal_tid = static_cast<uint32_t>(who >> 32);
+    s->wait_lost_signal_stack_id = static_cast<uint32_t>(who);
+  }
+  SetWait(ts, trace::WaitKind::kCond, mutex_id, caddr, stack_id, 0,
+          static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) |
+                               (CondIsProcessShared(cond) ? trace::kWaitShared : 0)));
+}
+
+void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc) {
+  ErrnoSaver es;
+  (void)rc;  // on timeout the mutex is reacquired too
+  ClearWait(ts);
+  if (!op->had) return;
+  PushHeld(ts, op->saved);
+}
+
+// glibc >= 2.25 keeps the number of waiters in __wrefs >> 3 (nptl/pthread_cond_common.c; its own
+// signal returns at once when it is 0): a signal that finds none wakes nobody, it is lost.
+namespace {
+bool CondHasWaiters(const void* cond) {
+  return (__atomic_load_n(&static_cast<const pthread_cond_t*>(cond)->__data.__wrefs,
+                          __ATOMIC_RELAXED) >> 3) != 0;
+}
+}  // namespace
+
+namespace {
+
+// OnCondSignal's first signal on a condvar since the memo slot was taken: fill it. Null when the
+// condvar table has no entry for it (and `create` was false) or is full.
+__attribute__((noinline)) CondMemo* NewCondMemo(CondMemo* m, uintptr_t caddr, bool create) {
+  CondEntry* c = FindCond(caddr, create);
+  if (!c) return nullptr;
+  *m = CondMemo{caddr, c, 0, 0, 0};
+  return m;
+}
+
+// A signal nobody waits for: remember who sent it, from where and when.
+__attribute__((noinline)) void RecordLostSignal(const ReentryGuard& g, ThreadState* ts,
+                                                CondMemo* m, uintptr_t fp) {
+  ErrnoSaver es;
+  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                  0xc0dd0002);
+  m->who = uint64_t{ts->tid} << 32 | stack_id;
+  m->site_ret = fp ? reinterpret_cast<const uintptr_t*>(fp)[1] : 0;
+  m->site_fp = fp;
+  m->entry->lost_ns.store(MonotonicNs(), std::memory_order_relaxed);
+  m->entry->lost_who.store(m->who, std::memory_order_release);
+}
+
+}  // namespace
+
+void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool, uintptr_t fp) {
+  const auto caddr = reinterpret_cast<uintptr_t>(cond);
+  BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
+  const bool waiters = CondHasWaiters(cond);
+  CondMemo* m = &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
+  if (m->cond != caddr && !(m = NewCondMemo(m, caddr, !waiters))) return;
+  CondEntry* c = m->entry;
+  const uint64_t who = c->lost_who.load(std::memory_order_relaxed);
+  if (waiters) {
+    if (who != 0) c->lost_who.store(0, std::memory_order_relaxed);
+    return;
+  }
+  // Lost. When the evidence already names this thread and call site (a busy pool signals with
+  // nobody waiting on every job), it keeps the first signal's time: no clock read, no store.
+  if (who != 0 && who == m->who && fp != 0 && m->site_fp == fp &&
+      m->site_ret == reinterpret_cast<const uintptr_t*>(fp)[1]) {
+    return;
+  }
+  RecordLostSignal(g, ts, m, fp);
+}
+
+void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
+  ErrnoSaver es;
+  ForgetCond(reinterpret_cast<uintptr_t>(cond));
+}
+
+void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
+                     const void* object, bool timed) {
+  ErrnoSaver es;
+  uint32_t stack_id =
+      SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                  0x0b1e0000u | static_cast<uint8_t>(kind));
+  bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
+  if (kind == trace::WaitKind::kBarrier) {
+    BumpWakeEpoch(ts, reinterpret_cast<uintptr_t>(object));  // may release the others
+    NoteWaitEpoch(ts, reinterpret_cast<uintptr_t>(object));
+  }
+  SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
+          static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
+}
+
+__thread ChannelWait t_user_wait __attribute__((tls_model("initial-exec")));
+
+void PublishChannelWait(ThreadState* ts, ChannelWait* w, bool fresh) {
+  trace::ThreadSlot* s = ts->slot;
+  if (!s || w->ident == 0) return;
+  if (fresh) {
+    w->since_ns = MonotonicNs();
+    // Before the wait is published (and before the real call): a bump after this may have
+    // ended it (trace_format.h, ChannelWakeKey).
+    if (uint64_t* b = WakeBucketOf(trace::ChannelWakeKey(w->ident, w->dir))) {
+      w->object_epoch = __atomic_load_n(b, __ATOMIC_SEQ_CST);
+    }
+    if (uint64_t* e = WakeEpoch()) w->wake_epoch = __atomic_load_n(e, __ATOMIC_SEQ_CST);
+  }
+  s->wait_fd = w->fd;
+  s->wait_channel = w->kind;
+  s->wait_dir = w->dir;
+  s->wait_object_epoch = w->object_epoch;
+  s->wait_wake_epoch = w->wake_epoch;
+  SetWait(ts, trace::WaitKind::kFd, 0, w->ident, w->stack_id, 0, w->wait_flags, w->since_ns);
+}
+
+void BumpChannelWake(ThreadState* ts, uint64_t ident, trace::ChannelOp waiters) {
+  BumpWakeEpoch(ts, trace::ChannelWakeKey(ident, static_cast<uint8_t>(waiters)));
+}
+
+uint32_t WaitSiteStackId(const ReentryGuard& g, ThreadState* ts, uint32_t tag) {
+  return SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                     0x0c4a0000u | tag);
+}
+
+void EndObjectWait(const ReentryGuard&, ThreadState* ts) {
+  ErrnoSaver es;
+  ClearWait(ts);
+}
+
+}  // namespace rt
+}  // namespace lockscope
