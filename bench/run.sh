@@ -227,7 +227,7 @@ if has icount; then
       echo $(((b - a) / (2 * n)))
     }
     printf "%-9s %10s %10s %7s %10s\n" workload native_ir ls_ir ratio extra_ir
-    for w in mutex1 rwread1 nested1 pool; do
+    for w in mutex1 mutex2 rwread1 nested1 pool; do
       n=$(per_op native "$w")
       l=$(per_op ls "$w")
       printf "%-9s %10s %10s %6sx %10s\n" "$w" "$n" "$l" "$(ratio "$l" "$n")" $((l - n))

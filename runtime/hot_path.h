@@ -52,8 +52,20 @@
 namespace lockscope {
 namespace rt {
 
-// The deeper frames of a hot entry whose call-site key spans several (out of line: rare).
-bool HotChainMatches(const ThreadState* ts, const HotEntry* e, const uintptr_t* frame);
+// The deeper frames of a hot entry whose call-site key spans several.
+__attribute__((always_inline)) inline bool HotChainMatches(const ThreadState* ts,
+                                                           const HotEntry* e,
+                                                           const uintptr_t* frame) {
+  // The frames were inside this thread's stack when the entry was made, so they are readable.
+  const HotChain* c = &ts->hot_chain[e - ts->hot];
+  if (frame[0] != c->f[0]) return false;
+  for (uint32_t k = 0; k + 1 < e->chain_n; ++k) {
+    const auto* f = reinterpret_cast<const uintptr_t*>(c->f[k]);
+    if (f[1] != c->r[k]) return false;
+    if (k + 2 < e->chain_n && f[0] != c->f[k + 1]) return false;
+  }
+  return true;
+}
 
 static_assert(offsetof(LockEntry, lock_id) == offsetof(LockEntry, state) + 4 &&
               offsetof(LockEntry, state) % 8 == 0);
@@ -98,45 +110,14 @@ __attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
   return 0;
 }
 
-template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
-          typename RealTry>
-__attribute__((noinline)) int HotAcquireChained(Lock* lock, RealTry real_try);
-
-// A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
-// `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
-// interceptor. On a hit the held entry is pushed, mirrored into the live slot and counted (all
+// A hit from here on (the entry matches and its lock is live): push, mirror and count, then the
+// real trylock. On a hit the held entry is pushed, mirrored into the live slot and counted (all
 // thread-private or the thread's own slot, under the re-entry guard) before the real trylock,
-// so a success returns at once. kChained: the probe also re-checks the deeper frames of a
-// call-site key that spans several (HotAcquireChained, out of line).
-template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
-          bool kChained = false, typename RealTry>
-__attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try,
-                                                         uintptr_t fp) {
-  ThreadState* ts = t_state;
-  if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
-    return Slow(lock);
-  }
-  const uint32_t n = ts->n_held;
-  if (n >= ThreadState::kHotMaxHeld) return Slow(lock);
+// so a success returns at once.
+template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
+__attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntry* e, Lock* lock,
+                                                        uint32_t n, RealTry real_try) {
   const auto addr = reinterpret_cast<uintptr_t>(lock);
-  const uintptr_t key = HotKey(addr, static_cast<uint8_t>(kMode));
-  const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-  const uintptr_t ret = frame[1];
-  const uint64_t ctx = ts->held_hash;
-  HotEntry* e = &ts->hot[HotIndex(key, ret, ctx)];
-  const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
-  const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
-  if (__builtin_expect((diff | dfp) != 0, 0)) {
-    if (diff != 0 || dfp != kHotChainBit) return Slow(lock);
-    if (!kChained) return HotAcquireChained<kKind, kMode, Lock, Slow>(lock, real_try);
-    if (!HotChainMatches(ts, e, frame)) return Slow(lock);
-  }
-  // The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss
-  // (destroyed or re-registered; HotInsert replaces the entry, counting its hits).
-  if (__atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) !=
-      e->live) {
-    return Slow(lock);
-  }
   t_reentry_depth = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
   memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
@@ -163,12 +144,39 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   return 0;
 }
 
+// The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss
+// (destroyed or re-registered; HotInsert replaces the entry, counting its hits).
+inline bool HotLive(const HotEntry* e) {
+  return __atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) ==
+         e->live;
+}
+
+// A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
+// `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
+// interceptor.
 template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
           typename RealTry>
-__attribute__((noinline)) int HotAcquireChained(Lock* lock, RealTry real_try) {
-  // Tail-called by the interceptor: this frame is where the interceptor's was.
-  return HotAcquire<kKind, kMode, Lock, Slow, true>(
-      lock, real_try, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+__attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
+  ThreadState* ts = t_state;
+  if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
+    return Slow(lock);
+  }
+  const uint32_t n = ts->n_held;
+  if (n >= ThreadState::kHotMaxHeld) return Slow(lock);
+  const uintptr_t key = HotKey(reinterpret_cast<uintptr_t>(lock), static_cast<uint8_t>(kMode));
+  const uintptr_t ret = reinterpret_cast<const uintptr_t*>(fp)[1];
+  const uint64_t ctx = ts->held_hash;
+  HotEntry* e = &ts->hot[HotIndex(key, ret, ctx)];
+  const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
+  const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
+  if (__builtin_expect((diff | dfp) != 0, 0)) {
+    if (diff != 0 || dfp != kHotChainBit ||
+        !HotChainMatches(ts, e, reinterpret_cast<const uintptr_t*>(fp))) {
+      return Slow(lock);
+    }
+  }
+  if (!HotLive(e)) return Slow(lock);
+  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try);
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held

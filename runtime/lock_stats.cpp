@@ -125,18 +125,6 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   }
 }
 
-bool HotChainMatches(const ThreadState* ts, const HotEntry* e, const uintptr_t* frame) {
-  // The frames were inside this thread's stack when the entry was made, so they are readable.
-  const HotChain* c = &ts->hot_chain[e - ts->hot];
-  if (frame[0] != c->f[0]) return false;
-  for (uint32_t k = 0; k + 1 < e->chain_n; ++k) {
-    const auto* f = reinterpret_cast<const uintptr_t*>(c->f[k]);
-    if (f[1] != c->r[k]) return false;
-    if (k + 2 < e->chain_n && f[0] != c->f[k + 1]) return false;
-  }
-  return true;
-}
-
 void ResetFastPath(ThreadState* ts) {
   HotFlush(ts);
   memset(ts->shallow_sites, 0, sizeof(ts->shallow_sites));
