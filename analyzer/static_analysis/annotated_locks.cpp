@@ -6,6 +6,7 @@
 
 #include <clang-c/Index.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -180,7 +181,7 @@ std::vector<LockTarget> FunctionWalker::AttrTargets(CXCursor call, CXCursor call
     LockTarget t = r.target;
     if (r.param >= 0) {
       if (static_cast<size_t>(r.param) >= args.size()) continue;
-      t = ResolveLockExpr(args[r.param]);
+      t = ResolveLock(args[r.param]);
     } else if (member_call && t.on_this && !t.id.empty()) {
       t.on_this = IsThisObject(CallObject(call));  // a member lock of the callee's object
     }
@@ -207,12 +208,14 @@ bool FunctionWalker::HandleCapabilityMethod(CXCursor call, CXCursor callee, CXCu
     }
     return true;
   }
-  // A capability's Lock()/Unlock(): ACQUIRE() with no argument names the object itself.
-  LockTarget t = ResolveLockExpr(object);
+  // A capability's Lock()/Unlock(): ACQUIRE() with no argument (or `this`) names the object itself.
+  LockTarget t = ResolveLock(object);
   if (t.id.empty()) return true;
   for (const ThreadAttr& a : attrs) {
-    if (!a.args.empty()) continue;
-    if (a.kind == ThreadAttr::kAcquire || a.kind == ThreadAttr::kTryAcquire) {
+    if (!a.args.empty() && !(a.args.size() == 1 && a.args[0] == "this")) continue;
+    if (a.kind == ThreadAttr::kAssert) {
+      AssertHeld(t, a.shared, call);
+    } else if (a.kind == ThreadAttr::kAcquire || a.kind == ThreadAttr::kTryAcquire) {
       Acquire(t, a.shared, a.kind == ThreadAttr::kTryAcquire, false, call);
     } else if (a.kind == ThreadAttr::kRelease) {
       Release(t.id);
@@ -254,6 +257,66 @@ void FunctionWalker::ApplyCallEffects(CXCursor call, CXCursor callee) {
       }
     } else if (a.kind == ThreadAttr::kRelease) {
       for (const LockTarget& t : AttrTargets(call, callee, a)) Release(t.id);
+    } else if (a.kind == ThreadAttr::kAssert) {
+      for (const LockTarget& t : AttrTargets(call, callee, a)) AssertHeld(t, a.shared, call);
+    }
+  }
+}
+
+void FunctionWalker::AssertHeld(const LockTarget& t, bool shared, CXCursor call) {
+  // ASSERT_CAPABILITY: from here on the lock is known held (checked at run time by the callee);
+  // nothing is acquired, so no order edge ends here, but later acquisitions are ordered after it.
+  if (state_.Holds(t.id) || t.id == kUnnamedLock) return;
+  program_->lock_kinds.emplace(t.id, t.kind);
+  state_.held.push_back(HeldLock{t.id, shared, false, Location(call, facts_->name)});
+}
+
+LockTarget FunctionWalker::ResolveLock(CXCursor expr) {
+  LockTarget t = ResolveLockExpr(expr);
+  if (!t.id.empty()) return t;
+  // `GetMu()->Lock()`, `MutexLock l(GetMu())`: the getter's RETURN_CAPABILITY(mu_) names the lock.
+  CXCursor ref = FirstRef(expr);
+  if (clang_Cursor_isNull(ref)) return t;
+  CXCursor fn = clang_getCursorReferenced(ref);
+  CXCursorKind k = clang_getCursorKind(fn);
+  if (k != CXCursor_FunctionDecl && k != CXCursor_CXXMethod) return t;
+  for (const ThreadAttr& a : ctx_->Attrs(fn)) {
+    if (a.kind != ThreadAttr::kReturnCapability || a.args.empty()) continue;
+    TuContext::CapArg r = ctx_->Resolve(fn, a.args[0]);
+    if (r.target.id.empty()) continue;
+    if (clang_getCursorKind(ref) == CXCursor_MemberRefExpr && r.target.on_this) {
+      std::vector<CXCursor> kids = Children(ref);  // a member lock of the getter's object
+      r.target.on_this = IsThisObject(kids.empty() ? clang_getNullCursor() : kids[0]);
+    }
+    return r.target;
+  }
+  return t;
+}
+
+void RecordDeclaredOrder(TuContext* ctx, CXCursor decl, const std::string& tu,
+                         ProgramFacts* program) {
+  const std::vector<ThreadAttr>& attrs = ctx->Attrs(decl);
+  if (attrs.empty()) return;
+  LockTarget self = ResolveLockDecl(decl);
+  if (self.id.empty()) return;
+  for (const ThreadAttr& a : attrs) {
+    if (a.kind != ThreadAttr::kAcquiredBefore && a.kind != ThreadAttr::kAcquiredAfter) continue;
+    for (const std::string& text : a.args) {
+      TuContext::CapArg r = ctx->Resolve(decl, text);
+      if (r.target.id.empty() || r.target.id == self.id) continue;
+      DeclaredOrder d;
+      d.first = a.kind == ThreadAttr::kAcquiredBefore ? self.id : r.target.id;
+      d.second = a.kind == ThreadAttr::kAcquiredBefore ? r.target.id : self.id;
+      d.tu = tu;
+      d.loc = Location(decl, QualifiedName(decl));
+      program->lock_kinds.emplace(self.id, self.kind);
+      program->lock_kinds.emplace(r.target.id, r.target.kind);
+      bool known = std::any_of(program->declared_order.begin(), program->declared_order.end(),
+                               [&](const DeclaredOrder& o) {
+                                 return o.first == d.first && o.second == d.second &&
+                                        o.loc.file == d.loc.file && o.loc.line == d.loc.line;
+                               });
+      if (!known) program->declared_order.push_back(d);
     }
   }
 }

@@ -53,6 +53,9 @@ CXChildVisitResult VisitTopLevel(CXCursor c, CXCursor, CXClientData data) {
     visit->program->global_definitions[QualifiedName(c)].insert(visit->tu);
   }
   if (k == CXCursor_VarDecl) visit->ctx.AddGlobalLock(c);  // names attribute arguments use
+  if (k == CXCursor_VarDecl || k == CXCursor_FieldDecl) {
+    internal::RecordDeclaredOrder(&visit->ctx, c, visit->tu, visit->program);
+  }
   // A class defined in a main file belongs to that program: its fields are per translation unit
   // like its methods (two sample programs may both have a ThreadPool::mu_).
   if (k == CXCursor_FieldDecl && in_main_file) {

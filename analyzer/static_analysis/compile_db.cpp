@@ -130,6 +130,13 @@ void MergeFacts(ProgramFacts&& part, ProgramFacts* all) {
   for (auto& [name, tus] : part.global_definitions) {
     all->global_definitions[name].insert(tus.begin(), tus.end());
   }
+  for (DeclaredOrder& d : part.declared_order) {
+    bool known = std::any_of(all->declared_order.begin(), all->declared_order.end(),
+                             [&](const DeclaredOrder& o) {
+                               return o.first == d.first && o.second == d.second && o.tu == d.tu;
+                             });
+    if (!known) all->declared_order.push_back(std::move(d));
+  }
   all->parsed_files.insert(all->parsed_files.end(), part.parsed_files.begin(),
                            part.parsed_files.end());
   all->failed_files.insert(all->failed_files.end(), part.failed_files.begin(),

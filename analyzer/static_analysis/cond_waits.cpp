@@ -63,7 +63,7 @@ void FunctionWalker::RecordCondOp(CXCursor call, CXCursor callee, size_t accesse
   if (pthread && (name == "pthread_cond_wait" || name == "pthread_cond_timedwait" ||
                   name == "pthread_cond_clockwait")) {
     if (args.size() < 2) return;
-    w.mutex = ResolveLockExpr(args[1]).id;
+    w.mutex = ResolveLock(args[1]).id;
   } else if (std_cv && (name == "wait" || name == "wait_for" || name == "wait_until")) {
     if (args.empty()) return;
     // The unique_lock guard it is given (condition_variable_any may get the mutex itself).
@@ -71,7 +71,7 @@ void FunctionWalker::RecordCondOp(CXCursor call, CXCursor callee, size_t accesse
     auto g = clang_Cursor_isNull(ref) ? state_.guards.end()
                                       : state_.guards.find(Usr(clang_getCursorReferenced(ref)));
     w.mutex = g != state_.guards.end() && !g->second.locks.empty() ? g->second.locks.front()
-                                                                   : ResolveLockExpr(args[0]).id;
+                                                                   : ResolveLock(args[0]).id;
     // wait(lk, pred), wait_for(lk, d, pred): the predicate lambda was walked in place.
     if (args.size() == (name == "wait" ? 2u : 3u)) {
       for (size_t i = accesses_before; i < facts_->accesses.size(); ++i) {

@@ -254,7 +254,7 @@ bool FunctionWalker::HandleGuardDecl(CXCursor var, const std::string& type) {
     if (name == "defer_lock") deferred = true;
     if (name == "adopt_lock") adopted = true;
     if (name == "try_to_lock") try_lock = true;
-    LockTarget t = ResolveLockExpr(ref);
+    LockTarget t = ResolveLock(ref);
     if (!t.id.empty()) targets.push_back(t);
   });
   // A guard over a lock we cannot name (`lock_guard g(*mu)`, `shards[i]` of a map): it holds
@@ -362,7 +362,7 @@ bool FunctionWalker::HandleLockCall(CXCursor call, CXCursor callee) {
     if (op.kind == PthreadOp::kNone) return false;
     std::vector<CXCursor> args = CallArguments(call);
     if (args.empty()) return true;
-    LockTarget t = ResolveLockExpr(args[0]);
+    LockTarget t = ResolveLock(args[0]);
     if (t.id.empty()) t = LockTarget{kUnnamedLock, "unknown"};  // `pthread_mutex_lock(mu)`
     if (op.kind == PthreadOp::kUnlock) {
       Release(t.id);
@@ -388,7 +388,7 @@ bool FunctionWalker::HandleLockCall(CXCursor call, CXCursor callee) {
     }
     return true;
   }
-  LockTarget t = ResolveLockExpr(object);
+  LockTarget t = ResolveLock(object);
   if (t.id.empty()) t = LockTarget{kUnnamedLock, "unknown"};  // `mu->lock()`, `locks[i].lock()`
   MutexOp op = ClassifyMutexMethod(method);
   if (op.kind == MutexOp::kUnlock) {
@@ -432,7 +432,7 @@ bool FunctionWalker::HandleStdLock(CXCursor call, CXCursor callee) {
       g->second.owns = true;
       continue;
     }
-    LockTarget t = ResolveLockExpr(arg);
+    LockTarget t = ResolveLock(arg);
     if (!t.id.empty()) targets.push_back(t);
   }
   std::vector<HeldLock> outer = state_.held;

@@ -70,6 +70,11 @@ class TuContext {
   std::map<std::string, std::vector<ThreadAttr>> attrs_;    // USR -> attributes
 };
 
+// ACQUIRED_BEFORE / ACQUIRED_AFTER on the lock declaration `decl` (a field or global), recorded in
+// program->declared_order once per lock pair.
+void RecordDeclaredOrder(TuContext* ctx, CXCursor decl, const std::string& tu,
+                         ProgramFacts* program);
+
 class FunctionWalker {
  public:
   FunctionWalker(ProgramFacts* program, FunctionFacts* facts, CXCursor function, TuContext* ctx)
@@ -127,6 +132,9 @@ class FunctionWalker {
   void ApplyCallEffects(CXCursor call, CXCursor callee);
   std::vector<LockTarget> AttrTargets(CXCursor call, CXCursor callee, const ThreadAttr& a);
   const DeclaredGuard* DeclaredGuardOf(CXCursor decl);  // GUARDED_BY / PT_GUARDED_BY, noted
+  // ResolveLockExpr, and a call of a RETURN_CAPABILITY getter names the lock it returns.
+  LockTarget ResolveLock(CXCursor expr);
+  void AssertHeld(const LockTarget& t, bool shared, CXCursor call);  // ASSERT_CAPABILITY
 
   ProgramFacts* program_;
   FunctionFacts* facts_;

@@ -50,6 +50,7 @@ struct StaticEdge {
   Chain chain;
   std::set<std::string> also_held;
   std::string function;  // key of the function where the edge is made
+  bool declared = false;  // ACQUIRED_BEFORE/AFTER: the order the source declares, not a path
 };
 
 Stack ToStack(const std::vector<SourceLoc>& sites) {
@@ -95,6 +96,10 @@ ProgramFacts Normalize(const ProgramFacts& in) {
       fix(&e.variable);
       if (!e.stored_in.empty()) fix(&e.stored_in);
     }
+  }
+  for (DeclaredOrder& d : out.declared_order) {
+    d.first = ResolveName(in, d.first, d.tu);
+    d.second = ResolveName(in, d.second, d.tu);
   }
   return out;
 }
@@ -404,6 +409,17 @@ void StaticAnalysis::CollectEdges() {
       }
     }
   }
+  // The declared order is an edge of the graph too: a path taking the locks the other way round
+  // closes a cycle with it. Code edges keep their call chains as evidence (emplace, not replace).
+  for (const DeclaredOrder& d : facts_.declared_order) {
+    StaticEdge e;
+    e.from = d.first;
+    e.to = d.second;
+    e.held_loc = d.loc;
+    e.chain = Chain{{d.loc}, true};
+    e.declared = true;
+    edges_.emplace(std::make_tuple(e.from, e.to, false, false), e);
+  }
 }
 
 LockRef StaticAnalysis::Lock(const std::string& id) const {
@@ -449,7 +465,9 @@ Finding StaticAnalysis::EdgeFinding(FindingKind kind, const std::vector<StaticEd
     uint32_t path = static_cast<uint32_t>(i + 1);
     analysis::ThreadRef t;
     t.tid = path;
-    t.name = "path " + std::to_string(path) + " (" + e.held_loc.function + ")";
+    t.name = "path " + std::to_string(path) + " (" +
+             (e.declared ? "declared order: " + e.from + " before " + e.to : e.held_loc.function) +
+             ")";
     f.threads.push_back(t);
     f.edges[i].tid = path;
     f.scenario.push_back({path, std::string(e.from_shared ? "rlock(" : "lock(") + e.from + ")"});
@@ -557,13 +575,26 @@ void StaticAnalysis::ReportCycles() {
               "running those paths at the same time can each hold one lock and wait for the "
               "next. Each edge shows the call chain that takes the second lock while the first is "
               "held. Fix: pick one global order, or take the locks together with std::scoped_lock.";
+    auto declared = std::find_if(chosen.begin(), chosen.end(),
+                                 [](const StaticEdge& e) { return e.declared; });
+    if (declared != chosen.end()) {
+      f.subkind = "declared-order";
+      f.summary += " (against the declared order " + declared->from + " before " + declared->to +
+                   ", " + Where(declared->held_loc) + ")";
+      f.story = "The locks are declared to be taken in one order (ACQUIRED_BEFORE/ACQUIRED_AFTER) "
+                "and the source takes them the other way round: a thread that follows the "
+                "declared order and one on this path can each hold one lock and wait for the "
+                "other. Each code edge shows the call chain that takes the second lock while the "
+                "first is held. Fix: take the locks in the declared order (or correct the "
+                "declaration).";
+    }
     report_.findings.push_back(f);
   }
 }
 
 void StaticAnalysis::ReportSelfEdges() {
   for (const auto& [key, e] : edges_) {
-    if (e.from != e.to) continue;
+    if (e.from != e.to || e.declared) continue;
     const std::string kind = facts_.lock_kinds.count(e.from) ? facts_.lock_kinds.at(e.from) : "";
     if (kind == "recursive_mutex" && !e.from_shared) continue;
     const bool shards = e.from.size() > 2 && e.from.compare(e.from.size() - 2, 2, "[]") == 0;

@@ -12,7 +12,9 @@
 // Findings:
 //   - lock-order-cycle: cycles of the static lock-order graph (lock classes named by declaration),
 //     each edge with its call chain; cycles whose every edge is a shared acquisition (read-read) or
-//     whose edges all hold one common gate lock are suppressed with the reason.
+//     whose edges all hold one common gate lock are suppressed with the reason. A declared order
+//     (ACQUIRED_BEFORE/AFTER) is an edge of the graph, so a path against it is a cycle
+//     (subkind "declared-order").
 //   - rwlock-upgrade: holding L shared, a call chain takes L exclusively.
 //   - recursive-read-hazard: holding L shared, a chain takes L shared again, and L is taken
 //     exclusively somewhere in the program (a queued writer blocks the second read).

@@ -97,6 +97,13 @@ struct DeclaredGuard {
   SourceLoc loc;         // the declaration
 };
 
+// A declared lock order: `first` ACQUIRED_BEFORE `second` (or `second` ACQUIRED_AFTER `first`).
+struct DeclaredOrder {
+  std::string first, second;
+  std::string tu;  // translation unit it was read in (names are resolved per unit)
+  SourceLoc loc;   // the declaration carrying the attribute
+};
+
 // A compile database often holds several programs (tools, tests, samples) that each define their
 // own `main`, `Transfer` or `g_mu`. Definitions in a translation unit's main file are therefore
 // keyed per translation unit: "<usr>" + kTuSeparator + "<main file>", and global names defined in
@@ -137,6 +144,7 @@ struct ProgramFacts {
   std::map<std::string, FunctionFacts> functions;
   std::map<std::string, std::string> lock_kinds;  // lock -> kind
   std::map<std::string, DeclaredGuard> declared_guards;  // variable -> its GUARDED_BY lock
+  std::vector<DeclaredOrder> declared_order;  // ACQUIRED_BEFORE / ACQUIRED_AFTER
   // Qualified name of a namespace-scope variable (or static member) -> the translation units whose
   // main file defines it. More than one: separate programs that reuse a name.
   std::map<std::string, std::set<std::string>> global_definitions;

@@ -45,6 +45,13 @@ const std::map<std::string, Spelling>& Spellings() {
       {"shared_trylock_function", {ThreadAttr::kTryAcquire, true}},
       {"locks_excluded", {ThreadAttr::kExcludes, false}},
       {"no_thread_safety_analysis", {ThreadAttr::kNoAnalysis, false}},
+      {"acquired_before", {ThreadAttr::kAcquiredBefore, false}},
+      {"acquired_after", {ThreadAttr::kAcquiredAfter, false}},
+      {"assert_capability", {ThreadAttr::kAssert, false}},
+      {"assert_exclusive_lock", {ThreadAttr::kAssert, false}},
+      {"assert_shared_capability", {ThreadAttr::kAssert, true}},
+      {"assert_shared_lock", {ThreadAttr::kAssert, true}},
+      {"lock_returned", {ThreadAttr::kReturnCapability, false}},
   };
   return kSpellings;
 }

@@ -1,5 +1,6 @@
 // thread_annotations.h — Clang thread-safety attributes (GUARDED_BY, REQUIRES, ACQUIRE, RELEASE,
-// TRY_ACQUIRE, EXCLUDES, SCOPED_CAPABILITY, NO_THREAD_SAFETY_ANALYSIS, ...) read through
+// TRY_ACQUIRE, EXCLUDES, SCOPED_CAPABILITY, NO_THREAD_SAFETY_ANALYSIS, ACQUIRED_BEFORE/AFTER,
+// ASSERT_CAPABILITY, RETURN_CAPABILITY, ...) read through
 // libclang-14, which exposes them only as CXCursor_UnexposedAttr children of the declaration:
 // no kind, no argument expressions. So:
 //   - the attribute's kind is the first token of its *spelling* extent (`guarded_by`,
@@ -36,6 +37,10 @@ struct ThreadAttr {
     kTryAcquire,   // function: try_acquire_capability / exclusive_trylock_function (+ _shared)
     kExcludes,     // function: locks_excluded
     kNoAnalysis,   // function: no_thread_safety_analysis
+    kAcquiredBefore,  // lock: acquired_before(others), the declared lock order
+    kAcquiredAfter,   // lock: acquired_after(others)
+    kAssert,          // function: assert_capability (+ _shared): held after the call returns
+    kReturnCapability,  // function: lock_returned(mu), a getter naming the lock it returns
   };
   Kind kind;
   bool shared = false;

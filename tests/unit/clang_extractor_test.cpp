@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -226,6 +227,48 @@ struct Pool {
   const FunctionFacts* bare = Find(p, "Pool::Bare");
   ASSERT_EQ(bare->cond_waits.size(), 1u);
   EXPECT_TRUE(bare->cond_waits[0].predicate.empty());
+}
+
+// ACQUIRED_BEFORE/ACQUIRED_AFTER on lock declarations are the declared order; ASSERT_CAPABILITY
+// makes a lock held after the call; a RETURN_CAPABILITY getter names the lock it returns.
+TEST_F(ClangExtractorTest, DeclaredOrderAssertAndReturnedCapabilities) {
+  std::string src = Write("o.cpp", std::string(kMacros) + R"(
+#define ACQUIRED_BEFORE(...) THREAD_ANNOTATION_ATTRIBUTE__(acquired_before(__VA_ARGS__))
+#define ACQUIRED_AFTER(...) THREAD_ANNOTATION_ATTRIBUTE__(acquired_after(__VA_ARGS__))
+#define ASSERT_CAPABILITY(x) THREAD_ANNOTATION_ATTRIBUTE__(assert_capability(x))
+#define RETURN_CAPABILITY(x) THREAD_ANNOTATION_ATTRIBUTE__(lock_returned(x))
+Mu g_first;
+Mu g_second ACQUIRED_AFTER(g_first);
+void AssertFirstHeld() ASSERT_CAPABILITY(g_first);
+int g_n;
+struct Table {
+  Mu* GetMu() RETURN_CAPABILITY(mu_) { return &mu_; }
+  void Put() { GetMu()->Lock(); ++rows_; GetMu()->Unlock(); }
+  void Checked() { AssertFirstHeld(); g_n = 1; }
+  Mu mu_;
+  Mu log_mu_ ACQUIRED_BEFORE(mu_);
+  int rows_ = 0;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  std::set<std::pair<std::string, std::string>> order;
+  for (const DeclaredOrder& d : p.declared_order) order.emplace(d.first, d.second);
+  EXPECT_EQ(order, (std::set<std::pair<std::string, std::string>>{
+                       {"g_first", "g_second"}, {"Table::log_mu_", "Table::mu_"}}));
+  const FunctionFacts* put = Find(p, "Table::Put");
+  ASSERT_NE(put, nullptr);
+  ASSERT_EQ(put->acquires.size(), 1u);
+  EXPECT_EQ(put->acquires[0].lock, "Table::mu_");
+  ASSERT_EQ(put->accesses.size(), 1u);
+  ASSERT_EQ(put->accesses[0].held.size(), 1u);
+  EXPECT_EQ(put->accesses[0].held[0].lock, "Table::mu_");
+  const FunctionFacts* checked = Find(p, "Table::Checked");
+  ASSERT_NE(checked, nullptr);
+  ASSERT_EQ(checked->accesses.size(), 1u);
+  ASSERT_EQ(checked->accesses[0].held.size(), 1u);
+  EXPECT_EQ(checked->accesses[0].held[0].lock, "g_first");
+  EXPECT_TRUE(checked->acquires.empty());  // asserted, not acquired
 }
 
 // A view is tied to the variable it points into: `name_.c_str()` is a view of name_, but what a

@@ -325,6 +325,29 @@ TEST(StaticAnalyzerTest, HandshakeNeedsAnnouncementBeforeParkingUnderTheWaitsMut
   EXPECT_FALSE(internal::OrderedByHandshake(e, 35));  // a thread created after it
 }
 
+
+// A declared order (ACQUIRED_BEFORE) is an edge: the one path taking the locks the other way
+// round is a cycle (subkind declared-order) even though no code path takes them the declared way.
+TEST(StaticAnalyzerTest, APathAgainstTheDeclaredOrderIsACycle) {
+  for (bool against : {true, false}) {
+    ProgramFacts p;
+    p.declared_order.push_back(DeclaredOrder{"L::accounts_", "L::journal_", "", At("L", 3)});
+    FunctionFacts& f = Fn(p, "L::Compact");
+    const std::string outer = against ? "L::journal_" : "L::accounts_";
+    const std::string inner = against ? "L::accounts_" : "L::journal_";
+    f.acquires.push_back(Acq(outer, false, "L::Compact", 10));
+    f.acquires.push_back(Acq(inner, false, "L::Compact", 11, {Held(outer, false, "L::Compact", 10)}));
+    analysis::Report r = AnalyzeStatic(p);
+    ASSERT_EQ(Count(r, FindingKind::kLockOrderCycle), against ? 1 : 0) << against;
+    if (against) {
+      EXPECT_EQ(r.findings[0].subkind, "declared-order");
+      EXPECT_NE(r.findings[0].summary.find("declared order L::accounts_ before L::journal_"),
+                std::string::npos)
+          << r.findings[0].summary;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace static_analysis
 }  // namespace lockscope
