@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -93,6 +94,61 @@ std::vector<std::string> ParseArgs(const std::vector<std::string>& t) {
   return {};  // unbalanced: give up rather than guess
 }
 
+// The body of the object-like macro `name` (`#define GUARDED_BY_MU GUARDED_BY(mu_)`) as tokens,
+// read from the translation unit's own (non-system) files; {} if it is not found.
+std::vector<std::string> MacroBody(CXTranslationUnit tu, const std::string& name) {
+  struct Search {
+    CXTranslationUnit tu;
+    const std::string* name;
+    std::vector<std::string> body;
+  } search{tu, &name, {}};
+  auto visit = [](CXFile file, CXSourceLocation*, unsigned, CXClientData data) {
+    auto* s = static_cast<Search*>(data);
+    if (!s->body.empty() ||
+        clang_Location_isInSystemHeader(clang_getLocationForOffset(s->tu, file, 0))) {
+      return;
+    }
+    size_t size = 0;
+    const char* text = clang_getFileContents(s->tu, file, &size);
+    if (text == nullptr) return;
+    const std::string_view content(text, size);
+    const std::string& name = *s->name;
+    for (size_t at = content.find(name); at != std::string_view::npos;
+         at = content.find(name, at + 1)) {
+      size_t end = at + name.size();
+      // `#define NAME` then blank (an object-like macro: `NAME(` would be function-like).
+      if (end >= size || (content[end] != ' ' && content[end] != '\t')) continue;
+      size_t line = content.rfind('\n', at);
+      line = line == std::string_view::npos ? 0 : line + 1;
+      std::string head(content.substr(line, at - line));
+      head.erase(std::remove_if(head.begin(), head.end(), [](char c) { return c == ' ' || c == '\t'; }),
+                 head.end());
+      if (head != "#define") continue;
+      size_t stop = end;
+      while (stop < size && (content[stop] != '\n' || content[stop - 1] == '\\')) ++stop;
+      s->body = TokenTexts(s->tu, clang_getRange(clang_getLocationForOffset(s->tu, file, end),
+                                                 clang_getLocationForOffset(s->tu, file, stop)));
+      s->body.erase(std::remove(s->body.begin(), s->body.end(), "\\"), s->body.end());
+      return;
+    }
+  };
+  clang_getInclusions(tu, visit, &search);
+  return search.body;
+}
+
+// The arguments of attribute `spelled` (its spelling, e.g. "guarded_by") hidden behind the
+// object-like macro `name`, following macros that expand to other object-like macros.
+std::vector<std::string> ArgsBehindMacro(CXTranslationUnit tu, const std::string& name,
+                                         const std::string& spelled, int depth = 0) {
+  if (depth > 4) return {};
+  std::vector<std::string> body = MacroBody(tu, name);
+  auto at = std::find(body.begin(), body.end(), spelled);
+  if (at != body.end()) return ParseArgs(std::vector<std::string>(at, body.end()));
+  if (body.size() >= 2 && body[1] == "(") return ParseArgs(body);  // GUARDED_BY(mu_)
+  if (body.size() == 1) return ArgsBehindMacro(tu, body[0], spelled, depth + 1);
+  return {};
+}
+
 std::optional<ThreadAttr> ReadOne(CXCursor attr) {
   CXTranslationUnit tu = clang_Cursor_getTranslationUnit(attr);
   CXSourceRange extent = clang_getCursorExtent(attr);
@@ -109,7 +165,13 @@ std::optional<ThreadAttr> ReadOne(CXCursor attr) {
   CXFile file = nullptr;
   unsigned offset = 0;
   clang_getExpansionLocation(start, &file, nullptr, nullptr, &offset);
-  a.args = ParseArgs(TokensAt(tu, file, offset, 1024));
+  std::vector<std::string> site = TokensAt(tu, file, offset, 1024);
+  a.args = ParseArgs(site);
+  // `int n_ GUARDED_BY_MU;` with `#define GUARDED_BY_MU GUARDED_BY(mu_)`: no parenthesis at the
+  // site, the arguments are in the macro's body.
+  if (a.args.empty() && !site.empty() && site[0] != name[0] && (site.size() < 2 || site[1] != "(")) {
+    a.args = ArgsBehindMacro(tu, site[0], name[0]);
+  }
   if (a.kind == ThreadAttr::kTryAcquire && !a.args.empty()) a.args.erase(a.args.begin());
   return a;
 }

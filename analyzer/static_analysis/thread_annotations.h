@@ -7,7 +7,9 @@
 //     `requires_capability`, `exclusive_locks_required`, ...), wherever the macros put it;
 //   - its arguments are the tokens at its *expansion* site: `GUARDED_BY(mu_)` in the source, or
 //     `guarded_by(mu_)` written directly. A macro that hides its arguments (`#define LOCKED_MU
-//     REQUIRES(mu_)`) yields no arguments, and such an attribute is ignored (a miss, never a guess).
+//     REQUIRES(mu_)`) has them read from its `#define` in the translation unit's own files
+//     (libclang-14 does not expose the expansion); when that fails the attribute has no
+//     arguments and is ignored (a miss, never a guess).
 // Arguments stay text ("mu_", "&g_mu", "this->mu_", "!mu_", "a->mu_"); the extractor resolves
 // them to lock identities in the declaration's context (a member of its class, a parameter, a
 // global).

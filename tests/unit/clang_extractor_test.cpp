@@ -271,6 +271,40 @@ struct Table {
   EXPECT_TRUE(checked->acquires.empty());  // asserted, not acquired
 }
 
+// Attribute arguments hidden in parameterless macros are read from the macros' definitions, in
+// the main file or an included header, through macros that expand to other macros.
+TEST_F(ClangExtractorTest, AttributeArgumentsHiddenInParameterlessMacros) {
+  Write("locks.h", std::string(kMacros) + R"(
+#define GUARDED_BY_MU GUARDED_BY(mu_)
+#define LOCKED_MU \
+    REQUIRES(mu_)
+)");
+  std::string src = Write("m.cpp", R"(
+#include "locks.h"
+#define COUNT_GUARD __attribute__((guarded_by(g_count_mu)))
+#define COUNT_GUARD_ALIAS COUNT_GUARD
+Mu g_count_mu;
+int g_count COUNT_GUARD_ALIAS;
+struct Account {
+  void AddLocked(int v) LOCKED_MU { balance_ += v; }
+  Mu mu_;
+  int balance_ GUARDED_BY_MU = 0;
+};
+void Touch() { ++g_count; }
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  ASSERT_EQ(p.declared_guards.count("Account::balance_"), 1u);
+  EXPECT_EQ(p.declared_guards["Account::balance_"].lock, "Account::mu_");
+  ASSERT_EQ(p.declared_guards.count("g_count"), 1u);
+  EXPECT_EQ(p.declared_guards["g_count"].lock, "g_count_mu");
+  const FunctionFacts* locked = Find(p, "Account::AddLocked");
+  ASSERT_NE(locked, nullptr);
+  ASSERT_EQ(locked->accesses.size(), 1u);
+  ASSERT_EQ(locked->accesses[0].held.size(), 1u);  // walked holding what LOCKED_MU requires
+  EXPECT_EQ(locked->accesses[0].held[0].lock, "Account::mu_");
+}
+
 // A view is tied to the variable it points into: `name_.c_str()` is a view of name_, but what a
 // free function returns (fopen(path_.c_str())) points into nothing of ours.
 TEST_F(ClangExtractorTest, AViewPointsIntoItsObjectNotIntoAFunctionsArguments) {
