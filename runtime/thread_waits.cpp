@@ -144,6 +144,24 @@ uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint6
   return stack_id;
 }
 
+namespace {
+
+// The memo slot of `caddr` (CondMemo, thread_state.h), filled from the condvar table on first
+// use; null when the table has no entry for it (and `create` is false) or is full.
+__attribute__((noinline)) CondMemo* NewCondMemo(CondMemo* m, uintptr_t caddr, bool create) {
+  CondEntry* c = FindCond(caddr, create);
+  if (!c) return nullptr;
+  *m = CondMemo{caddr, c, 0, 0, 0};
+  return m;
+}
+
+inline CondMemo* CondMemoOf(ThreadState* ts, uintptr_t caddr, bool create) {
+  CondMemo* m = &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
+  return m->cond == caddr ? m : NewCondMemo(m, caddr, create);
+}
+
+}  // namespace
+
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
                     const void* mutex, bool timed) {
   ErrnoSaver es;
@@ -163,18 +181,22 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   } else if (LockEntry* e = FindLock(maddr)) {
     mutex_id = e->lock_id;
   }
-  if (CondEntry* c = FindCond(caddr, true)) {
-    uint64_t expected = 0;
-    if (!c->mutex_addr.compare_exchange_strong(expected, maddr, std::memory_order_acq_rel)) {
-      if (expected != maddr) {
-        uint32_t zero = 0;
-        if (c->reported.compare_exchange_strong(zero, 1, std::memory_order_relaxed)) {
-          WriteMisuse(g, ts, trace::MisuseKind::kCondTwoMutexes, caddr,
-                      c->mutex_id.load(std::memory_order_relaxed), stack_id, 0, mutex_id);
-        }
-      }
-    } else {
-      c->mutex_id.store(mutex_id, std::memory_order_relaxed);
+  CondMemo* m = CondMemoOf(ts, caddr, true);
+  CondEntry* c = m ? m->entry : nullptr;
+  if (c) {
+    // The first wait associates the mutex; later ones only read (no read-modify-write on a line
+    // every waiter and signaller of this condvar shares).
+    uint64_t assoc = c->mutex_addr.load(std::memory_order_acquire);
+    if (assoc == 0) {
+      if (c->mutex_addr.compare_exchange_strong(assoc, maddr, std::memory_order_acq_rel)) {
+        c->mutex_id.store(mutex_id, std::memory_order_relaxed);
+        assoc = maddr;
+      }  // else another thread associated it first: `assoc` is its mutex
+    }
+    uint32_t zero = 0;
+    if (assoc != maddr && c->reported.compare_exchange_strong(zero, 1, std::memory_order_relaxed)) {
+      WriteMisuse(g, ts, trace::MisuseKind::kCondTwoMutexes, caddr,
+                  c->mutex_id.load(std::memory_order_relaxed), stack_id, 0, mutex_id);
     }
   }
   // The reacquire edge (held set without the mutex -> mutex), written before blocking.
@@ -183,7 +205,6 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
   }
   NoteWaitEpoch(ts, caddr);
   if (trace::ThreadSlot* s = ts->slot) {
-    CondEntry* c = FindCond(caddr, false);
     uint64_t who = c ? c->lost_who.load(std::memory_order_acquire) : 0;
     s->wait_lost_signal_ns = who ? c->lost_ns.load(std::memory_order_relaxed) : 0;
     s->wait_lost_signal_tid = static_cast<uint32_t>(who >> 32);
@@ -202,24 +223,13 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
   PushHeld(ts, op->saved);
 }
 
+namespace {
+
 // glibc >= 2.25 keeps the number of waiters in __wrefs >> 3 (nptl/pthread_cond_common.c; its own
 // signal returns at once when it is 0): a signal that finds none wakes nobody, it is lost.
-namespace {
 bool CondHasWaiters(const void* cond) {
   return (__atomic_load_n(&static_cast<const pthread_cond_t*>(cond)->__data.__wrefs,
                           __ATOMIC_RELAXED) >> 3) != 0;
-}
-}  // namespace
-
-namespace {
-
-// OnCondSignal's first signal on a condvar since the memo slot was taken: fill it. Null when the
-// condvar table has no entry for it (and `create` was false) or is full.
-__attribute__((noinline)) CondMemo* NewCondMemo(CondMemo* m, uintptr_t caddr, bool create) {
-  CondEntry* c = FindCond(caddr, create);
-  if (!c) return nullptr;
-  *m = CondMemo{caddr, c, 0, 0, 0};
-  return m;
 }
 
 // A signal nobody waits for: remember who sent it, from where and when.
@@ -241,8 +251,8 @@ void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool
   const auto caddr = reinterpret_cast<uintptr_t>(cond);
   BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
   const bool waiters = CondHasWaiters(cond);
-  CondMemo* m = &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
-  if (m->cond != caddr && !(m = NewCondMemo(m, caddr, !waiters))) return;
+  CondMemo* m = CondMemoOf(ts, caddr, !waiters);  // a lost signal creates the entry
+  if (!m) return;
   CondEntry* c = m->entry;
   const uint64_t who = c->lost_who.load(std::memory_order_relaxed);
   if (waiters) {
