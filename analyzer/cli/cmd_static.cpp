@@ -21,10 +21,13 @@ constexpr const char* kStaticHelp =
     "cycles through the call graph, rwlock upgrades, recursive reads, relocks and data races\n"
     "(unguarded accesses, views into guarded data used after unlock, returned or stored).\n"
     "Clang thread-safety attributes are honoured when present (GUARDED_BY, PT_GUARDED_BY,\n"
-    "REQUIRES, ACQUIRE/RELEASE/TRY_ACQUIRE, SCOPED_CAPABILITY, EXCLUDES,\n"
-    "NO_THREAD_SAFETY_ANALYSIS, as spelled by Clang's and Abseil's macros). Sources come from\n"
-    "-p BUILD_DIR/compile_commands.json (optionally only the FILEs named), or from FILE... with\n"
-    "the compiler flags after --.\n"
+    "REQUIRES, ACQUIRE/RELEASE/TRY_ACQUIRE, SCOPED_CAPABILITY, EXCLUDES, ACQUIRED_BEFORE/AFTER,\n"
+    "ASSERT_CAPABILITY, RETURN_CAPABILITY, NO_THREAD_SAFETY_ANALYSIS, as spelled by Clang's and\n"
+    "Abseil's macros). Sources come from -p BUILD_DIR/compile_commands.json (optionally only the\n"
+    "FILEs named), or from FILE... with the compiler flags after --.\n"
+    "With -p, what each file yields is cached in BUILD_DIR/.lockscope-cache and reused while the\n"
+    "file, every header it reads, its flags and lockscope itself are unchanged (--no-cache: parse\n"
+    "everything).\n"
     "\n"
     "Examples:\n"
     "  lockscope static -p build                 every file of the compile database\n"
@@ -46,6 +49,7 @@ class StaticCommand : public Command {
         ->type_name("FILE");
     app->add_option("-p,--build-dir", build_dir_, "directory holding compile_commands.json")
         ->type_name("BUILD_DIR");
+    app->add_flag("--no-cache", no_cache_, "with -p: parse every file, ignore and keep no cache");
     app->add_option("FILE", files_, "source files (with -p: only these entries)")->type_name("");
   }
 
@@ -72,7 +76,9 @@ class StaticCommand : public Command {
       jobs = static_analysis::JobsFromFiles(files_, trailing_args_);
     }
     static_analysis::ProgramFacts facts;
-    analysis::Report report = static_analysis::RunStatic(jobs, &facts);
+    const std::string cache_dir =
+        build_dir_.empty() || no_cache_ ? std::string() : build_dir_ + "/.lockscope-cache";
+    analysis::Report report = static_analysis::RunStatic(jobs, &facts, cache_dir);
     analysis::ApplySuppressions(options_.suppressions, &report);
     bool ok = facts.failed_files.empty();
     for (const std::string& failed : facts.failed_files) PrintError(failed);
@@ -85,6 +91,7 @@ class StaticCommand : public Command {
   ReportOptions options_;
   std::string output_;
   std::string build_dir_;
+  bool no_cache_ = false;
   std::vector<std::string> files_;
 };
 

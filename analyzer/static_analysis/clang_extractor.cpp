@@ -105,8 +105,9 @@ ClangExtractor::ClangExtractor(ProgramFacts* out)
 
 ClangExtractor::~ClangExtractor() { clang_disposeIndex(static_cast<CXIndex>(index_)); }
 
-bool ClangExtractor::ParseFile(const std::string& file, const std::vector<std::string>& args,
-                               const std::string& directory) {
+bool ClangExtractor::ParseFile(
+    const std::string& file, const std::vector<std::string>& args, const std::string& directory,
+    const std::function<void(const std::string& path, std::string_view content)>& on_input) {
   // clang's -working-directory instead of chdir(): parses may run on several threads at once.
   std::vector<std::string> all_args = args;
   if (!directory.empty()) {
@@ -141,6 +142,22 @@ bool ClangExtractor::ParseFile(const std::string& file, const std::vector<std::s
   }
   TuVisit visit{out_, ToString(clang_getTranslationUnitSpelling(tu)), {}};
   clang_visitChildren(clang_getTranslationUnitCursor(tu), VisitTopLevel, &visit);
+  if (on_input) {
+    struct Inputs {
+      CXTranslationUnit tu;
+      const std::function<void(const std::string&, std::string_view)>* fn;
+    } inputs{tu, &on_input};
+    clang_getInclusions(
+        tu,
+        [](CXFile f, CXSourceLocation*, unsigned, CXClientData data) {
+          auto* in = static_cast<Inputs*>(data);
+          size_t size = 0;
+          const char* text = clang_getFileContents(in->tu, f, &size);
+          (*in->fn)(ToString(clang_getFileName(f)),
+                    text == nullptr ? std::string_view() : std::string_view(text, size));
+        },
+        &inputs);
+  }
   clang_disposeTranslationUnit(tu);
   out_->parsed_files.push_back(file);
   return errors == 0;

@@ -23,7 +23,9 @@
 #ifndef LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_CLANG_EXTRACTOR_H_
 #define LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_CLANG_EXTRACTOR_H_
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "static_facts.h"
@@ -41,8 +43,12 @@ class ClangExtractor {
   // Parses `file` with compiler arguments `args` (no compiler name, no input file, no -o/-c),
   // run from `directory` (relative paths in args are resolved there). Returns false if the file
   // could not be parsed; the reason is appended to failed_files.
+  // `on_input` (optional) is called with every file the parse read (the source and each header)
+  // and the content it read, before the translation unit is dropped: what a cache entry depends on.
   bool ParseFile(const std::string& file, const std::vector<std::string>& args,
-                 const std::string& directory);
+                 const std::string& directory,
+                 const std::function<void(const std::string& path, std::string_view content)>&
+                     on_input = nullptr);
 
  private:
   ProgramFacts* out_;

@@ -6,12 +6,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "clang_extractor.h"
+#include "fact_cache.h"
 #include "static_analyzer.h"
 
 namespace lockscope {
@@ -143,29 +150,62 @@ void MergeFacts(ProgramFacts&& part, ProgramFacts* all) {
                            part.failed_files.end());
 }
 
+// Parses one job into `part` (its own facts: header functions included, merged later), through
+// the cache when there is one.
+void RunJob(const CompileJob& job, FactCache* cache, StaticRunStats* stats, ProgramFacts* part) {
+  if (access(job.file.c_str(), R_OK) != 0) {
+    part->failed_files.push_back(job.file + ": cannot read it");
+    return;
+  }
+  const std::vector<std::string> args = SanitizeCompilerArgs(job.args, job.file);
+  if (cache != nullptr && cache->Load(job.file, job.directory, args, part)) {
+    ++stats->from_cache;
+    return;
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> inputs;
+  std::function<void(const std::string&, std::string_view)> on_input;
+  if (cache != nullptr) {
+    on_input = [&](const std::string& path, std::string_view content) {
+      inputs.emplace_back(Absolute(path, job.directory), FactCache::HashContent(content));
+    };
+  }
+  ClangExtractor extractor(part);
+  bool clean = extractor.ParseFile(job.file, args, job.directory, on_input);
+  ++stats->parsed;
+  // A file with errors is parsed again next time: the fix may be a header that does not exist yet.
+  if (cache != nullptr && clean) cache->Store(job.file, job.directory, args, inputs, *part);
+}
+
 }  // namespace
 
-analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts_out) {
-  // libclang is thread-safe with one index per thread: parse on every core, merge after.
+analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts_out,
+                           const std::string& cache_dir, StaticRunStats* stats_out) {
+  // libclang is thread-safe with one index per thread: parse on every core, merge after, in job
+  // order (a header's inline function keeps the definition of the first job that has it).
   size_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   workers = std::min(workers, std::max<size_t>(jobs.size(), 1));
-  std::vector<ProgramFacts> parts(workers);
+  std::unique_ptr<FactCache> cache;
+  if (!cache_dir.empty()) cache = std::make_unique<FactCache>(Absolute(cache_dir, Cwd()));
+  std::vector<ProgramFacts> parts(jobs.size());
+  std::vector<StaticRunStats> stats(workers);
   std::atomic<size_t> next{0};
-  auto work = [&](ProgramFacts* part) {
-    ClangExtractor extractor(part);
-    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
-      const CompileJob& job = jobs[i];
-      if (access(job.file.c_str(), R_OK) != 0) {
-        part->failed_files.push_back(job.file + ": cannot read it");
-        continue;
-      }
-      extractor.ParseFile(job.file, SanitizeCompilerArgs(job.args, job.file), job.directory);
-    }
+  auto work = [&](StaticRunStats* s) {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) RunJob(jobs[i], cache.get(), s, &parts[i]);
   };
+  const std::string cwd = Cwd();
   std::vector<std::thread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, &parts[w]);
-  work(&parts[0]);
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, &stats[w]);
+  work(&stats[0]);
   for (std::thread& t : threads) t.join();
+  // libclang-14 changes the process's directory to a compile's -working-directory: restore it,
+  // or relative paths given by the user (-o report.txt) would land in the build tree.
+  if (chdir(cwd.c_str()) != 0) std::perror(("lockscope: static: back to " + cwd).c_str());
+  if (stats_out != nullptr) {
+    for (const StaticRunStats& s : stats) {
+      stats_out->parsed += s.parsed;
+      stats_out->from_cache += s.from_cache;
+    }
+  }
   ProgramFacts facts;
   for (ProgramFacts& part : parts) MergeFacts(std::move(part), &facts);
   std::sort(facts.failed_files.begin(), facts.failed_files.end());

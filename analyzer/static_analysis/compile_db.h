@@ -36,8 +36,16 @@ std::vector<CompileJob> JobsFromFiles(const std::vector<std::string>& files,
 // backslash escapes, no expansion.
 std::vector<std::string> SplitCommandLine(const std::string& command);
 
-// Parses and analyzes. `facts` (optional) receives what was extracted.
-analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts = nullptr);
+struct StaticRunStats {
+  size_t parsed = 0;      // translation units parsed with libclang
+  size_t from_cache = 0;  // translation units whose facts came from the cache
+};
+
+// Parses and analyzes. `facts` (optional) receives what was extracted. With `cache_dir`, the facts
+// of each file are kept there and reused while the file, its headers, its flags and lockscope
+// itself are unchanged (fact_cache.h): the findings are the same, the parse is skipped.
+analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts = nullptr,
+                           const std::string& cache_dir = "", StaticRunStats* stats = nullptr);
 
 }  // namespace static_analysis
 }  // namespace lockscope

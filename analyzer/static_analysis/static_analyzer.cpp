@@ -91,6 +91,10 @@ ProgramFacts Normalize(const ProgramFacts& in) {
       fix(&a.variable);
       fix_held(&a.held);
     }
+    for (CondWaitFact& w : f.cond_waits) {
+      fix(&w.mutex);
+      for (std::string& v : w.predicate) fix(&v);
+    }
     for (EscapeFact& e : f.escapes) {
       fix(&e.lock);
       fix(&e.variable);

@@ -16,6 +16,7 @@
 
 #include "clang_extractor.h"
 #include "compile_db.h"
+#include "facts_json.h"
 #include "static_facts.h"
 
 namespace lockscope {
@@ -303,6 +304,37 @@ void Touch() { ++g_count; }
   ASSERT_EQ(locked->accesses.size(), 1u);
   ASSERT_EQ(locked->accesses[0].held.size(), 1u);  // walked holding what LOCKED_MU requires
   EXPECT_EQ(locked->accesses[0].held[0].lock, "Account::mu_");
+}
+
+// The fact cache: a second run takes every file's facts from the cache (same facts, same
+// findings); changing a header the file includes makes it parsed again.
+TEST_F(ClangExtractorTest, FactCacheReusesFactsUntilAnInputChanges) {
+  Write("counter.h", "#include <mutex>\nstd::mutex g_mu;\nint g_n;\n");
+  std::string src = Write("c.cpp", R"(
+#include "counter.h"
+void Add() { std::lock_guard<std::mutex> l(g_mu); ++g_n; }
+int Peek() { return g_n; }
+)");
+  const std::string cache = dir_ + "/cache";
+  auto run = [&](StaticRunStats* stats, ProgramFacts* facts) {
+    return RunStatic(JobsFromFiles({src}, {"-std=c++17"}), facts, cache, stats);
+  };
+  StaticRunStats cold, warm, changed;
+  ProgramFacts cold_facts, warm_facts, changed_facts;
+  analysis::Report r1 = run(&cold, &cold_facts);
+  analysis::Report r2 = run(&warm, &warm_facts);
+  EXPECT_EQ(cold.parsed, 1u);
+  EXPECT_EQ(cold.from_cache, 0u);
+  EXPECT_EQ(warm.parsed, 0u);
+  EXPECT_EQ(warm.from_cache, 1u);
+  EXPECT_EQ(FactsToBytes(cold_facts), FactsToBytes(warm_facts));
+  ASSERT_EQ(r1.findings.size(), 1u);  // Peek() reads g_n without g_mu
+  ASSERT_EQ(r2.findings.size(), 1u);
+  EXPECT_EQ(r1.findings[0].summary, r2.findings[0].summary);
+  Write("counter.h", "#include <mutex>\nstd::mutex g_mu;\nint g_n;\nint g_other;\n");
+  run(&changed, &changed_facts);
+  EXPECT_EQ(changed.parsed, 1u);
+  EXPECT_EQ(changed.from_cache, 0u);
 }
 
 // A view is tied to the variable it points into: `name_.c_str()` is a view of name_, but what a

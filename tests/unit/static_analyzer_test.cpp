@@ -288,6 +288,18 @@ TEST(StaticAnalyzerTest, AWaitForParkedWorkersOrdersWhatFollowsIt) {
   EXPECT_NE(r.suppressed[0].reason.find("park"), std::string::npos) << r.suppressed[0].reason;
 }
 
+// Two programs of one compile database with the same pool class: names are kept apart per
+// translation unit, the waits' mutex and predicate included, and the handshake still holds.
+TEST(StaticAnalyzerTest, AParkHandshakeHoldsWhenSeveralProgramsShareTheNames) {
+  ProgramFacts p = PoolDrain(true, false);
+  for (const char* name : {"Pool::idle_", "Pool::jobs_", "Pool::mu_", "g_count", "g_mu"}) {
+    p.global_definitions[name] = {"/src/a.cc", "/src/b.cc"};
+  }
+  for (auto& [usr, f] : p.functions) f.tu = "/src/a.cc";
+  analysis::Report r = AnalyzeStatic(p);
+  EXPECT_EQ(Count(r, FindingKind::kDataRace), 0);
+}
+
 TEST(StaticAnalyzerTest, AWaitForStateOfRunningThreadsOrdersNothing) {
   // Drain waits only for an empty queue: the last job may still run while main reads.
   EXPECT_EQ(Count(AnalyzeStatic(PoolDrain(false, false)), FindingKind::kDataRace), 1);
