@@ -16,8 +16,9 @@
 //           hold-time samples, lock_stats.h), no atomic read-modify-write, no
 //           store to memory shared with other threads (the lock entry is only read; the last
 //           owner, on its own line, is written only when ownership moves). A busy lock (EBUSY)
-//           takes the push, the mirror and the count back (HotAbort) and takes the general path,
-//           which times the wait and writes its edge before blocking.
+//           gets one more trylock (HotFail: what the general path would do first), then takes
+//           the push, the mirror and the count back (HotAbort) and takes the general path, which
+//           times the wait and writes its edge before blocking.
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
 //           (the held-set hash minus the entry's stored hash, the slot's count).
 //
@@ -88,11 +89,20 @@ void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 // path of the interceptor, noinline, taking the lock) with the interceptor's frame address, which
 // the call-site key starts from.
 
-// A trylock that failed after the push: take it back (HotAbort); EBUSY goes on to Slow.
+// A trylock that failed after the push. EBUSY: one more trylock, which is the general path's
+// first step too (a lock released meanwhile is an uncontended acquisition: the push, mirror and
+// count stand, so a contended loop skips the general path whenever the race is that short). Else
+// take the push back (HotAbort) and go on to Slow.
 template <typename Lock, int (*Slow)(Lock*)>
-__attribute__((noinline)) int HotFail(int r) {
+__attribute__((noinline)) int HotFail(int r, int (*real_try)(Lock*)) {
   ThreadState* ts = t_state;
-  auto* lock = reinterpret_cast<Lock*>(ts->held[ts->n_held - 1].hot_pop);
+  HeldLock* h = &ts->held[ts->n_held - 1];
+  auto* lock = reinterpret_cast<Lock*>(h->hot_pop);
+  if (r == EBUSY && (r = real_try(lock)) == 0) {
+    HotCommitRare(ts, h, h->hot);  // acts only on a hold-time sample or an owner change
+    t_reentry_depth = 0;
+    return 0;
+  }
   r = HotAbort(r);
   return r != kHotMiss ? r : Slow(lock);
 }
@@ -102,7 +112,7 @@ __attribute__((noinline)) int HotFail(int r) {
 template <typename Lock, int (*Slow)(Lock*)>
 __attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
   const int r = real_try(lock);
-  if (r != 0) return HotFail<Lock, Slow>(r);
+  if (r != 0) return HotFail<Lock, Slow>(r, real_try);
   ThreadState* ts = t_state;
   HeldLock* h = &ts->held[ts->n_held - 1];
   HotCommitRare(ts, h, h->hot);
@@ -139,7 +149,7 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
     return HotTryRare<Lock, Slow>(lock, real_try());
   }
   const int r = real_try()(lock);
-  if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r);
+  if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r, real_try());
   t_reentry_depth = 0;
   return 0;
 }
