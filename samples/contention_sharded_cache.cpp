@@ -19,7 +19,8 @@
 #include <vector>
 
 constexpr int kThreads = 8;
-constexpr int kOpsPerThread = 20000;
+// As many as contention_global_cache.cpp does (see there).
+constexpr int kOpsPerThread = 5000;
 constexpr int kShards = 32;
 
 struct Shard {
