@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <tuple>
 
 #include "dwarf_member_path.h"
@@ -43,8 +44,21 @@ std::string DieLinkageOrName(Dwarf_Die* die) {
   return name != nullptr ? name : "";
 }
 
+// A relative source path in DWARF (a unit compiled as `cc -g ../src/x.c`, whose line table then
+// has the relative directory "../src") is relative to the unit's compilation directory, which
+// libdw does not prepend: reports and SARIF locations must name a file a reader can open.
+std::string SourcePath(const char* file, const char* comp_dir) {
+  if (file[0] == '/' || comp_dir == nullptr || comp_dir[0] != '/') return file;
+  return (std::filesystem::path(comp_dir) / file).lexically_normal().string();
+}
+
+const char* CompDir(Dwarf_Die* cu) {
+  Dwarf_Attribute attr;
+  return cu != nullptr ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr)) : nullptr;
+}
+
 // DW_AT_call_file/line/column of an inlined call: where its caller is executing.
-void CallSite(Dwarf_Die* inlined, Dwarf_Files* files, Frame* caller) {
+void CallSite(Dwarf_Die* inlined, Dwarf_Files* files, const char* comp_dir, Frame* caller) {
   Dwarf_Attribute attr;
   Dwarf_Word value = 0;
   caller->file.clear();
@@ -52,7 +66,9 @@ void CallSite(Dwarf_Die* inlined, Dwarf_Files* files, Frame* caller) {
   caller->column = 0;
   if (files != nullptr &&
       dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &value) == 0) {
-    if (const char* file = dwarf_filesrc(files, value, nullptr, nullptr)) caller->file = file;
+    if (const char* file = dwarf_filesrc(files, value, nullptr, nullptr)) {
+      caller->file = SourcePath(file, comp_dir);
+    }
   }
   if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &value) == 0) {
     caller->line = static_cast<int>(value);
@@ -94,7 +110,7 @@ Stack ExpandInlined(Dwfl_Module* module, uint64_t addr, const Frame& base) {
     f.function = (tag == DW_TAG_subprogram && !base.function.empty()) ? base.function : die_name;
     frames.push_back(f);
     if (tag == DW_TAG_subprogram) break;
-    CallSite(&scopes[i], files, &current);
+    CallSite(&scopes[i], files, CompDir(cu), &current);
   }
   free(scopes);
   if (frames.empty()) frames.push_back(base);
@@ -217,7 +233,7 @@ const Stack& Symbolizer::SymbolizeInlined(uint64_t pc, bool is_return_address) {
     int lineno = 0;
     int column = 0;
     const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
-    if (file != nullptr) f.file = file;
+    if (file != nullptr) f.file = SourcePath(file, dwfl_line_comp_dir(line));
     f.line = lineno;
     f.column = column;
   }

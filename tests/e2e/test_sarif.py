@@ -6,8 +6,9 @@ where it comes from) and applied with python3-jsonschema. If jsonschema is unava
 FAILS (no silent skip): a CI without it must be fixed (scripts/deps.sh installs it).
 
 Reports checked: static samples (rwlock upgrade, a cycle through calls), a live run of the ABBA
-(and of a thread pool that leaks its workers),
-sample, and a static sample whose file name is hostile (markup, quotes, &, invalid UTF-8).
+sample (also built from a relative source path, as a Makefile would: its locations must still be
+absolute file:// URIs) and of a thread pool that leaks its workers, and a static sample whose
+file name is hostile (markup, quotes, &, invalid UTF-8).
 Besides the schema: one rule per finding kind with help text, results with file:// locations and
 line numbers, and for the cycle a codeFlow with one threadFlow per edge.
 """
@@ -87,27 +88,56 @@ def check_upgrade(ls, source_dir, tmp, validator):
               loc["region"]["startLine"] > 0, json.dumps(loc))
 
 
-def check_cycle(ls, build_dir, tmp, validator):
-    sample = os.path.join(build_dir, "samples", "abba_mutex")
-    out = os.path.join(tmp, "abba.sarif")
+def compile_relative(source_dir, tmp):
+    """abba_mutex built as `c++ -g ../../x/samples/abba_mutex.cpp` (as a Makefile would): its
+    DWARF names the file relative to the compilation directory."""
+    work = os.path.realpath(os.path.join(tmp, "rel"))  # real paths: the compiler's getcwd()
+    os.makedirs(work)
+    src = os.path.realpath(os.path.join(source_dir, "samples", "abba_mutex.cpp"))
+    out = os.path.join(work, "abba_mutex")
+    r = run(["c++", "-O0", "-g", "-pthread", "-std=c++17", "-o", out, os.path.relpath(src, work)],
+            cwd=work)
+    check("relative build: compiles", r.returncode == 0, r.stderr.decode(errors="replace"))
+    return out if r.returncode == 0 else None
+
+
+def check_cycle(ls, build_dir, source_dir, tmp, validator):
+    check_cycle_of(ls, os.path.join(build_dir, "samples", "abba_mutex"), "run abba", None, tmp,
+                   validator)
+    relative = compile_relative(source_dir, tmp)
+    if relative:
+        src = os.path.realpath(os.path.join(source_dir, "samples", "abba_mutex.cpp"))
+        check_cycle_of(ls, relative, "relative build", "file://" + src, tmp, validator)
+
+
+def check_cycle_of(ls, sample, label, want_uri, tmp, validator):
+    """The cycle of `sample` in SARIF; want_uri: the exact file URI every threadFlow must name
+    (None: any file:// URI ending in abba_mutex.cpp)."""
+    out = os.path.join(tmp, label.replace(" ", "_") + ".sarif")
     r = run([ls, "run", "--error-exitcode", "1", "--format", "sarif", "--report", out, "-o",
-             os.path.join(tmp, "tr"), "--", sample])
-    check("run abba: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
+             os.path.join(tmp, label.replace(" ", "_") + "_tr"), "--", sample])
+    check(f"{label}: exit 1 (findings)", r.returncode == 1, r.stderr.decode(errors="replace"))
     if not os.path.exists(out):
-        check("run abba: wrote the SARIF report", False)
+        check(f"{label}: wrote the SARIF report", False)
         return
-    doc = validate("run abba", open(out, "rb").read(), validator)
+    doc = validate(label, open(out, "rb").read(), validator)
     if doc is None:
         return
     cycles = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "lock-order-cycle"]
-    check("run abba: one lock-order-cycle result", len(cycles) == 1)
+    check(f"{label}: one lock-order-cycle result", len(cycles) == 1)
     if cycles:
         flows = cycles[0].get("codeFlows", [{}])[0].get("threadFlows", [])
-        check("run abba: one threadFlow per edge of the cycle", len(flows) == 2, json.dumps(flows)[:800])
+        check(f"{label}: one threadFlow per edge of the cycle", len(flows) == 2, json.dumps(flows)[:800])
         uris = {l["location"]["physicalLocation"]["artifactLocation"]["uri"]
                 for f in flows for l in f["locations"]}
-        check("run abba: threadFlows point into abba_mutex.cpp",
-              any(u.startswith("file://") and u.endswith("abba_mutex.cpp") for u in uris), str(uris))
+        if want_uri is None:
+            check(f"{label}: threadFlows point into abba_mutex.cpp",
+                  any(u.startswith("file://") and u.endswith("abba_mutex.cpp") for u in uris),
+                  str(uris))
+        else:
+            check(f"{label}: threadFlows name the source by its absolute path",
+                  want_uri in uris and
+                  all(u == want_uri for u in uris if u.endswith("abba_mutex.cpp")), str(uris))
 
 
 def check_leak(ls, build_dir, tmp, validator):
@@ -178,7 +208,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="lockscope-sarif-")
     try:
         check_upgrade(a.lockscope, a.source_dir, tmp, validator)
-        check_cycle(a.lockscope, a.build_dir, tmp, validator)
+        check_cycle(a.lockscope, a.build_dir, a.source_dir, tmp, validator)
         check_leak(a.lockscope, a.build_dir, tmp, validator)
         check_hostile(a.lockscope, a.source_dir, tmp, validator)
     finally:
