@@ -5,8 +5,8 @@
 // that. Almost every acquisition repeats one the thread made before from the same place with the
 // same locks held, so the interceptors first try this path:
 //
-//   lock:   t_state, re-entry depth and mode checks; one HotEntry probe keyed on (lock, mode,
-//           interceptor frame, return address, held-set hash); the lock entry still live with
+//   lock:   thread state and re-entry depth (one TLS block); one HotEntry probe keyed on (lock,
+//           mode, interceptor frame, return address, held-set hash); the lock entry still live with
 //           the same id; the deeper frames of the call-site key unchanged (only when the key
 //           spans several frames: the entry's fp then carries a flag bit, so the common compare
 //           fails into that check). Then, all before the real trylock: the push of the held
@@ -36,6 +36,14 @@
 // of a held non-recursive mutex makes trylock fail with EBUSY and the general path reports it.
 // Signal handlers: the re-entry depth is raised from the push to the return of the real trylock,
 // so a handler's own lock calls pass straight through, as on the general path.
+//
+// No runtime-mode check (RuntimeActive) here: only the general path, which checks it, fills the
+// hot cache and pushes what the hot path pops, so once the runtime gives up (DisableRuntime, from
+// any thread) nothing new becomes hot and every miss passes through. Dependencies already cached
+// keep being counted and mirrored into the thread's own slot: thread-private memory and the
+// trace mapping, which stays mapped until exit (the trace is already marked disabled, and no
+// record is written for a hit). The one case where that memory goes away, a fork child whose new
+// trace cannot be opened, clears the thread state (ReinitAfterFork): its only thread then misses.
 
 #ifndef LOCKSCOPE_RUNTIME_HOT_PATH_H_
 #define LOCKSCOPE_RUNTIME_HOT_PATH_H_
@@ -95,12 +103,12 @@ void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 // take the push back (HotAbort) and go on to Slow.
 template <typename Lock, int (*Slow)(Lock*)>
 __attribute__((noinline)) int HotFail(int r, int (*real_try)(Lock*)) {
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   HeldLock* h = &ts->held[ts->n_held - 1];
   auto* lock = reinterpret_cast<Lock*>(h->hot_pop);
   if (r == EBUSY && (r = real_try(lock)) == 0) {
     HotCommitRare(ts, h, h->hot);  // acts only on a hold-time sample or an owner change
-    t_reentry_depth = 0;
+    t_tls.gate = 0;
     return 0;
   }
   r = HotAbort(r);
@@ -113,10 +121,10 @@ template <typename Lock, int (*Slow)(Lock*)>
 __attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
   const int r = real_try(lock);
   if (r != 0) return HotFail<Lock, Slow>(r, real_try);
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   HeldLock* h = &ts->held[ts->n_held - 1];
   HotCommitRare(ts, h, h->hot);
-  t_reentry_depth = 0;
+  t_tls.gate = 0;
   return 0;
 }
 
@@ -128,7 +136,7 @@ template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename Rea
 __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntry* e, Lock* lock,
                                                         uint32_t n, RealTry real_try) {
   const auto addr = reinterpret_cast<uintptr_t>(lock);
-  t_reentry_depth = 1;  // before the push: a signal handler's locks must not see it
+  t_tls.gate = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
   memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
   if (kMode != trace::LockMode::kExclusive) h->addr = addr;
@@ -150,7 +158,7 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
   }
   const int r = real_try()(lock);
   if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r, real_try());
-  t_reentry_depth = 0;
+  t_tls.gate = 0;
   return 0;
 }
 
@@ -167,10 +175,8 @@ inline bool HotLive(const HotEntry* e) {
 template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
           typename RealTry>
 __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
-  ThreadState* ts = t_state;
-  if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
-    return Slow(lock);
-  }
+  if (__builtin_expect(t_tls.gate != 0, 0)) return Slow(lock);
+  ThreadState* ts = t_tls.state;
   const uint32_t n = ts->n_held;
   if (n >= ThreadState::kHotMaxHeld) return Slow(lock);
   const uintptr_t key = HotKey(reinterpret_cast<uintptr_t>(lock), static_cast<uint8_t>(kMode));
@@ -193,10 +199,8 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
 // entry was pushed by the hot path for this lock and is still poppable there (HeldLock::hot_pop:
 // held once, not a hold-time sample, same lock identity).
 __attribute__((always_inline)) inline bool HotRelease(const void* lock) {
-  ThreadState* ts = t_state;
-  if (__builtin_expect(ts == nullptr || t_reentry_depth != 0 || !RuntimeActive(), 0)) {
-    return false;
-  }
+  if (__builtin_expect(t_tls.gate != 0, 0)) return false;
+  ThreadState* ts = t_tls.state;
   const uint32_t n = ts->n_held;
   if (n - 1 >= ThreadState::kHotMaxHeld) return false;  // also n == 0
   HeldLock* h = &ts->held[n - 1];

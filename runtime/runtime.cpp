@@ -16,7 +16,8 @@
 namespace lockscope {
 namespace rt {
 
-__thread int t_reentry_depth __attribute__((tls_model("initial-exec"))) = 0;
+__thread ThreadTls t_tls __attribute__((tls_model("initial-exec"))) = {ThreadTls::kNoState, 0,
+                                                                       nullptr};
 
 std::atomic<uint32_t> g_mode{static_cast<uint32_t>(Mode::kUninit)};
 Flags g_flags;
@@ -102,7 +103,7 @@ bool InitRuntime(const ReentryGuard& g, const char* trace_template, const char* 
 
 void FinishRuntime(const ReentryGuard& g) {
   if (!g_writer.is_open()) return;
-  if (ThreadState* ts = t_state) {
+  if (ThreadState* ts = t_tls.state) {
     if (RuntimeActive()) ExitThread(g, ts, /*release=*/false);
   }
   g_writer.SetEndTime(MonotonicNs());
@@ -123,6 +124,10 @@ void ReinitAfterFork(const ReentryGuard& g, ThreadState* ts) {
                      trace::kStatusForkChild)) {
     g_mode.store(static_cast<uint32_t>(Mode::kPassThrough));
     ts->buf.ResetAfterFork(GetTid());
+    // The hot path (hot_path.h) does not look at the mode; what stops it here is the thread
+    // state: its slot was in the parent's mapping, gone now, and this is the child's only thread.
+    ts->slot = nullptr;
+    SetThreadState(nullptr);
     return;
   }
   ResetThreadStateAfterFork(g, ts, parent_tid);
@@ -130,7 +135,7 @@ void ReinitAfterFork(const ReentryGuard& g, ThreadState* ts) {
 }
 
 void TestOnlyShutdown() {
-  if (ThreadState* ts = t_state) {
+  if (ThreadState* ts = t_tls.state) {
     ReentryGuard g;
     ExitThread(g, ts, /*release=*/true);
   }

@@ -18,8 +18,9 @@ namespace rt {
 class ScopedInterceptor : public ReentryGuard {
  public:
   ScopedInterceptor()
-      : ts_(outermost() && RuntimeActive() ? (t_state ? t_state : CurrentThreadState(*this))
-                                           : nullptr) {}
+      : ts_(outermost() && RuntimeActive()
+                ? (t_tls.state ? t_tls.state : CurrentThreadState(*this))
+                : nullptr) {}
   bool active() const { return ts_ != nullptr && RuntimeActive(); }
   ThreadState* ts() const { return ts_; }
   const ReentryGuard& g() const { return *this; }

@@ -120,7 +120,7 @@ uint64_t InterruptedPc(const void* ucontext) {
 
 // In the handler: answers the watchdog's stack request if there is one for this thread.
 bool AnswerCapture(const void* ucontext) {
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   ThreadSlot* slots = g_slots.load(std::memory_order_acquire);
   if (ts == nullptr || ts->slot == nullptr || slots == nullptr || g_areas == nullptr) return false;
   const auto index = static_cast<size_t>(ts->slot - slots);

@@ -26,7 +26,6 @@ extern "C" void* __libc_stack_end;  // ld.so: the main thread's initial stack po
 namespace lockscope {
 namespace rt {
 
-__thread ThreadState* t_state __attribute__((tls_model("initial-exec"))) = nullptr;
 // Set once this thread's exit was recorded: later calls (other TSD destructors) pass through.
 __thread bool t_thread_done __attribute__((tls_model("initial-exec"))) = false;
 
@@ -200,14 +199,14 @@ ThreadState* CreateThreadState(const ReentryGuard& g, const ThreadOrigin& origin
   if (!ts->stack_hi && ts->tid == static_cast<uint32_t>(getpid())) MainThreadStack(ts);
   ts->slot = g_writer.ClaimSlot(ts->tid, ts->pthread_self);
   ThreadTableInsert(ts->pthread_self, ts->tid);
-  t_state = ts;
+  SetThreadState(ts);
   if (g_key_created) pthread_setspecific(g_key, ts);
   WriteThreadStart(g, ts, origin);
   return ts;
 }
 
 ThreadState* CurrentThreadState(const ReentryGuard& g) {
-  if (t_state) return t_state;
+  if (t_tls.state) return t_tls.state;
   if (t_thread_done || !RuntimeActive()) return nullptr;
   return CreateThreadState(g, ThreadOrigin{});  // a thread we did not see being created
 }
@@ -236,8 +235,8 @@ void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release) {
                        __ATOMIC_RELEASE);
     }
   }
-  if (t_state == ts) {
-    t_state = nullptr;
+  if (t_tls.state == ts) {
+    SetThreadState(nullptr);
     t_thread_done = true;
     if (g_key_created && release) pthread_setspecific(g_key, nullptr);
   }

@@ -432,14 +432,14 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
 }
 
 int HotAbort(int rc) {
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   const uint32_t n = ts->n_held;
   const HeldLock h = ts->held[n - 1];
   ts->n_held = n - 1;
   ts->held_hash = h.hot->ctx;
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
   --h.hot->hits;  // the general path counts this acquisition
-  t_reentry_depth = 0;
+  t_tls.gate = 0;
   if (rc == EBUSY) return kHotMiss;  // the general path probes once more, then blocks
   // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
   return HotFinish(ts, h.hot, h.addr, static_cast<LockKind>(h.kind),

@@ -1,7 +1,8 @@
 // thread_state.h — per-thread runtime state and ALL recording policy (interceptors only adapt).
 //
 // Identity: one ThreadState per thread, mmap'd at thread start (trampoline) or on the thread's
-// first intercepted call; found through the initial-exec TLS pointer t_state.
+// first intercepted call; found through the initial-exec TLS pointer t_tls.state
+// (internal/reentry_guard.h).
 // Evidence: the thread's EventBuffer (its chunks in the trace file) and its ThreadSlot (live
 // state mirrored into the file on every change: held locks, current wait).
 // State: epoch, held-lock stack (grows by mmap; 1 000+ locks at once are fine), dedup set.
@@ -275,7 +276,6 @@ void PushHeld(ThreadState* ts, const HeldLock& h);
 void MirrorHeld(ThreadState* ts, uint32_t from);
 void ClearDedup(ThreadState* ts);
 
-extern __thread ThreadState* t_state __attribute__((tls_model("initial-exec")));
 extern __thread bool t_thread_done __attribute__((tls_model("initial-exec")));
 
 }  // namespace rt

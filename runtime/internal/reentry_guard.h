@@ -6,22 +6,44 @@
 //   - pthread calls made by libc on our behalf (backtrace's first call, dl_iterate_phdr, ...);
 //   - a signal handler that runs while the thread is inside an interceptor and locks something;
 //   - the blocking real call itself (a handler interrupting pthread_mutex_lock passes through).
-// The depth is an initial-exec TLS variable: reading it never allocates or calls into ld.so.
+// The depth lives in ThreadTls, the runtime's one initial-exec TLS block: reading it never
+// allocates or calls into ld.so.
 
 #ifndef LOCKSCOPE_RUNTIME_INTERNAL_REENTRY_GUARD_H_
 #define LOCKSCOPE_RUNTIME_INTERNAL_REENTRY_GUARD_H_
 
 #include <cerrno>
+#include <cstdint>
 
 namespace lockscope {
 namespace rt {
 
-extern __thread int t_reentry_depth __attribute__((tls_model("initial-exec")));
+struct ThreadState;
+
+// The per-thread words of the lock path, in one initial-exec TLS block: from a shared library
+// each TLS variable costs a GOT load for its offset, so the hot path (hot_path.h) reaches both
+// with one.
+struct ThreadTls {
+  // 0: the hot path may run (a thread state exists, no runtime code on this thread's stack),
+  // so it tests one word. Low bits: the re-entry depth (ReentryGuard); kNoState while `state`
+  // is null (SetThreadState keeps the two in step).
+  uint32_t gate;
+  uint32_t reserved;
+  ThreadState* state;  // this thread's state (thread_state.h), null until created
+  inline static constexpr uint32_t kNoState = 1u << 31;
+  inline static constexpr uint32_t kDepthMask = kNoState - 1;
+};
+extern __thread ThreadTls t_tls __attribute__((tls_model("initial-exec")));
+
+inline void SetThreadState(ThreadState* ts) {
+  t_tls.state = ts;
+  t_tls.gate = ts ? t_tls.gate & ThreadTls::kDepthMask : t_tls.gate | ThreadTls::kNoState;
+}
 
 class ReentryGuard {
  public:
-  ReentryGuard() : outermost_(t_reentry_depth++ == 0) {}
-  ~ReentryGuard() { --t_reentry_depth; }
+  ReentryGuard() : outermost_((t_tls.gate++ & ThreadTls::kDepthMask) == 0) {}
+  ~ReentryGuard() { --t_tls.gate; }
   ReentryGuard(const ReentryGuard&) = delete;
   ReentryGuard& operator=(const ReentryGuard&) = delete;
   // False when this guard is nested inside another one (re-entry).

@@ -138,7 +138,7 @@ TEST_F(RtEventBufferTest, ExistingNameGetsSuffix) {
 
 TEST_F(RtEventBufferTest, RolloverGrowsChunksAndKeepsSequence) {
   Init("max_threads=4");
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   ASSERT_NE(ts, nullptr);
   ReentryGuard g;
   const int kRecords = 20000;  // 24 bytes each: ~480 KB, many chunks
@@ -169,7 +169,7 @@ TEST_F(RtEventBufferTest, RolloverGrowsChunksAndKeepsSequence) {
 
 TEST_F(RtEventBufferTest, UsedBytesIsPublishedOnlyAtCommit) {
   Init("max_threads=4");
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   ReentryGuard g;
   uint8_t* p = ts->buf.Begin(g, sizeof(trace::Release));
   ASSERT_NE(p, nullptr);
@@ -187,7 +187,7 @@ TEST_F(RtEventBufferTest, UsedBytesIsPublishedOnlyAtCommit) {
 // A concurrent reader never sees a published range that contains an incomplete record.
 TEST_F(RtEventBufferTest, ConcurrentReaderSeesOnlyCompleteRecords) {
   Init("max_threads=4");
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   std::atomic<bool> done{false};
   std::atomic<long> checked{0};
   std::atomic<const trace::ChunkHeader*> chunk{nullptr};
@@ -252,7 +252,7 @@ TEST_F(RtEventBufferTest, ConcurrentReaderSeesOnlyCompleteRecords) {
 
 TEST_F(RtEventBufferTest, ReservationFailureDisablesAndCountsDrops) {
   Init("max_threads=4");
-  ThreadState* ts = t_state;
+  ThreadState* ts = t_tls.state;
   ReentryGuard g;
   // Allow the current chunk and nothing more.
   g_writer.TestOnlySetLimit(g_writer.header()->chunks_offset + 4096);

@@ -125,7 +125,7 @@ class RtThreadStateTest : public ::testing::Test {
     std::string path = dir_ + "/t.lstrace";
     ASSERT_TRUE(InitRuntime(g_, path.c_str(), options, nullptr));
     file_ = g_writer.path();
-    ts_ = t_state;
+    ts_ = t_tls.state;
     ASSERT_NE(ts_, nullptr);
   }
   void TearDown() override {
