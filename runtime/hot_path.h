@@ -61,7 +61,7 @@
 namespace lockscope {
 namespace rt {
 
-// The deeper frames of a hot entry whose call-site key spans several.
+// The deeper frames of a hot entry whose call-site key spans several (HotAcquireChain only).
 __attribute__((always_inline)) inline bool HotChainMatches(const ThreadState* ts,
                                                            const HotEntry* e,
                                                            const uintptr_t* frame) {
@@ -96,6 +96,22 @@ void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 // nothing but its frame pointer, and its misses and failures continue in `Slow` (the general
 // path of the interceptor, noinline, taking the lock) with the interceptor's frame address, which
 // the call-site key starts from.
+
+// Opens the gate again after the real trylock of a hit. On x86-64 the TLS offset is loaded again
+// here instead of being kept in a callee-saved register across the call (a push and a pop
+// fewer; the compiler would keep it, as it cannot know the load is as cheap as the register).
+__attribute__((always_inline)) inline void HotGateOpen() {
+#if defined(__x86_64__)
+  asm volatile(
+      "movq _ZN9lockscope2rt5t_tlsE@gottpoff(%%rip), %%rax\n\t"
+      "movl $0, %%fs:(%%rax)"
+      :
+      :
+      : "rax", "memory");
+#else
+  t_tls.gate = 0;
+#endif
+}
 
 // A trylock that failed after the push. EBUSY: one more trylock, which is the general path's
 // first step too (a lock released meanwhile is an uncontended acquisition: the push, mirror and
@@ -151,29 +167,34 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
   memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
   __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
   // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
-  if (__builtin_expect(++e->hits == e->sample_at, 0) ||
+  if (__builtin_expect(--e->left == 0, 0) ||
       (kMode == trace::LockMode::kExclusive &&
        __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
     return HotTryRare<Lock, Slow>(lock, real_try());
   }
   const int r = real_try()(lock);
   if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r, real_try());
-  t_tls.gate = 0;
+  HotGateOpen();
   return 0;
 }
 
 // The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss
-// (destroyed or re-registered; HotInsert replaces the entry, counting its hits).
+// (destroyed or re-registered; HotInsert replaces the entry, adding its hits to the counters).
 inline bool HotLive(const HotEntry* e) {
   return __atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) ==
          e->live;
 }
 
-// A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
-// `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
-// interceptor.
 template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
           typename RealTry>
+int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp);
+
+// A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
+// `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
+// interceptor. Any mismatch of the probe goes on to HotAcquireChain, which does it again with
+// the deeper frames (so the hit path has no loop and no register to save for one).
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
+          typename RealTry, bool kChain = false>
 __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
   if (__builtin_expect(t_tls.gate != 0, 0)) return Slow(lock);
   ThreadState* ts = t_tls.state;
@@ -186,6 +207,7 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
   const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
   if (__builtin_expect((diff | dfp) != 0, 0)) {
+    if (!kChain) return HotAcquireChain<kKind, kMode, Lock, Slow>(lock, real_try, fp);
     if (diff != 0 || dfp != kHotChainBit ||
         !HotChainMatches(ts, e, reinterpret_cast<const uintptr_t*>(fp))) {
       return Slow(lock);
@@ -193,6 +215,13 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   }
   if (!HotLive(e)) return Slow(lock);
   return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try);
+}
+
+// Tail-called by the interceptor's HotAcquire, so `fp` (its frame) is still this call's frame.
+template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
+          typename RealTry>
+__attribute__((noinline)) int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp) {
+  return HotAcquire<kKind, kMode, Lock, Slow, RealTry, true>(lock, real_try, fp);
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held

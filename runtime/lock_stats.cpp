@@ -53,9 +53,9 @@ void InitFastPath(ThreadState* ts, uint8_t* mem) {
 
 namespace {
 void HotFold(HotEntry* e) {
-  if (e->key && e->hits) {
-    e->stat->acquisitions += e->hits;
-    e->hits = 0;
+  if (e->key && e->gap != e->left) {
+    e->stat->acquisitions += e->gap - e->left;
+    e->gap = e->left;
   }
 }
 // The frames HotProbe re-checks (the first chain.n of each array) are the same.
@@ -114,8 +114,7 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->slot_entry.mode = op->mode;
   e->slot_entry.count = 1;
   e->stat = op->stat;
-  e->hits = 0;
-  e->sample_at = HoldSampleGap(op->stat->acquisitions);
+  e->left = e->gap = HoldSampleGap(op->stat->acquisitions);
   e->last_owner = LastOwnerOf(op->entry);
   e->chain_n = op->chain.n;
   HotChain* c = &ts->hot_chain[i];
@@ -168,10 +167,11 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
 }
 
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e) {
-  if (e->hits == e->sample_at) {
+  if (e->left == 0) {
     h->hold_start_ns = MonotonicNs();
     h->hot_pop = 0;  // the general path's release ends the sample
-    e->sample_at = e->hits + HoldSampleGap(e->stat->acquisitions + e->hits);
+    e->stat->acquisitions += e->gap;  // all of them hits (left == 0)
+    e->left = e->gap = HoldSampleGap(e->stat->acquisitions);
   }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
       e->last_owner->load(std::memory_order_relaxed) != ts->tid) {

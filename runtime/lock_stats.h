@@ -88,11 +88,13 @@ struct alignas(64) HotEntry {
   uint64_t live;      // the lock entry's (state, lock_id) word while it is this lock
   trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
   LockStat* stat;     // this thread's counters for the lock
-  uint64_t hits;      // acquisitions not yet added to stat->acquisitions (HotFold)
+  // Counts down to 0, the hit that samples its hold time: one decrement and branch per hit.
+  // The acquisitions not yet added to stat->acquisitions (HotFold) are gap - left.
+  uint64_t left;
   std::atomic<uint32_t>* last_owner;  // LastOwnerOf(entry)
   uint32_t chain_n;   // SiteChain::n (> 1: HotChain holds the deeper frames)
   uint8_t reserved[4];
-  uint64_t sample_at; // the value of `hits` whose acquisition samples its hold time
+  uint64_t gap;       // `left` when the hits were last added to the lock's counters
 };
 // SiteChain::f / r of a HotEntry (same index), read only when chain_n > 1.
 struct alignas(64) HotChain {

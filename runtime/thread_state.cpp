@@ -438,7 +438,7 @@ int HotAbort(int rc) {
   ts->n_held = n - 1;
   ts->held_hash = h.hot->ctx;
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
-  --h.hot->hits;  // the general path counts this acquisition
+  ++h.hot->left;  // the general path counts this acquisition
   t_tls.gate = 0;
   if (rc == EBUSY) return kHotMiss;  // the general path probes once more, then blocks
   // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
