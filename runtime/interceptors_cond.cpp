@@ -1,5 +1,5 @@
 // pthread_cond_*: a wait is modeled as release of the mutex + blocked + reacquire (policy in
-// thread_state.cpp). signal/broadcast pass through to a hook (wake-up recording comes later).
+// thread_waits.cpp). signal/broadcast stamp the wake table and keep lost-signal evidence.
 
 #include <pthread.h>
 
@@ -67,15 +67,25 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_clockwait, cond_t* c, mutex_t* m, clocki
   return rc;
 }
 
-LOCKSCOPE_INTERCEPTOR(int, pthread_cond_signal, cond_t* c) noexcept {
+namespace {
+// A signal the memo cannot settle (thread_waits.cpp, CondSignalFast). The guard ends before the
+// real call, which calls nothing intercepted.
+__attribute__((noinline)) void CondSignalSlow(cond_t* c, bool broadcast, uintptr_t fp) {
   ScopedInterceptor si;
-  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/false, LOCKSCOPE_FRAME());
+  if (si.active()) rt::OnCondSignal(si, si.ts(), c, broadcast, fp);
+}
+}  // namespace
+
+// A thread pool signals once per job: the usual signal is settled by CondSignalFast alone.
+LOCKSCOPE_INTERCEPTOR(int, pthread_cond_signal, cond_t* c) noexcept {
+  const uintptr_t fp = LOCKSCOPE_FRAME();
+  if (!rt::CondSignalFast(c, fp)) CondSignalSlow(c, /*broadcast=*/false, fp);
   return LOCKSCOPE_REAL(pthread_cond_signal)(c);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_cond_broadcast, cond_t* c) noexcept {
-  ScopedInterceptor si;
-  if (si.active()) rt::OnCondSignal(si, si.ts(), c, /*broadcast=*/true, LOCKSCOPE_FRAME());
+  const uintptr_t fp = LOCKSCOPE_FRAME();
+  if (!rt::CondSignalFast(c, fp)) CondSignalSlow(c, /*broadcast=*/true, fp);
   return LOCKSCOPE_REAL(pthread_cond_broadcast)(c);
 }
 

@@ -155,8 +155,12 @@ __attribute__((noinline)) CondMemo* NewCondMemo(CondMemo* m, uintptr_t caddr, bo
   return m;
 }
 
+inline CondMemo* CondMemoSlot(ThreadState* ts, uintptr_t caddr) {
+  return &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
+}
+
 inline CondMemo* CondMemoOf(ThreadState* ts, uintptr_t caddr, bool create) {
-  CondMemo* m = &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
+  CondMemo* m = CondMemoSlot(ts, caddr);
   return m->cond == caddr ? m : NewCondMemo(m, caddr, create);
 }
 
@@ -245,6 +249,21 @@ __attribute__((noinline)) void RecordLostSignal(const ReentryGuard& g, ThreadSta
   m->entry->lost_who.store(m->who, std::memory_order_release);
 }
 
+// Whether the memo settles a signal on its condvar: a waiter is there (stale lost-signal
+// evidence is cleared), or nobody waits and the evidence already names this thread and call site
+// (a busy pool signals with nobody waiting on every job): it keeps the first signal's time, no
+// clock read, no store. False: a lost signal to record (RecordLostSignal).
+inline bool SignalSettled(const CondMemo* m, bool waiters, uintptr_t fp) {
+  CondEntry* c = m->entry;
+  const uint64_t who = c->lost_who.load(std::memory_order_relaxed);
+  if (waiters) {
+    if (who != 0) c->lost_who.store(0, std::memory_order_relaxed);
+    return true;
+  }
+  return who != 0 && who == m->who && fp != 0 && m->site_fp == fp &&
+         m->site_ret == reinterpret_cast<const uintptr_t*>(fp)[1];
+}
+
 }  // namespace
 
 void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool, uintptr_t fp) {
@@ -252,20 +271,23 @@ void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool
   BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
   const bool waiters = CondHasWaiters(cond);
   CondMemo* m = CondMemoOf(ts, caddr, !waiters);  // a lost signal creates the entry
-  if (!m) return;
-  CondEntry* c = m->entry;
-  const uint64_t who = c->lost_who.load(std::memory_order_relaxed);
-  if (waiters) {
-    if (who != 0) c->lost_who.store(0, std::memory_order_relaxed);
-    return;
-  }
-  // Lost. When the evidence already names this thread and call site (a busy pool signals with
-  // nobody waiting on every job), it keeps the first signal's time: no clock read, no store.
-  if (who != 0 && who == m->who && fp != 0 && m->site_fp == fp &&
-      m->site_ret == reinterpret_cast<const uintptr_t*>(fp)[1]) {
-    return;
-  }
-  RecordLostSignal(g, ts, m, fp);
+  if (m && !SignalSettled(m, waiters, fp)) RecordLostSignal(g, ts, m, fp);
+}
+
+bool CondSignalFast(const void* cond, uintptr_t fp) {
+  // gate: a thread state and no runtime code below us. The mode is checked too (unlike the lock
+  // hot path): a lost signal writes to the trace.
+  if (__builtin_expect(t_tls.gate != 0 || !RuntimeActive(), 0)) return false;
+  ThreadState* ts = t_tls.state;
+  const auto caddr = reinterpret_cast<uintptr_t>(cond);
+  CondMemo* m = CondMemoSlot(ts, caddr);
+  if (m->cond != caddr) return false;  // first signal here: the general path fills the memo
+  // Raised like the general path's: a signal handler's own calls pass through meanwhile, so
+  // this thread's wake stamp is never taken twice.
+  ReentryGuard g;
+  BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
+  if (!SignalSettled(m, CondHasWaiters(cond), fp)) RecordLostSignal(g, ts, m, fp);
+  return true;
 }
 
 void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {

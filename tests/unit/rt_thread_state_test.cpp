@@ -409,6 +409,56 @@ TEST_F(RtThreadStateTest, RepeatedLostSignalsFromOneSiteKeepTheFirstOnesTime) {
   EXPECT_NE(e->lost_ns.load(), 0u);
 }
 
+// The interceptors' fast path (CondSignalFast) settles only the signals the memo knows: a repeat
+// of this thread's lost signal from one call site stores nothing but the wake stamp, a waiter
+// clears the evidence, another site is recorded. A condvar without a memo slot, and a nested
+// call, are left to the general path untouched.
+TEST_F(RtThreadStateTest, FastSignalPathSettlesOnlyWhatTheMemoKnows) {
+  Init("max_threads=8");
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  const uintptr_t site_a[2] = {0, 0x1111};  // fake interceptor frames: saved fp, return address
+  const uintptr_t site_b[2] = {0, 0x2222};
+  const auto fp_a = reinterpret_cast<uintptr_t>(site_a);
+  const auto fp_b = reinterpret_cast<uintptr_t>(site_b);
+  auto fast = [](pthread_cond_t* cv, uintptr_t fp) {  // as from an interceptor: not nested
+    const uint32_t gate = t_tls.gate;
+    t_tls.gate = 0;
+    const bool settled = CondSignalFast(cv, fp);
+    EXPECT_EQ(t_tls.gate, 0u);
+    t_tls.gate = gate;
+    return settled;
+  };
+  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(g_writer.header()) +
+                                            trace::kWakeTableOffset);
+  uint64_t* stamp = &table[trace::WakeBucket(reinterpret_cast<uintptr_t>(&c))];
+  uint64_t seen = *stamp;
+  EXPECT_FALSE(fast(&c, fp_a));  // never signalled by this thread: no memo slot
+  EXPECT_EQ(*stamp, seen);
+  EXPECT_EQ(FindCond(reinterpret_cast<uintptr_t>(&c), false), nullptr);
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_a);  // the general path: lost, recorded
+  CondEntry* e = FindCond(reinterpret_cast<uintptr_t>(&c), false);
+  ASSERT_NE(e, nullptr);
+  const uint64_t who = e->lost_who.load();
+  const uint64_t first_ns = e->lost_ns.load();
+  ASSERT_EQ(who >> 32, ts_->tid);
+  e->lost_ns.store(first_ns - 1);  // marks what a new record would overwrite
+  seen = *stamp;
+  EXPECT_TRUE(fast(&c, fp_a));  // the repeat
+  EXPECT_NE(*stamp, seen);      // a waiter may be woken: stamped all the same
+  EXPECT_EQ(e->lost_who.load(), who);
+  EXPECT_EQ(e->lost_ns.load(), first_ns - 1);
+  EXPECT_TRUE(fast(&c, fp_b));  // another call site: recorded here
+  EXPECT_GE(e->lost_ns.load(), first_ns);
+  c.__data.__wrefs += 8;  // glibc's waiter count: this signal wakes someone
+  EXPECT_TRUE(fast(&c, fp_b));
+  c.__data.__wrefs -= 8;
+  EXPECT_EQ(e->lost_who.load(), 0u);
+  seen = *stamp;
+  EXPECT_FALSE(CondSignalFast(&c, fp_b));  // nested (the fixture's guard): nothing done
+  EXPECT_EQ(*stamp, seen);
+  EXPECT_EQ(e->lost_who.load(), 0u);
+}
+
 TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {
   Init("max_threads=8");
   sem_t sem;
