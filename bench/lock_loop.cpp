@@ -15,6 +15,9 @@
 //   poolfn    the same pool as a server would write it: std::function jobs, each formatting a
 //             request key and counting it in a 32-shard std::unordered_map<std::string, long>
 //             (the shape of issue #7's reference workload, ~0.75 s native per 1e6 jobs)
+//   condpp    two threads hand a turn back and forth through one mutex and condvar, ITERATIONS
+//             handoffs: each is a condvar wait that blocks and a signal that finds the waiter
+//             (a request/response pair; the pool's waits are rare when its queue stays full)
 #include <pthread.h>
 
 #include <algorithm>
@@ -237,6 +240,26 @@ void Wide(long locks, int threads) {
   for (auto& m : mus) pthread_mutex_destroy(&m);
 }
 
+void CondPingPong(long handoffs) {
+  std::mutex mu;
+  std::condition_variable cv;
+  long turn = 0;
+  auto player = [&](long me) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (turn < handoffs) {
+      if ((turn & 1) != me) {
+        cv.wait(lock);
+        continue;
+      }
+      ++turn;
+      cv.notify_one();
+    }
+  };
+  std::thread other(player, 1);
+  player(0);
+  other.join();
+}
+
 long PoolRun(long jobs) {
   Pool pool(2);
   for (long i = 0; i < jobs; ++i) pool.Push(i * 2654435761L % 1000003);
@@ -259,7 +282,8 @@ long FnPoolRun(long jobs) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn [iterations] [n]\n",
+            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn|condpp"
+            " [iterations] [n]\n",
             argv[0]);
     return 2;
   }
@@ -285,6 +309,8 @@ int main(int argc, char** argv) {
     Depth(n, arg);
   } else if (!strcmp(w, "wide")) {
     Wide(n, argc > 3 ? arg : 1000);
+  } else if (!strcmp(w, "condpp")) {
+    CondPingPong(n);
   } else if (!strcmp(w, "pool")) {
     if (PoolRun(n) != n) {
       fprintf(stderr, "pool: lost jobs\n");

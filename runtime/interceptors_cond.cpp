@@ -41,7 +41,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_wait, cond_t* c, mutex_t* m) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_wait)(c, m);
   CondWaitOp op;
-  rt::BeforeCondWait(si, si.ts(), &op, c, m);
+  rt::BeforeCondWait(si, si.ts(), &op, c, m, /*timed=*/false, LOCKSCOPE_FRAME());
   int rc = LOCKSCOPE_REAL(pthread_cond_wait)(c, m);
   rt::AfterCondWait(si, si.ts(), &op, rc);
   return rc;
@@ -51,7 +51,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_timedwait, cond_t* c, mutex_t* m, ts_t t
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_timedwait)(c, m, t);
   CondWaitOp op;
-  rt::BeforeCondWait(si, si.ts(), &op, c, m, /*timed=*/true);
+  rt::BeforeCondWait(si, si.ts(), &op, c, m, /*timed=*/true, LOCKSCOPE_FRAME());
   int rc = LOCKSCOPE_REAL(pthread_cond_timedwait)(c, m, t);
   rt::AfterCondWait(si, si.ts(), &op, rc);
   return rc;
@@ -61,7 +61,7 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_clockwait, cond_t* c, mutex_t* m, clocki
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_cond_clockwait)(c, m, k, t);
   CondWaitOp op;
-  rt::BeforeCondWait(si, si.ts(), &op, c, m, /*timed=*/true);
+  rt::BeforeCondWait(si, si.ts(), &op, c, m, /*timed=*/true, LOCKSCOPE_FRAME());
   int rc = LOCKSCOPE_REAL(pthread_cond_clockwait)(c, m, k, t);
   rt::AfterCondWait(si, si.ts(), &op, rc);
   return rc;

@@ -97,6 +97,19 @@ inline uint64_t CallSiteKey(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi
   return got && key ? key : 0;
 }
 
+// Whether the frames a call-site key was made of (SiteChain with n > 0: `ret` and the deeper
+// `f`, `r`) are still the ones above `frame` (SiteChain::fp): then CallSiteKey would give the same
+// key again. The frames lie in this thread's stack, which stays mapped, so the reads are safe.
+inline bool SiteChainHolds(const uintptr_t* frame, uintptr_t ret, const uintptr_t* f,
+                           const uintptr_t* r, uint32_t n) {
+  if (frame[1] != ret || (n > 1 && frame[0] != f[0])) return false;
+  for (uint32_t k = 0; k + 1 < n; ++k) {
+    const auto* fk = reinterpret_cast<const uintptr_t*>(f[k]);
+    if (fk[1] != r[k] || (k + 2 < n && fk[0] != f[k + 1])) return false;
+  }
+  return true;
+}
+
 // Same for an explicit frame list (tests; innermost first).
 uint32_t InternStack(const ReentryGuard& g, EventBuffer* buf, const uint64_t* frames,
                      uint32_t depth);

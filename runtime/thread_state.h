@@ -81,6 +81,23 @@ struct CondMemo {
   uint64_t who;          // the CondEntry::lost_who it stored (tid << 32 | stack_id)
 };
 
+// Per-thread memo of condvar wait call sites (thread_waits.cpp, BeforeCondWait). A thread pool's
+// worker waits from one place thousands of times: the frames its call-site key was made of,
+// re-checked exactly as a hot entry's are (SiteChainHolds, stack_table.h), give the wait's stack
+// id without the frame walk and the site cache. With the same epoch, held set and mutex as when
+// the reacquire edge was last written (or found written), the dedup probe is skipped too.
+struct WaitMemo {
+  uintptr_t fp;        // SiteChain::fp, the interceptor's frame; 0 = empty
+  uintptr_t ret;       // SiteChain::ret
+  uintptr_t f[4];      // SiteChain::f / r
+  uintptr_t r[4];
+  uint32_t n;          // SiteChain::n
+  uint32_t stack_id;   // what SiteStackId gave for these frames
+  uint64_t ctx;        // held_hash without the mutex when the edge was last known written
+  uint32_t epoch;      //   ... and the epoch
+  uint32_t mutex_id;   //   ... and the mutex (0: no edge known)
+};
+
 struct ThreadState {
   inline static constexpr uint32_t kInlineHeld = 32;
   inline static constexpr uint32_t kDedupSlots = 4096;
@@ -89,6 +106,7 @@ struct ThreadState {
   inline static constexpr uint32_t kLockCache = 64;  // direct-mapped by address (power of two)
   inline static constexpr uint32_t kHotSlots = 512;  // HotEntry cache (power of two)
   inline static constexpr uint32_t kCondMemo = 16;   // CondMemo, direct-mapped (power of two)
+  inline static constexpr uint32_t kWaitMemo = 16;   // WaitMemo, 2-way (power of two)
   // The hot path pushes only below this depth (held_cap >= kInlineHeld, slot holds kSlotHeld).
   inline static constexpr uint32_t kHotMaxHeld =
       kInlineHeld < trace::kSlotHeld ? kInlineHeld : trace::kSlotHeld;
@@ -121,6 +139,7 @@ struct ThreadState {
   LockCacheEntry lock_cache[kLockCache];
   uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_waits.cpp)
   CondMemo cond_memo[kCondMemo];
+  WaitMemo wait_memo[kWaitMemo];
   bool via_pthread_exit;
   bool exited;
   int dtor_rounds;
@@ -228,8 +247,9 @@ struct CondWaitOp {
   bool had;  // the mutex was in this thread's held set
 };
 // `timed`: timedwait/clockwait (slot wait_flags kWaitTimed: the watchdog never calls it stuck).
+// `fp`: the interceptor's frame (LOCKSCOPE_FRAME); 0 (tests) walks from here and memoizes nothing.
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
-                    const void* mutex, bool timed = false);
+                    const void* mutex, bool timed = false, uintptr_t fp = 0);
 void AfterCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, int rc);
 // `fp`: the interceptor's frame (LOCKSCOPE_FRAME), 0 if unknown. A signal that finds no waiter
 // is lost-wakeup evidence (CondEntry::lost_who/lost_ns); a run of them from one thread and call

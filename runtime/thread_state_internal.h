@@ -31,7 +31,9 @@ void SetWait(ThreadState* ts, trace::WaitKind kind, uint32_t lock_id, uint64_t o
 void ClearWait(ThreadState* ts);
 // The stack id of the calling site for an operation that is not an acquisition (`tag` names
 // it), from the site cache when this call site was seen before (`fp`: the caller's frame).
-uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag);
+// `chain` (may be null) receives the frames of the call-site key.
+uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag,
+                     SiteChain* chain = nullptr);
 
 }  // namespace rt
 }  // namespace lockscope

@@ -131,8 +131,9 @@ void ClearWait(ThreadState* ts) {
 // a condvar wait, an object wait): from the site cache when this call site was seen before, else
 // captured once. Condvar waits are as frequent as locks in a thread pool; backtrace() on each
 // one would cost microseconds.
-uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag) {
-  uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi);
+uint32_t SiteStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, uint64_t tag,
+                     SiteChain* chain) {
+  uint64_t site = CallSiteKey(fp, ts->stack_lo, ts->stack_hi, nullptr, nullptr, chain);
   if (!site) return CaptureStackId(g, &ts->buf);
   uint64_t key = (site ^ tag) * 0x9e3779b97f4a7c15ull;
   key ^= key >> 31;
@@ -164,15 +165,65 @@ inline CondMemo* CondMemoOf(ThreadState* ts, uintptr_t caddr, bool create) {
   return m->cond == caddr ? m : NewCondMemo(m, caddr, create);
 }
 
+constexpr uint64_t kCondWaitTag = 0xc0dd0001;
+
+// The stack id of a condvar wait from the interceptor frame `fp` (WaitMemo, thread_state.h);
+// `*memo` is left pointing at the memo entry that now describes this call site, or null.
+uint32_t CondWaitStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, WaitMemo** memo) {
+  const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+  const uintptr_t ret = frame[1];
+  // Two ways: the sites behind one wait wrapper share their innermost frame (fp and ret).
+  static_assert(ThreadState::kWaitMemo == 16);
+  WaitMemo* set = &ts->wait_memo[(((fp >> 4 ^ ret) * 0x9e3779b97f4a7c15ull) >> 61) * 2];
+  for (WaitMemo* w = set; w != set + 2; ++w) {
+    if (w->fp == fp && SiteChainHolds(frame, w->ret, w->f, w->r, w->n)) {
+      *memo = w;
+      return w->stack_id;
+    }
+  }
+  WaitMemo* w = set[0].fp == fp && set[0].ret == ret ? &set[1] : &set[0];
+  SiteChain chain;
+  const uint32_t stack_id = SiteStackId(g, ts, fp, kCondWaitTag, &chain);
+  // Only a key that starts at this frame and spans what SiteChain keeps can be re-checked.
+  if (chain.n == 0 || chain.n > 5 || chain.fp != fp) {
+    *memo = nullptr;
+    return stack_id;
+  }
+  *w = WaitMemo{fp, chain.ret, {}, {}, chain.n, stack_id, 0, 0, 0};
+  memcpy(w->f, chain.f, sizeof(w->f));
+  memcpy(w->r, chain.r, sizeof(w->r));
+  *memo = w;
+  return stack_id;
+}
+
+// The reacquire edge of a wait (held set without the mutex -> mutex), written before blocking
+// unless `w` knows it is in the trace for this epoch and held set.
+void WriteReacquireEdge(const ReentryGuard& g, ThreadState* ts, WaitMemo* w, uint32_t mutex_id,
+                        uint32_t stack_id) {
+  if (w && w->mutex_id == mutex_id && w->epoch == ts->epoch && w->ctx == ts->held_hash &&
+      !g_flags.full_events) {
+    return;
+  }
+  WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
+  if (w) {
+    w->mutex_id = mutex_id;
+    w->epoch = ts->epoch;
+    w->ctx = ts->held_hash;
+  }
+}
+
 }  // namespace
 
 void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, const void* cond,
-                    const void* mutex, bool timed) {
+                    const void* mutex, bool timed, uintptr_t fp) {
   ErrnoSaver es;
   const uintptr_t maddr = reinterpret_cast<uintptr_t>(mutex);
   const uintptr_t caddr = reinterpret_cast<uintptr_t>(cond);
-  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
-                                  0xc0dd0001);
+  WaitMemo* memo = nullptr;
+  const uint32_t stack_id =
+      fp ? CondWaitStackId(g, ts, fp, &memo)
+         : SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                       kCondWaitTag);
   int idx = FindHeld(ts, maddr);
   op->had = idx >= 0;
   uint32_t mutex_id = 0;
@@ -203,10 +254,7 @@ void BeforeCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, cons
                   c->mutex_id.load(std::memory_order_relaxed), stack_id, 0, mutex_id);
     }
   }
-  // The reacquire edge (held set without the mutex -> mutex), written before blocking.
-  if (op->had) {
-    WriteAcquire(g, ts, mutex_id, stack_id, static_cast<uint8_t>(LockMode::kExclusive), 0);
-  }
+  if (op->had) WriteReacquireEdge(g, ts, memo, mutex_id, stack_id);
   NoteWaitEpoch(ts, caddr);
   if (trace::ThreadSlot* s = ts->slot) {
     uint64_t who = c ? c->lost_who.load(std::memory_order_acquire) : 0;

@@ -509,13 +509,17 @@ TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {
   sem_destroy(&sem);
 }
 
+uint32_t WaitHere(const ReentryGuard& g, ThreadState* ts, pthread_cond_t* c, pthread_mutex_t* m);
+
 TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {
   Init("max_threads=8:full_events=1");
   std::vector<pthread_mutex_t> ms(64);
   for (auto& m : ms) pthread_mutex_init(&m, nullptr);
   pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+  pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
   // Warm up: first sights register locks and stacks (also allocation-free, but keep it honest).
   Lock(&ms[0]);
+  WaitHere(g_, ts_, &cv, &ms[0]);
   Unlock(&ms[0]);
 #if defined(LOCKSCOPE_TEST_ASAN)
   ASSERT_NE(g_hooks_installed, 0) << "ASan refused the counting allocation hooks";
@@ -529,6 +533,8 @@ TEST_F(RtThreadStateTest, LockUnlockBookkeepingAllocatesNothing) {
   const long before = g_allocs.load();
   for (int round = 0; round < 200; ++round) {
     for (auto& m : ms) Lock(&m);  // 64 held: the held array grows by mmap
+    WaitHere(g_, ts_, &cv, &ms[63]);  // condvar wait and signal bookkeeping too
+    OnCondSignal(g_, ts_, &cv, /*broadcast=*/false);
     OnTryAcquire(g_, ts_, &rw, LockKind::kRwLock, LockMode::kShared, trace::kAcqTry, 0);
     BeforeRelease(g_, ts_, &rw, LockKind::kRwLock);
     for (auto it = ms.rbegin(); it != ms.rend(); ++it) Unlock(&*it);
@@ -559,6 +565,40 @@ __attribute__((noinline)) void WrappedUnlock(const ReentryGuard& g, ThreadState*
                                              pthread_mutex_t* m) {
   BeforeRelease(g, ts, m, LockKind::kMutex);
   pthread_mutex_unlock(m);
+  asm volatile("" ::: "memory");
+}
+
+// An interceptor's stand-in: a condvar wait whose call-site key starts at this frame, as
+// LOCKSCOPE_FRAME() does in pthread_cond_wait. Returns the wait's stack id.
+__attribute__((noinline)) uint32_t WaitHere(const ReentryGuard& g, ThreadState* ts,
+                                            pthread_cond_t* c, pthread_mutex_t* m) {
+  CondWaitOp op;
+  BeforeCondWait(g, ts, &op, c, m, /*timed=*/false,
+                 reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  AfterCondWait(g, ts, &op, 0);
+  asm volatile("" ::: "memory");
+  return op.saved.stack_id;
+}
+// A wait wrapper (like std::condition_variable::wait): every wait reaches WaitHere from the same
+// return address at the same depth, so only the wrapper's caller separates the call sites.
+__attribute__((noinline)) uint32_t WrappedWait(const ReentryGuard& g, ThreadState* ts,
+                                               pthread_cond_t* c, pthread_mutex_t* m) {
+  const uint32_t id = WaitHere(g, ts, c, m);
+  asm volatile("" ::: "memory");
+  return id;
+}
+
+// Two call sites of the wrapper (out of line: the same return addresses on every call).
+__attribute__((noinline)) void TwoWaitSites(const ReentryGuard& g, ThreadState* ts,
+                                            pthread_cond_t* c, pthread_mutex_t* m, uint32_t* a,
+                                            uint32_t* b) {
+  *a = WrappedWait(g, ts, c, m);
+  *b = WrappedWait(g, ts, c, m);
+  asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void Repeat(int n, void (*fn)(void*, int), void* arg) {
+  for (int i = 0; i < n; ++i) fn(arg, i);
   asm volatile("" ::: "memory");
 }
 
@@ -634,6 +674,71 @@ TEST_F(RtFastPathTest, HeldSetHashFollowsPushAndPopInAnyOrder) {
   Unlock(&b);
   auto acq = Acquires(ReadRecords(file_));
   EXPECT_EQ(acq.size(), 4u);  // a, b|a, b, a|b
+}
+
+// The wait-site memo answers repeated waits (the stack ids it holds are what comes back), and
+// keeps two call sites apart that differ only below the wrapper.
+TEST_F(RtFastPathTest, CondWaitSiteMemoAnswersRepeatsAndKeepsDeeperSitesApart) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  Lock(&m);
+  struct Rounds {
+    const ReentryGuard* g;
+    ThreadState* ts;
+    pthread_cond_t* c;
+    pthread_mutex_t* m;
+    uint32_t a[2], b[2];
+    int memos;
+  } r{&g_, ts_, &c, &m, {0, 0}, {0, 0}, 0};
+  // Both rounds wait from the same return addresses all the way up (one loop in Repeat).
+  void (*volatile round_fn)(void*, int) = [](void* arg, int round) {
+    auto* r = static_cast<Rounds*>(arg);
+    if (round == 1) {
+      for (WaitMemo& w : r->ts->wait_memo) {
+        if (w.fp == 0) continue;
+        ++r->memos;
+        w.stack_id += 1000000;  // marks what only a memo hit can return
+      }
+    }
+    TwoWaitSites(*r->g, r->ts, r->c, r->m, &r->a[round], &r->b[round]);
+  };
+  volatile int rounds = 2;  // not a constant Repeat could be specialized (and unrolled) for
+  Repeat(rounds, round_fn, &r);
+  const uint32_t* a = r.a;
+  const uint32_t* b = r.b;
+  EXPECT_EQ(r.memos, 2);
+  ASSERT_NE(a[0], 0u);
+  EXPECT_NE(a[0], b[0]);
+  EXPECT_EQ(a[1], a[0] + 1000000);
+  EXPECT_EQ(b[1], b[0] + 1000000);
+  Unlock(&m);
+}
+
+// A memo hit skips the reacquire edge only when the same edge is already in the trace: another
+// held set or a new epoch writes it again.
+TEST_F(RtFastPathTest, CondWaitMemoSkipsOnlyReacquireEdgesAlreadyWritten) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER, outer = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  auto wait_edges = [&] {
+    Lock(&m);
+    for (int i = 0; i < 3; ++i) WaitHere(g_, ts_, &c, &m);
+    Unlock(&m);
+  };
+  wait_edges();  // m at the lock site, m again at the wait site
+  EXPECT_EQ(Acquires(ReadRecords(file_)).size(), 2u);
+  Lock(&outer);
+  wait_edges();  // outer -> m at both sites
+  Unlock(&outer);
+  EXPECT_EQ(Acquires(ReadRecords(file_)).size(), 5u);  // and outer itself
+  AfterThreadCreate(g_, ts_, nullptr, 0);  // a pthread_create: new epoch
+  wait_edges();
+  auto acq = Acquires(ReadRecords(file_));
+  ASSERT_EQ(acq.size(), 7u);
+  EXPECT_EQ(acq[6].epoch, acq[5].epoch);
+  EXPECT_NE(acq[6].epoch, acq[0].epoch);
+  EXPECT_NE(acq[6].stack_id, acq[5].stack_id);  // the wait site's edge, not only the lock's
 }
 
 TEST_F(RtFastPathTest, LockStatsAreWrittenAtThreadExit) {
