@@ -61,17 +61,21 @@
 namespace lockscope {
 namespace rt {
 
-// The deeper frames of a hot entry whose call-site key spans several (HotAcquireChain only).
-__attribute__((always_inline)) inline bool HotChainMatches(const ThreadState* ts,
-                                                           const HotEntry* e,
+// The deeper frames of a hot entry whose call-site key spans several (2 <= chain_n <= 5): the
+// saved frame pointer and return address of each, from `frame` (the interceptor's) outwards.
+// Only recorded frame addresses are read, each after the frame below it named it: they were
+// inside this thread's stack when the entry was made, so they are readable.
+__attribute__((always_inline)) inline bool HotChainMatches(const HotCold* c,
                                                            const uintptr_t* frame) {
-  // The frames were inside this thread's stack when the entry was made, so they are readable.
-  const HotChain* c = &ts->hot_chain[e - ts->hot];
   if (frame[0] != c->f[0]) return false;
-  for (uint32_t k = 0; k + 1 < e->chain_n; ++k) {
-    const auto* f = reinterpret_cast<const uintptr_t*>(c->f[k]);
+  const uint32_t last = c->chain_n - 2;  // the last k to check
+  const auto* f = reinterpret_cast<const uintptr_t*>(c->f[0]);
+#pragma GCC unroll 4
+  for (uint32_t k = 0; k < 4; ++k) {
     if (f[1] != c->r[k]) return false;
-    if (k + 2 < e->chain_n && f[0] != c->f[k + 1]) return false;
+    if (k == last) return true;
+    if (f[0] != c->f[k + 1]) return false;
+    f = reinterpret_cast<const uintptr_t*>(c->f[k + 1]);
   }
   return true;
 }
@@ -154,14 +158,11 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
   const auto addr = reinterpret_cast<uintptr_t>(lock);
   t_tls.gate = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
-  memcpy(h, e, 32);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind
+  memcpy(h, e, 48);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind, hash, 0
   if (kMode != trace::LockMode::kExclusive) h->addr = addr;
-  h->hold_start_ns = 0;
   h->hot = e;
   h->hot_pop = addr;
-  const uint64_t next = e->next_ctx;
-  h->hash = next - e->ctx;
-  ts->held_hash = next;
+  ts->held_hash = e->next_ctx;
   ts->n_held = n + 1;
   trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
   memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
@@ -185,16 +186,24 @@ inline bool HotLive(const HotEntry* e) {
          e->live;
 }
 
-template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
-          typename RealTry>
-int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp);
+// The rest of HotAcquire for an entry whose call-site key spans several frames: tail-called by
+// the interceptor, so `fp` (its frame) is still this call's frame, and the hit path of
+// single-frame keys has no loop and no register to save for one.
+template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
+__attribute__((noinline)) int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp,
+                                              HotEntry* e) {
+  ThreadState* ts = t_tls.state;
+  if (!HotChainMatches(HotColdOf(e), reinterpret_cast<const uintptr_t*>(fp)) || !HotLive(e)) {
+    return Slow(lock);
+  }
+  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, ts->n_held, real_try);
+}
 
 // A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
 // `real_try()` gives the real trylock; `fp` is __builtin_frame_address(0) of the exported
-// interceptor. Any mismatch of the probe goes on to HotAcquireChain, which does it again with
-// the deeper frames (so the hit path has no loop and no register to save for one).
+// interceptor.
 template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
-          typename RealTry, bool kChain = false>
+          typename RealTry>
 __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
   if (__builtin_expect(t_tls.gate != 0, 0)) return Slow(lock);
   ThreadState* ts = t_tls.state;
@@ -207,21 +216,11 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
   const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
   const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
   if (__builtin_expect((diff | dfp) != 0, 0)) {
-    if (!kChain) return HotAcquireChain<kKind, kMode, Lock, Slow>(lock, real_try, fp);
-    if (diff != 0 || dfp != kHotChainBit ||
-        !HotChainMatches(ts, e, reinterpret_cast<const uintptr_t*>(fp))) {
-      return Slow(lock);
-    }
+    if (diff != 0 || dfp != kHotChainBit) return Slow(lock);
+    return HotAcquireChain<kMode, Lock, Slow>(lock, real_try, fp, e);
   }
   if (!HotLive(e)) return Slow(lock);
   return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try);
-}
-
-// Tail-called by the interceptor's HotAcquire, so `fp` (its frame) is still this call's frame.
-template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slow)(Lock*),
-          typename RealTry>
-__attribute__((noinline)) int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp) {
-  return HotAcquire<kKind, kMode, Lock, Slow, RealTry, true>(lock, real_try, fp);
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held
@@ -231,8 +230,7 @@ __attribute__((always_inline)) inline bool HotRelease(const void* lock) {
   if (__builtin_expect(t_tls.gate != 0, 0)) return false;
   ThreadState* ts = t_tls.state;
   const uint32_t n = ts->n_held;
-  if (n - 1 >= ThreadState::kHotMaxHeld) return false;  // also n == 0
-  HeldLock* h = &ts->held[n - 1];
+  HeldLock* h = ts->held + n - 1;  // n == 0: the floor entry; n > kHotMaxHeld: hot_pop is 0
   if (h->hot_pop != reinterpret_cast<uintptr_t>(lock)) return false;
   ts->held_hash -= h->hash;
   ts->n_held = n - 1;

@@ -36,7 +36,7 @@ LockStat* StatFor(const ReentryGuard& g, ThreadState* ts, uint32_t lock_id) {
 
 size_t FastPathBytes() {
   return ThreadState::kSiteSlots * sizeof(SiteEntry) + ThreadState::kStatSlots * sizeof(LockStat) +
-         ThreadState::kHotSlots * (sizeof(HotEntry) + sizeof(HotChain)) + alignof(HotEntry);
+         ThreadState::kHotSlots * (sizeof(HotEntry) + sizeof(HotCold)) + alignof(HotEntry);
 }
 
 void InitFastPath(ThreadState* ts, uint8_t* mem) {
@@ -45,21 +45,21 @@ void InitFastPath(ThreadState* ts, uint8_t* mem) {
   auto hot = reinterpret_cast<uintptr_t>(ts->stats + ThreadState::kStatSlots);
   hot = (hot + alignof(HotEntry) - 1) & ~uintptr_t{alignof(HotEntry) - 1};
   ts->hot = reinterpret_cast<HotEntry*>(hot);
-  ts->hot_chain = reinterpret_cast<HotChain*>(ts->hot + ThreadState::kHotSlots);
+  ts->hot_cold = HotColdOf(ts->hot);
   ts->stats_used = 0;
   ts->lock_cache_next = 0;
   memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
 }
 
 namespace {
-void HotFold(HotEntry* e) {
-  if (e->key && e->gap != e->left) {
-    e->stat->acquisitions += e->gap - e->left;
-    e->gap = e->left;
+void HotFold(HotEntry* e, HotCold* c) {
+  if (e->key && c->gap != e->left) {
+    c->stat->acquisitions += c->gap - e->left;
+    c->gap = e->left;
   }
 }
 // The frames HotProbe re-checks (the first chain.n of each array) are the same.
-bool SameChain(const HotChain& c, const SiteChain& chain) {
+bool SameChain(const HotCold& c, const SiteChain& chain) {
   for (uint32_t k = 0; k < chain.n && k < 4; ++k) {
     if (c.f[k] != chain.f[k] || c.r[k] != chain.r[k]) return false;
   }
@@ -68,12 +68,12 @@ bool SameChain(const HotChain& c, const SiteChain& chain) {
 }  // namespace
 
 void HotFoldAll(ThreadState* ts) {
-  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) HotFold(&ts->hot[i]);
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) HotFold(&ts->hot[i], &ts->hot_cold[i]);
 }
 
 void HotFlush(ThreadState* ts) {
   for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
-    HotFold(&ts->hot[i]);
+    HotFold(&ts->hot[i], &ts->hot_cold[i]);
     if (ts->hot[i].key) ts->hot[i].key = 0;  // untouched pages stay untouched
   }
 }
@@ -87,13 +87,14 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   const uintptr_t key = HotKey(op->addr, op->mode);
   const uint32_t i = HotIndex(key, op->chain.ret, ctx);
   HotEntry* e = &ts->hot[i];
+  HotCold* c = &ts->hot_cold[i];
   const uintptr_t fp = op->chain.fp | (op->chain.n > 1 ? kHotChainBit : 0);
   if (e->key == key && e->ret == op->chain.ret && e->ctx == ctx && e->fp == fp &&
       e->entry == op->entry && e->lock_id == op->entry->lock_id && e->stack_id == op->stack_id &&
-      e->chain_n == op->chain.n && SameChain(ts->hot_chain[i], op->chain)) {
+      c->chain_n == op->chain.n && SameChain(*c, op->chain)) {
     return;  // already there (a contended acquisition comes back here each time)
   }
-  HotFold(e);
+  HotFold(e, c);
   e->key = key;
   e->entry = op->entry;
   e->lock_id = op->entry->lock_id;
@@ -102,7 +103,9 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   tail.count = 1;
   tail.mode = op->mode;
   tail.kind = op->kind;
-  memcpy(&e->held_tail, reinterpret_cast<const uint8_t*>(&tail) + 24, 8);
+  memcpy(&e->held_tail, &tail.count, 8);
+  e->hash = ts->held_hash - ctx;
+  e->no_sample = 0;
   e->fp = fp;
   e->ret = op->chain.ret;
   e->ctx = ctx;
@@ -113,11 +116,10 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->slot_entry.stack_id = op->stack_id;
   e->slot_entry.mode = op->mode;
   e->slot_entry.count = 1;
-  e->stat = op->stat;
-  e->left = e->gap = HoldSampleGap(op->stat->acquisitions);
+  c->stat = op->stat;
+  e->left = c->gap = HoldSampleGap(op->stat->acquisitions);
   e->last_owner = LastOwnerOf(op->entry);
-  e->chain_n = op->chain.n;
-  HotChain* c = &ts->hot_chain[i];
+  c->chain_n = op->chain.n;
   for (int k = 0; k < 4; ++k) {
     c->f[k] = op->chain.f[k];
     c->r[k] = op->chain.r[k];
@@ -168,15 +170,16 @@ void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
 }
 
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e) {
+  HotCold* c = HotColdOf(e);
   if (e->left == 0) {
     h->hold_start_ns = MonotonicNs();
     h->hot_pop = 0;  // the general path's release ends the sample
-    e->stat->acquisitions += e->gap;  // all of them hits (left == 0)
-    e->left = e->gap = HoldSampleGap(e->stat->acquisitions);
+    c->stat->acquisitions += c->gap;  // all of them hits (left == 0)
+    e->left = c->gap = HoldSampleGap(c->stat->acquisitions);
   }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
       e->last_owner->load(std::memory_order_relaxed) != ts->tid) {
-    CountOwnerChange(ts, e->stat, h->entry);
+    CountOwnerChange(ts, c->stat, h->entry);
   }
 }
 

@@ -73,37 +73,49 @@ inline uint64_t HoldSampleGap(uint64_t total) {
 // acquisition that went through the slow path; a hit is re-validated against the lock table
 // (a destroyed or re-registered lock misses) and against the exact frames the call-site key was
 // made of (SiteChain), so a hit means what a site-cache hit means.
+// Everything a hit reads is in its two lines; the rest is in HotCold.
 struct alignas(64) HotEntry {
-  // First line: the probe's key and the held-entry template (HeldLock's first 32 bytes).
+  // First line: the held-entry template (HeldLock's first 48 bytes, copied as they are) and the
+  // call site. The template's addr is the probe's key.
   uintptr_t key;      // lock address | mode; 0 = empty
   LockEntry* entry;
   uint32_t lock_id;   // == entry->lock_id while the entry is valid
   uint32_t stack_id;  // the acquisition's stack (what the site cache gave or captured)
   uint64_t held_tail; // HeldLock count (1), mode, kind
-  uintptr_t fp;       // SiteChain::fp (the interceptor's frame) | kHotChainBit if chain_n > 1
+  uint64_t hash;      // HeldHash(lock_id, mode) == next_ctx - ctx
+  uint64_t no_sample; // 0, HeldLock::hold_start_ns (a sampled hit sets it afterwards)
+  uintptr_t fp;       // SiteChain::fp (the interceptor's frame) | kHotChainBit if chain n > 1
   uintptr_t ret;      // SiteChain::ret (the innermost program return address)
+  // Second line: the rest of a hit.
   uint64_t ctx;       // ThreadState::held_hash before the acquisition
   uint64_t next_ctx;  //   ... and after it
-  // Second line: the rest of a hit.
   uint64_t live;      // the lock entry's (state, lock_id) word while it is this lock
   trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
-  LockStat* stat;     // this thread's counters for the lock
   // Counts down to 0, the hit that samples its hold time: one decrement and branch per hit.
-  // The acquisitions not yet added to stat->acquisitions (HotFold) are gap - left.
+  // The acquisitions not yet added to the counters (HotFold) are HotCold::gap - left.
   uint64_t left;
   std::atomic<uint32_t>* last_owner;  // LastOwnerOf(entry)
-  uint32_t chain_n;   // SiteChain::n (> 1: HotChain holds the deeper frames)
-  uint8_t reserved[4];
-  uint64_t gap;       // `left` when the hits were last added to the lock's counters
 };
-// SiteChain::f / r of a HotEntry (same index), read only when chain_n > 1.
-struct alignas(64) HotChain {
+// What a hit does not read, at the same index: SiteChain::f / r (read only when chain_n > 1)
+// and the counters' side.
+struct alignas(64) HotCold {
   uintptr_t f[4];
   uintptr_t r[4];
+  LockStat* stat;     // this thread's counters for the lock
+  uint64_t gap;       // HotEntry::left when the hits were last added to stat
+  uint32_t chain_n;   // SiteChain::n (> 1: f and r hold the deeper frames)
 };
 static_assert(sizeof(HotEntry) == 128);
-static_assert(sizeof(HotChain) == 64);
-static_assert(offsetof(HotEntry, held_tail) + 8 == 32 && sizeof(HeldLock) >= 32);
+static_assert(sizeof(HotCold) == sizeof(HotEntry));
+// The HotCold of a hot entry: InitFastPath puts the kHotSlots HotCold right after the kHotSlots
+// HotEntry, each the same size, so it is a fixed distance away (no load of ThreadState::hot_cold).
+inline HotCold* HotColdOf(const HotEntry* e) {
+  return reinterpret_cast<HotCold*>(const_cast<HotEntry*>(e + ThreadState::kHotSlots));
+}
+static_assert(offsetof(HotEntry, held_tail) == offsetof(HeldLock, count) &&
+              offsetof(HotEntry, hash) == offsetof(HeldLock, hash) &&
+              offsetof(HotEntry, no_sample) == offsetof(HeldLock, hold_start_ns) &&
+              offsetof(HeldLock, hold_start_ns) + 8 == 48);
 
 // The top bits of one multiply: a collision only costs a miss (the entry is compared in full).
 inline uint32_t HotIndex(uintptr_t key, uintptr_t ret, uint64_t ctx) {

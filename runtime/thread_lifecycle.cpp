@@ -242,7 +242,7 @@ void ExitThread(const ReentryGuard& g, ThreadState* ts, bool release) {
   }
   if (release) {
     ts->buf.Close();
-    if (ts->held_map_bytes) internal::MunmapSafe(ts->held, ts->held_map_bytes);
+    if (ts->held_map_bytes) internal::MunmapSafe(ts->held - 1, ts->held_map_bytes);
     internal::MunmapSafe(ts, ts->map_bytes);
   }
 }

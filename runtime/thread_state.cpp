@@ -248,18 +248,20 @@ void PushHeld(ThreadState* ts, const HeldLock& h) {
   if (ts->n_held == ts->held_cap) {
     // Grow by mmap: a thread may legitimately hold thousands of locks.
     ErrnoSaver es;
+    // The first entry is the floor (ThreadState::held_floor), zeroed.
     uint32_t cap = ts->held_cap * 2;
-    size_t bytes = (cap * sizeof(HeldLock) + 4095) & ~size_t{4095};
+    size_t bytes = ((cap + 1) * sizeof(HeldLock) + 4095) & ~size_t{4095};
     auto* grown = static_cast<HeldLock*>(internal::MmapZeroed(bytes));
     if (!grown) return;  // out of memory: this hold is not tracked
-    memcpy(grown, ts->held, ts->n_held * sizeof(HeldLock));
-    if (ts->held_map_bytes) internal::MunmapSafe(ts->held, ts->held_map_bytes);
-    ts->held = grown;
-    ts->held_cap = static_cast<uint32_t>(bytes / sizeof(HeldLock));
+    memcpy(grown + 1, ts->held, ts->n_held * sizeof(HeldLock));
+    if (ts->held_map_bytes) internal::MunmapSafe(ts->held - 1, ts->held_map_bytes);
+    ts->held = grown + 1;
+    ts->held_cap = static_cast<uint32_t>(bytes / sizeof(HeldLock)) - 1;
     ts->held_map_bytes = bytes;
   }
   const uint32_t i = ts->n_held++;
   ts->held[i] = h;
+  if (i >= ThreadState::kHotMaxHeld) ts->held[i].hot_pop = 0;  // e.g. a condvar wait's mutex
   ts->held_hash += HeldHash(h.lock_id, h.mode);
   trace::ThreadSlot* s = ts->slot;
   if (s && i < trace::kSlotHeld) {
@@ -456,7 +458,7 @@ int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockM
   op.mode = static_cast<uint8_t>(mode);
   op.kind = static_cast<uint8_t>(kind);
   op.known = true;
-  op.stat = e->stat;
+  op.stat = HotColdOf(e)->stat;
   EndAcquire(g, ts, &op, rc);
   return rc;
 }

@@ -41,7 +41,7 @@ struct SiteEntry;
 struct HotEntry;
 struct CondEntry;
 
-// The first 32 bytes are what the hot path copies from its HotEntry template (hot_path.h).
+// The first 48 bytes are what the hot path copies from its HotEntry template (hot_path.h).
 struct HeldLock {
   uintptr_t addr;
   LockEntry* entry;
@@ -51,13 +51,13 @@ struct HeldLock {
   uint8_t mode;  // trace::LockMode
   uint8_t kind;  // trace::LockKind
   uint8_t reserved[2];
+  uint64_t hash;           // HeldHash(lock_id, mode), valid while hot_pop != 0
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
   HotEntry* hot;           // pushed by the hot path from this entry (else null)
   // == addr: the hot path's release may pop this entry (it pushed it, held once, no hold-time
-  // sample, lock identity unchanged); 0 otherwise. Whoever changes count, hold_start_ns or
-  // lock_id of an entry clears it.
+  // sample, lock identity unchanged); 0 otherwise, and always 0 from index kHotMaxHeld on (the
+  // slot mirrors no more). Whoever changes count, hold_start_ns or lock_id of an entry clears it.
   uintptr_t hot_pop;
-  uint64_t hash;           // HeldHash(lock_id, mode), valid while hot_pop != 0
 };
 static_assert(sizeof(HeldLock) == 64);
 
@@ -121,7 +121,7 @@ struct ThreadState {
   uint32_t epoch;
   uint32_t n_held;
   uint32_t held_cap;
-  HeldLock* held;           // held_inline or an mmap'd array
+  HeldLock* held;           // held_inline or an mmap'd array (both after a floor entry)
   size_t held_map_bytes;    // 0 while inline
   uint64_t* dedup;          // kDedupSlots keys, 0 = empty (lives after this struct)
   uint32_t dedup_used;
@@ -132,7 +132,7 @@ struct ThreadState {
   SiteEntry* sites;         // kSiteSlots: (dependency, call-site key) -> stack_id
   LockStat* stats;          // kStatSlots: per-lock counters of this thread
   HotEntry* hot;            // kHotSlots (hot_path.h)
-  struct HotChain* hot_chain;  // kHotSlots, parallel to `hot`
+  struct HotCold* hot_cold;  // kHotSlots, parallel to `hot`
   uint32_t stats_used;
   uint32_t lock_cache_next;
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
@@ -144,8 +144,13 @@ struct ThreadState {
   bool exited;
   int dtor_rounds;
   size_t map_bytes;
+  // held[-1], always readable with hot_pop 0 (as the entry before an mmap'd `held`): the hot
+  // release compares the innermost entry without testing for an empty held set first.
+  HeldLock held_floor;
   HeldLock held_inline[kInlineHeld];
 };
+static_assert(offsetof(ThreadState, held_inline) ==
+              offsetof(ThreadState, held_floor) + sizeof(HeldLock));
 
 // Where a thread came from (written in its kThreadStart).
 struct ThreadOrigin {
