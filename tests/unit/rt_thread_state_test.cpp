@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
 #include "thread_state.h"
@@ -739,6 +740,32 @@ TEST_F(RtFastPathTest, CondWaitMemoSkipsOnlyReacquireEdgesAlreadyWritten) {
   EXPECT_EQ(acq[6].epoch, acq[5].epoch);
   EXPECT_NE(acq[6].epoch, acq[0].epoch);
   EXPECT_NE(acq[6].stack_id, acq[5].stack_id);  // the wait site's edge, not only the lock's
+}
+
+// The hot cache is direct-mapped: the mutexes of one array (a 32-shard map), taken from one
+// call site with the same held set, must not share slots, or each pair misses every time.
+TEST(RtHotIndexTest, LocksOfOneArrayGetDistinctSlots) {
+  uint64_t seed = 0x1234567;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed;
+  };
+  for (uintptr_t stride : {16, 24, 32, 40, 48, 56, 64, 96, 128, 256}) {
+    for (int trial = 0; trial < 100; ++trial) {
+      const uintptr_t base = next() & ~uintptr_t{7};
+      const uintptr_t ret = next();
+      const uint64_t ctx = trial % 2 ? next() : 0;
+      bool used[ThreadState::kHotSlots] = {};
+      int collisions = 0;
+      for (uintptr_t i = 0; i < 32; ++i) {
+        const uint32_t slot = HotIndex(HotKey(base + i * stride, 0), ret, ctx);
+        ASSERT_LT(slot, ThreadState::kHotSlots);
+        collisions += used[slot];
+        used[slot] = true;
+      }
+      EXPECT_EQ(collisions, 0) << "stride " << stride << " trial " << trial;
+    }
+  }
 }
 
 TEST_F(RtFastPathTest, LockStatsAreWrittenAtThreadExit) {
