@@ -247,6 +247,7 @@ struct ReadStats {
   uint64_t bad_chunks = 0;        // chunks with a broken header or record (read up to the damage)
   uint64_t dropped_records = 0;   // the runtime said it could not store these
   uint64_t seq_gaps = 0;          // missing per-thread chunk sequence numbers
+  uint32_t threads_without_slot = 0;  // threads traced without live state (max_threads reached)
   uint64_t skipped_regions = 0;   // runs of damaged (non-zero, non-chunk) 4096-byte blocks skipped
   bool clean_exit = false;        // kStatusCleanExit
   bool runtime_disabled = false;

@@ -292,6 +292,12 @@ void Reader::Finish() {
     Warn(fmt::format("the runtime could not store {} record(s): the lock graph may be incomplete",
                      header_.dropped_records));
   }
+  t.stats.threads_without_slot = header_.threads_without_slot;
+  if (header_.threads_without_slot > 0) {
+    Warn(fmt::format("{} thread(s) found all {} live-state slots taken (max_threads): their locks "
+                     "are in the lock graph, but hang detection and thread dumps did not see them",
+                     header_.threads_without_slot, header_.slot_count));
+  }
   t.stats.clean_exit = (header_.status_flags & tf::kStatusCleanExit) != 0;
   if ((header_.status_flags & tf::kStatusDisabled) != 0) t.stats.runtime_disabled = true;
   if ((header_.status_flags & tf::kStatusTruncated) != 0) {

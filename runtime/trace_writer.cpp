@@ -248,7 +248,17 @@ trace::ThreadSlot* TraceWriter::ClaimSlot(uint32_t tid, uint64_t pthread_self) {
       }
     }
   }
-  if (!slot) return nullptr;
+  if (!slot) {
+    // Not a give-up (records still flow), but the watchdog and thread dumps cannot see this
+    // thread: count it for the report and say it once.
+    if (header_ && __atomic_fetch_add(&header_->threads_without_slot, 1, __ATOMIC_RELAXED) == 0) {
+      RawLog("more than %u threads alive at once (max_threads): the others are traced without "
+             "live state, so hang detection and thread dumps do not see them; raise it with "
+             "LOCKSCOPE_OPTIONS=max_threads=N",
+             slot_count_);
+    }
+    return nullptr;
+  }
   slot->n_held = 0;
   slot->held_overflow = 0;
   slot->wait_kind = static_cast<uint8_t>(trace::WaitKind::kNone);

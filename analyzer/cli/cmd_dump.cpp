@@ -440,6 +440,7 @@ void AddStats(const Trace& t, std::vector<Item>* items) {
                         {"bad_chunks", s.bad_chunks},
                         {"dropped_records", s.dropped_records},
                         {"seq_gaps", s.seq_gaps},
+                        {"threads_without_slot", s.threads_without_slot},
                         {"clean_exit", s.clean_exit},
                         {"runtime_disabled", s.runtime_disabled},
                         {"truncated", s.truncated}});

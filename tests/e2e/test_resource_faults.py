@@ -5,10 +5,13 @@ recorded stays readable.
 - unwritable trace path (under a regular file: unwritable even for root);
 - trace file size limit (RLIMIT_FSIZE just above the header + slot table) and, when mount is
   permitted, a full 8 MiB tmpfs: one warning line, the trace marked as stopped, still analyzable;
+- more threads alive at once than max_threads: one line, the program unaffected, the report says
+  how many threads had no live state (and nothing of the kind with the default max_threads);
 - SIGKILL at 20 points of a lock-heavy run, delays from a seeded RNG (kill points, not
   interleaving control): every trace analyzes (exit 0/1) and says it did not exit cleanly.
 """
 import argparse
+import json
 import os
 import random
 import resource
@@ -97,6 +100,32 @@ def main():
                 run(["umount", mnt])
         else:
             print("skip disk full on tmpfs: mount not permitted here (RLIMIT_FSIZE covers it)")
+
+        alive = compile_c(a.source_dir, tmp, "threads_alive")
+        for opts, want in (("max_threads=3", True), (None, False)):
+            name = f"8 threads alive at once, {opts or 'default max_threads'}"
+            tdir = tempfile.mkdtemp(dir=tmp)
+            native = run([alive, "8"])
+            traced = run([alive, "8"], env=traced_env(rt, tdir, options=opts))
+            lines = lockscope_lines(traced.stderr)
+            C.check(f"{name}: same stdout and exit status, "
+                    f"{'one line naming max_threads' if want else 'no lockscope line'}",
+                    native.stdout == traced.stdout and native.returncode == traced.returncode
+                    and (len(lines) == 1 and "max_threads" in lines[0] if want else not lines),
+                    f"  stdout native={native.stdout!r} traced={traced.stdout!r}\n"
+                    f"  stderr={traced.stderr[-800:]!r}")
+            traces = os.listdir(tdir)
+            r = run([ls, "analyze", os.path.join(tdir, traces[0])]) if len(traces) == 1 else None
+            said = r is not None and "live-state slots taken (max_threads)" in r.stdout + r.stderr
+            # main + 8 workers, 3 slots: at least 6 threads without one (the watchdog has none).
+            d = run([ls, "dump", "--json", os.path.join(tdir, traces[0])]) if r else None
+            without = [json.loads(l).get("threads_without_slot") for l in
+                       (d.stdout.splitlines() if d else []) if '"type":"stats"' in l]
+            C.check(f"{name}: the report {'says' if want else 'does not say'} threads had no "
+                    "live state", said == want and
+                    (without and (without[0] >= 6 if want else without[0] == 0)),
+                    f"  traces={traces} threads_without_slot={without}\n"
+                    f"  analyze={(r.stdout + r.stderr)[-800:] if r else None!r}")
 
         rng = random.Random(20261122)
         failures = []

@@ -36,7 +36,8 @@ TEST(RtTraceFormat, FileHeaderLayout) {
   EXPECT_EQ(offsetof(FileHeader, dropped_records), 104u);
   EXPECT_EQ(offsetof(FileHeader, dump_signal), 112u);
   EXPECT_EQ(offsetof(FileHeader, dumps_written), 116u);
-  EXPECT_EQ(offsetof(FileHeader, reserved1), 120u);
+  EXPECT_EQ(offsetof(FileHeader, threads_without_slot), 120u);
+  EXPECT_EQ(offsetof(FileHeader, reserved1), 128u);
   EXPECT_EQ(offsetof(FileHeader, exe_path), 176u);
   EXPECT_EQ(offsetof(FileHeader, cmdline), 1200u);
   EXPECT_LE(sizeof(FileHeader), kHeaderBytes);

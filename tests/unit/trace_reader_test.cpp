@@ -719,6 +719,25 @@ TEST(TraceReaderTest, RandomCorruptionNeverCrashes) {
   }
 }
 
+TEST(TraceReaderTest, ThreadsWithoutLiveSlotAreCountedAndWarned) {
+  TestTraceWriter w;
+  w.AddChunk(101, 0, {StartRec(1, 100, 0)});
+  {
+    Trace t;
+    std::string error;
+    ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+    EXPECT_EQ(t.stats.threads_without_slot, 0u);
+    EXPECT_FALSE(HasWarning(t, "live-state slots taken"));
+  }
+  w.header().threads_without_slot = 3;
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  EXPECT_EQ(t.stats.threads_without_slot, 3u);
+  EXPECT_TRUE(HasWarning(t, "3 thread(s) found all"));
+  EXPECT_TRUE(HasWarning(t, "hang detection and thread dumps did not see them"));
+}
+
 }  // namespace
 }  // namespace analysis
 }  // namespace lockscope

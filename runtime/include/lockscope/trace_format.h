@@ -74,6 +74,7 @@ namespace trace {
 //       socketpairs, and for waits in annotated user channels; ThreadSlot::wait_fd,
 //       wait_channel, wait_dir (were reserved, 0 in older traces); kChannel (18) and
 //       kChannelUse (19).
+//   v1 (additive): FileHeader::threads_without_slot (was reserved1[0], 0 in older traces).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -239,7 +240,11 @@ struct FileHeader {
                                  // watchdog thread yet, dump_signal=0, or the program handles it)
   uint32_t dumps_written;        // thread dumps completed (incremented after a dump's records are
                                  // published; `lockscope run --timeout` waits for it)
-  uint64_t reserved1[6];
+  uint32_t threads_without_slot;  // threads that found every live slot taken (max_threads): they
+                                 // are traced but have no live state (was reserved1[0]: 0 in
+                                 // older traces)
+  uint32_t reserved2;
+  uint64_t reserved1[5];
   uint64_t wake_epoch;           // changes with every wake-up (cond signal/broadcast, barrier
                                  // arrival): the waker's stamp, a value written once per trace
                                  // (a count before issue #7); compare for equality only.
