@@ -90,89 +90,28 @@ void Depth(long n, int depth) {
   for (auto it = held.rbegin(); it != held.rend(); ++it) it->unlock();
 }
 
-// A minimal thread pool: producers push tiny jobs into a mutex+condvar queue; workers pop them
-// and update a 32-shard map (the shape of a cache or a connection table in a server).
-class Pool {
+// A minimal thread pool: producers push jobs into a mutex+condvar queue; 2 workers pop them and
+// count a key in a 32-shard map (the shape of a cache or a connection table in a server). `Run`
+// is what a worker does with a job; it is inlined into the worker loop.
+template <typename Job, typename Key>
+class BasicPool {
  public:
   static constexpr int kShards = 32;
-  explicit Pool(int workers) {
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+  template <typename Run>
+  BasicPool(int workers, Run run) {
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this, run] { Work(run); });
   }
-  void Push(long key) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(key);
-    }
-    cv_.notify_one();
-  }
-  void Finish() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  long Total() {
-    long total = 0;
-    for (Shard& s : shards_) {
-      std::lock_guard<std::mutex> lock(s.mu);
-      for (auto& kv : s.map) total += kv.second;
-    }
-    return total;
-  }
-
- private:
-  struct Shard {
-    std::mutex mu;
-    std::unordered_map<long, long> map;
-  };
-  void Work() {
-    for (;;) {
-      long key;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        key = queue_.front();
-        queue_.pop_front();
-      }
-      Shard& s = shards_[static_cast<size_t>(key) % kShards];
-      std::lock_guard<std::mutex> lock(s.mu);
-      s.map[key % 4096] += 1;
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<long> queue_;
-  bool done_ = false;
-  Shard shards_[kShards];
-  std::vector<std::thread> workers_;
-};
-
-// The pool a server would write: a queue of std::function jobs, 2 workers. Each job formats a
-// request key and counts it in a 32-shard map of strings (a cache or session table).
-class FnPool {
- public:
-  static constexpr int kShards = 32;
-  explicit FnPool(int workers) {
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  void Submit(std::function<void()> job) {
+  void Push(Job job) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.push_back(std::move(job));
     }
     cv_.notify_one();
   }
-  void Count(long request) {
-    const long session = request % 4096;  // a working set that stays in the map
-    std::string k = "tenant-" + std::to_string(session % 97);
-    k += "/session-";
-    k += std::to_string(session);
-    Shard& s = shards_[std::hash<std::string>()(k) % kShards];
+  void Count(size_t shard, const Key& key) {
+    Shard& s = shards_[shard % kShards];
     std::lock_guard<std::mutex> lock(s.mu);
-    s.map[k] += 1;
+    s.map[key] += 1;
   }
   void Finish() {
     {
@@ -194,11 +133,12 @@ class FnPool {
  private:
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, long> map;
+    std::unordered_map<Key, long> map;
   };
-  void Work() {
+  template <typename Run>
+  void Work(Run run) {
     for (;;) {
-      std::function<void()> job;
+      Job job;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
@@ -206,12 +146,12 @@ class FnPool {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
-      job();
+      run(this, job);
     }
   }
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<Job> queue_;
   bool done_ = false;
   Shard shards_[kShards];
   std::vector<std::thread> workers_;
@@ -260,18 +200,28 @@ void CondPingPong(long handoffs) {
   other.join();
 }
 
+// pool: a job is a long and its work one map update, so the queue is most of a job.
 long PoolRun(long jobs) {
-  Pool pool(2);
+  using Pool = BasicPool<long, long>;
+  Pool pool(2, [](Pool* p, long key) { p->Count(static_cast<size_t>(key), key % 4096); });
   for (long i = 0; i < jobs; ++i) pool.Push(i * 2654435761L % 1000003);
   pool.Finish();
   return pool.Total();
 }
 
+// poolfn: the pool a server would write — std::function jobs, each formatting a request key and
+// counting it in a 32-shard map of strings (a cache or session table).
 long FnPoolRun(long jobs) {
-  FnPool pool(2);
+  using Pool = BasicPool<std::function<void()>, std::string>;
+  Pool pool(2, [](Pool*, std::function<void()>& job) { job(); });
   for (long i = 0; i < jobs; ++i) {
-    const long request = i * 2654435761L % 1000003;
-    pool.Submit([&pool, request] { pool.Count(request); });
+    const long session = i * 2654435761L % 1000003 % 4096;  // a working set that stays in the map
+    pool.Push([&pool, session] {
+      std::string k = "tenant-" + std::to_string(session % 97);
+      k += "/session-";
+      k += std::to_string(session);
+      pool.Count(std::hash<std::string>()(k), k);
+    });
   }
   pool.Finish();
   return pool.Total();
