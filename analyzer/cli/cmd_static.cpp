@@ -1,6 +1,8 @@
 // cmd_static.cpp — `lockscope static`: the libclang pass over source files, reported with the
 // same viz as the dynamic analysis (the static analyzer produces an analysis::Report too).
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <initializer_list>
@@ -10,6 +12,7 @@
 #include "command.h"
 #include "compile_db.h"
 #include "findings.h"
+#include "progress.h"
 #include "report_pipeline.h"
 
 namespace lockscope {
@@ -78,7 +81,14 @@ class StaticCommand : public Command {
     static_analysis::ProgramFacts facts;
     const std::string cache_dir =
         build_dir_.empty() || no_cache_ ? std::string() : build_dir_ + "/.lockscope-cache";
-    analysis::Report report = static_analysis::RunStatic(jobs, &facts, cache_dir);
+    Progress progress;  // a line on stderr (a terminal only) once parsing takes over a second
+    progress.Stage(fmt::format("parsing: 0/{} files done", jobs.size()));
+    analysis::Report report = static_analysis::RunStatic(
+        jobs, &facts, cache_dir, nullptr, [&progress](size_t done, size_t total) {
+          progress.Stage(done < total ? fmt::format("parsing: {}/{} files done", done, total)
+                                      : "analyzing");
+        });
+    progress.Finish();
     analysis::ApplySuppressions(options_.suppressions, &report);
     bool ok = facts.failed_files.empty();
     for (const std::string& failed : facts.failed_files) PrintError(failed);

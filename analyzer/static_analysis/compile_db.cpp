@@ -179,7 +179,8 @@ void RunJob(const CompileJob& job, FactCache* cache, StaticRunStats* stats, Prog
 }  // namespace
 
 analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts_out,
-                           const std::string& cache_dir, StaticRunStats* stats_out) {
+                           const std::string& cache_dir, StaticRunStats* stats_out,
+                           const JobProgress& progress) {
   // libclang is thread-safe with one index per thread: parse on every core, merge after, in job
   // order (a header's inline function keeps the definition of the first job that has it).
   size_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
@@ -189,8 +190,13 @@ analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* fa
   std::vector<ProgramFacts> parts(jobs.size());
   std::vector<StaticRunStats> stats(workers);
   std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
   auto work = [&](StaticRunStats* s) {
-    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) RunJob(jobs[i], cache.get(), s, &parts[i]);
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      RunJob(jobs[i], cache.get(), s, &parts[i]);
+      const size_t n = done.fetch_add(1) + 1;
+      if (progress && n < jobs.size()) progress(n, jobs.size());
+    }
   };
   const std::string cwd = Cwd();
   std::vector<std::thread> threads;
@@ -206,6 +212,7 @@ analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* fa
       stats_out->from_cache += s.from_cache;
     }
   }
+  if (progress) progress(jobs.size(), jobs.size());
   ProgramFacts facts;
   for (ProgramFacts& part : parts) MergeFacts(std::move(part), &facts);
   std::sort(facts.failed_files.begin(), facts.failed_files.end());

@@ -8,6 +8,7 @@
 #ifndef LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_COMPILE_DB_H_
 #define LOCKSCOPE_ANALYZER_STATIC_ANALYSIS_COMPILE_DB_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,13 @@ struct StaticRunStats {
 // Parses and analyzes. `facts` (optional) receives what was extracted. With `cache_dir`, the facts
 // of each file are kept there and reused while the file, its headers, its flags and lockscope
 // itself are unchanged (fact_cache.h): the findings are the same, the parse is skipped.
+// Called after each job with (jobs done, jobs in all), from the parsing threads (serialize
+// inside if needed); then once with (total, total) before the analysis.
+using JobProgress = std::function<void(size_t done, size_t total)>;
+
 analysis::Report RunStatic(const std::vector<CompileJob>& jobs, ProgramFacts* facts = nullptr,
-                           const std::string& cache_dir = "", StaticRunStats* stats = nullptr);
+                           const std::string& cache_dir = "", StaticRunStats* stats = nullptr,
+                           const JobProgress& progress = nullptr);
 
 }  // namespace static_analysis
 }  // namespace lockscope

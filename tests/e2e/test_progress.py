@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`lockscope analyze` shows a progress line on a terminal once the analysis runs longer than the
+"""`lockscope analyze` and `lockscope static` show a progress line on a terminal once the analysis runs longer than the
 delay (1 s; LOCKSCOPE_PROGRESS_DELAY_MS=0 here, so it shows at once), erases it before the report,
 and never writes it to a pipe or when the analysis is quicker than the delay.
 """
@@ -17,11 +17,12 @@ C = Checker()
 ERASE = "\r\x1b[K"
 
 
-def analyze_on_tty(ls, trace, delay_ms):
-    """(exit status, stdout, what the terminal on stderr received)."""
+def analyze_on_tty(ls, trace, delay_ms, argv=None):
+    """(exit status, stdout, what the terminal on stderr received) of `lockscope analyze TRACE`
+    (or of `argv`)."""
     master, slave = pty.openpty()
     env = dict(os.environ, LOCKSCOPE_PROGRESS_DELAY_MS=str(delay_ms))
-    p = subprocess.Popen([ls, "analyze", trace], stdin=subprocess.DEVNULL,
+    p = subprocess.Popen(argv or [ls, "analyze", trace], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=slave, env=env)
     os.close(slave)
     got = b""
@@ -70,6 +71,22 @@ def main():
         r = run([a.lockscope, "analyze", trace], env={"LOCKSCOPE_PROGRESS_DELAY_MS": "0"})
         C.check("pipe: no progress line", r.returncode == 0 and "\x1b" not in r.stderr
                 and "reading trace" not in r.stderr, f"  stderr={r.stderr!r}")
+
+        # lockscope static: the parse of a project's files is what takes long.
+        src = [os.path.join(a.source_dir, "samples", "static", f)
+               for f in ("unguarded_counter.cpp", "unguarded_counter_fixed.cpp")]
+        static = [a.lockscope, "static", *src, "--", "-std=c++17"]
+        rc, out, tty = analyze_on_tty(a.lockscope, None, 0, static)
+        C.check("terminal, static: the line counts parsed files, then says analyzing",
+                "lockscope: parsing: 0/2 files done" in tty
+                and "lockscope: parsing: 1/2 files done" in tty
+                and "lockscope: analyzing" in tty, f"  tty={tty!r}")
+        C.check("terminal, static: the line is erased last, findings unchanged",
+                tty.endswith(ERASE) and rc == 1 and "hits_" in out,
+                f"  rc={rc} tty={tty[-200:]!r} stdout={out[-400:]!r}")
+        r = run(static, env={"LOCKSCOPE_PROGRESS_DELAY_MS": "0"})
+        C.check("pipe, static: no progress line", r.returncode == 1 and "\x1b" not in r.stderr
+                and "parsing" not in r.stderr, f"  rc={r.returncode} stderr={r.stderr!r}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return C.summary()
