@@ -53,8 +53,11 @@ __attribute__((noinline)) int MutexLock(pthread_mutex_t* m) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_mutex_lock)(m);
   AcquireOp op;
-  rt::BeginAcquire(si, si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive);
-  int rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
+  int rc = EBUSY;  // the hot path's two trylocks, when BeginBusyAcquire takes over from them
+  if (!rt::BeginBusyAcquire(si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive)) {
+    rt::BeginAcquire(si, si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive);
+    rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
+  }
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = LOCKSCOPE_REAL(pthread_mutex_lock)(m);

@@ -51,8 +51,11 @@ __attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int (*
   ScopedInterceptor si;
   if (!si.active()) return lock_fn(l);
   AcquireOp op;
-  rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
-  int rc = try_fn(l);
+  int rc = EBUSY;  // the hot path's two trylocks, when BeginBusyAcquire takes over from them
+  if (!rt::BeginBusyAcquire(si.ts(), &op, l, LockKind::kRwLock, mode)) {
+    rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
+    rc = try_fn(l);
+  }
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = lock_fn(l);

@@ -136,6 +136,7 @@ void ResetFastPath(ThreadState* ts) {
   memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
   memset(ts->cond_memo, 0, sizeof(ts->cond_memo));  // the condvar table is new too
   memset(ts->wait_memo, 0, sizeof(ts->wait_memo));  // its stack ids came from the site cache
+  ts->busy_hot = nullptr;
 }
 
 LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e) {

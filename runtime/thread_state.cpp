@@ -442,25 +442,53 @@ int HotAbort(int rc) {
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
   ++h.hot->left;  // the general path counts this acquisition
   t_tls.gate = 0;
-  if (rc == EBUSY) return kHotMiss;  // the general path probes once more, then blocks
+  if (rc == EBUSY) {
+    ts->busy_hot = h.hot;  // the general path blocks at once (BeginBusyAcquire)
+    return kHotMiss;
+  }
   // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
   return HotFinish(ts, h.hot, h.addr, static_cast<LockKind>(h.kind),
                    static_cast<LockMode>(h.mode), rc);
 }
 
+namespace {
+// The acquisition a hot entry stands for, as the general path's op: a dependency already in the
+// trace, from the entry's call site (no frame chain: the entry stays as it is, HotInsert).
+void OpFromHot(const HotEntry* e, uintptr_t addr, LockKind kind, LockMode mode, AcquireOp* op) {
+  *op = AcquireOp{};
+  op->addr = addr;
+  op->entry = e->entry;
+  op->stack_id = e->stack_id;
+  op->mode = static_cast<uint8_t>(mode);
+  op->kind = static_cast<uint8_t>(kind);
+  op->known = true;
+  op->stat = HotColdOf(e)->stat;
+}
+}  // namespace
+
 int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockMode mode,
               int rc) {
   ReentryGuard g;
-  AcquireOp op{};
-  op.addr = addr;
-  op.entry = e->entry;
-  op.stack_id = e->stack_id;
-  op.mode = static_cast<uint8_t>(mode);
-  op.kind = static_cast<uint8_t>(kind);
-  op.known = true;
-  op.stat = HotColdOf(e)->stat;
+  AcquireOp op;
+  OpFromHot(e, addr, kind, mode, &op);
   EndAcquire(g, ts, &op, rc);
   return rc;
+}
+
+bool BeginBusyAcquire(ThreadState* ts, AcquireOp* op, const void* lock, LockKind kind,
+                      LockMode mode) {
+  HotEntry* e = ts->busy_hot;
+  if (!e) return false;
+  ts->busy_hot = nullptr;
+  // The same lock, mode and held set as the abort, and the entry still live: else (a signal
+  // handler's acquisition in between, a flush) the usual path.
+  const auto addr = reinterpret_cast<uintptr_t>(lock);
+  if (e->key != HotKey(addr, static_cast<uint8_t>(mode)) || e->ctx != ts->held_hash ||
+      !HotLive(e) || g_flags.full_events) {
+    return false;
+  }
+  OpFromHot(e, addr, kind, mode, op);
+  return true;
 }
 
 void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,

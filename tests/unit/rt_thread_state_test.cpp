@@ -768,6 +768,61 @@ TEST(RtHotIndexTest, LocksOfOneArrayGetDistinctSlots) {
   }
 }
 
+// When the hot path found a lock busy twice, the general path blocks with what the aborted hot
+// entry knows (BeginBusyAcquire) — only for that lock, mode and held set, while the entry holds.
+TEST_F(RtFastPathTest, BusyAcquisitionComesFromTheAbortedHotEntryOnly) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  Lock(&a);  // the general path fills a's hot entry
+  Unlock(&a);
+  HotEntry* e = nullptr;
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
+    if (ts_->hot[i].key == HotKey(reinterpret_cast<uintptr_t>(&a), 0)) e = &ts_->hot[i];
+  }
+  ASSERT_NE(e, nullptr);
+  AcquireOp op;
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &b, LockKind::kMutex, LockMode::kExclusive));
+  EXPECT_EQ(ts_->busy_hot, nullptr);  // consumed either way
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kRwLock, LockMode::kShared));
+  Lock(&b);
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  Unlock(&b);
+  ts_->busy_hot = e;
+  ASSERT_TRUE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  EXPECT_TRUE(op.known);
+  EXPECT_EQ(op.entry, e->entry);
+  EXPECT_EQ(op.stack_id, e->stack_id);
+  BeginBlockedAcquire(g_, ts_, &op);  // the interceptor blocks at once
+  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kBlocked));
+  EXPECT_EQ(ts_->slot->wait_lock_id, e->entry->lock_id);
+  int rc = pthread_mutex_lock(&a);
+  EndBlockedAcquire(g_, ts_, &op);
+  EndAcquire(g_, ts_, &op, rc);
+  ASSERT_EQ(ts_->n_held, 1u);
+  EXPECT_EQ(ts_->held[0].stack_id, e->stack_id);
+  Unlock(&a);
+  HotFlush(ts_);
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  ExitThread(g_, ts_, /*release=*/false);
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Acquires(rs).size(), 2u);  // a, b: the busy acquisition repeats a known dependency
+  int seen = 0;
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kLockStats)) continue;
+    auto st = r.As<trace::LockStats>();
+    if (st.lock_id != e->lock_id) continue;
+    ++seen;
+    EXPECT_EQ(st.acquisitions, 2u);
+    EXPECT_EQ(st.contended, 1u);
+  }
+  EXPECT_EQ(seen, 1);
+}
+
 TEST_F(RtFastPathTest, LockStatsAreWrittenAtThreadExit) {
   Init("max_threads=8");
   pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
