@@ -23,9 +23,16 @@ ITERS=${3:-20000000}
 SECTIONS=${BENCH_SECTIONS:-micro pool scaling compress analyze icount}
 MB=${BENCH_MB:-200}
 BIN="$BUILD/bench/lock_loop"
+# Workloads named NAME.fp run NAME in lock_loop_fp, the same program built with frame pointers (as
+# distributions now build): the runtime's call-site key then spans five frames, which the lock
+# hot path checks on every hit.
+BIN_FP="$BUILD/bench/lock_loop_fp"
+bin_of() { if [[ $1 == *.fp ]]; then echo "$BIN_FP"; else echo "$BIN"; fi; }
 CLI="$BUILD/bin/lockscope"
 RT="$(cd "$(dirname "$BUILD/lib/liblockscope.so")" && pwd)/liblockscope.so"
-[ -x "$BIN" ] || { echo "bench: $BIN not built (cmake --build $BUILD --target lock_loop)"; exit 2; }
+for b in "$BIN" "$BIN_FP"; do
+  [ -x "$b" ] || { echo "bench: $b not built (cmake --build $BUILD --target ${b##*/})"; exit 2; }
+done
 [ -f "$RT" ] || { echo "bench: $RT not built"; exit 2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -37,14 +44,16 @@ trace_bytes() { du -cb --apparent-size "$TMP"/t.* 2>/dev/null | tail -1 | awk '{
 
 # One measurement: prints the ns/op the program reports. $1 = mode (native|ls|full), rest = args.
 measure() {
-  local mode=$1
+  local mode=$1 bin
   shift
+  bin=$(bin_of "$1")
+  set -- "${1%.fp}" "${@:2}"
   rm -f "$TMP"/t.*
   case $mode in
-    native) "$BIN" "$@" | awk '{print $2}' ;;
-    ls) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" "$BIN" "$@" | awk '{print $2}' ;;
+    native) "$bin" "$@" | awk '{print $2}' ;;
+    ls) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" "$bin" "$@" | awk '{print $2}' ;;
     full) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" LOCKSCOPE_OPTIONS=full_events=1 \
-            "$BIN" "$@" | awk '{print $2}' ;;
+            "$bin" "$@" | awk '{print $2}' ;;
   esac
 }
 
@@ -91,18 +100,19 @@ if has micro; then
       TSAN_BIN=""
     fi
   fi
-  for w in mutex1 mutex2 rwread1 nested1; do
+  for w in mutex1 mutex2 rwread1 nested1 mutex1.fp; do
     compare 1 "$w" "$ITERS"
     printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s" "$w" "$N" "$L" "$(ratio "$L" "$N")" "$F" \
       "$(ratio "$F" "$N")" "$BYTES"
     if has tools; then
       t="-"; h="-"
       if [ -n "$TSAN_BIN" ]; then
-        t=$("$TSAN_BIN" "$w" $((ITERS / 10)) 2>/dev/null | awk '{print $2}')
+        t=$("$TSAN_BIN" "${w%.fp}" $((ITERS / 10)) 2>/dev/null | awk '{print $2}')
         t="$(ratio "$t" "$N")x"
       fi
       if command -v valgrind >/dev/null; then
-        h=$(valgrind --tool=helgrind -q "$BIN" "$w" $((ITERS / 1000)) 2>/dev/null | awk '{print $2}')
+        h=$(valgrind --tool=helgrind -q "$(bin_of "$w")" "${w%.fp}" $((ITERS / 1000)) 2>/dev/null |
+          awk '{print $2}')
         h="$(ratio "$h" "$N")x"
       fi
       printf " %8s %9s" "$t" "$h"
@@ -222,11 +232,13 @@ if has icount; then
     "N=$((ITERS / 20)) (condpp: N/10)"
   if command -v valgrind >/dev/null; then
     ir() {  # $1 = native|ls, $2 = workload, $3 = operations; prints the instructions executed
+      local bin
+      bin=$(bin_of "$2")
       if [ "$1" = ls ]; then
         LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" valgrind --tool=callgrind \
-          --callgrind-out-file=/dev/null "$BIN" "$2" "$3" 2>&1 | awk '/Collected/ {print $4}'
+          --callgrind-out-file=/dev/null "$bin" "${2%.fp}" "$3" 2>&1 | awk '/Collected/ {print $4}'
       else
-        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$2" "$3" 2>&1 |
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "${2%.fp}" "$3" 2>&1 |
           awk '/Collected/ {print $4}'
       fi
       rm -f "$TMP"/t.*
@@ -240,7 +252,7 @@ if has icount; then
       echo $(((b - a) / (2 * n)))
     }
     printf "%-9s %10s %10s %7s %10s\n" workload native_ir ls_ir ratio extra_ir
-    for w in mutex1 mutex2 rwread1 nested1 pool poolfn condpp; do
+    for w in mutex1 mutex2 rwread1 nested1 mutex1.fp pool poolfn condpp; do
       n=$(per_op native "$w")
       l=$(per_op ls "$w")
       printf "%-9s %10s %10s %6sx %10s\n" "$w" "$n" "$l" "$(ratio "$l" "$n")" $((l - n))
