@@ -156,23 +156,29 @@ template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename Rea
 __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntry* e, Lock* lock,
                                                         uint32_t n, RealTry real_try) {
   const auto addr = reinterpret_cast<uintptr_t>(lock);
+  // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
+  // Counted first, before the push's stores (measured: ~0.5-1 ns less per pair than last).
+  const bool rare =
+      __builtin_expect(--e->left == 0, 0) ||
+      (kMode == trace::LockMode::kExclusive &&
+       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0));
   t_tls.gate = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
-  memcpy(h, e, 48);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind, hash, 0
-  if (kMode != trace::LockMode::kExclusive) h->addr = addr;
-  h->hot = e;
-  h->hot_pop = addr;
+  trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
+  // Both entries are written only when they do not already hold this push (HeldLock::hot): a
+  // loop that takes the same lock at the same depth writes neither, and stores are most of
+  // what a hit costs (the real trylock's locked instruction waits for them).
+  if (h->hot != e || h->hot_pop != addr) {
+    memcpy(h, e, 48);  // addr (| mode), entry, lock_id, stack_id, count, mode, kind, hash, 0
+    if (kMode != trace::LockMode::kExclusive) h->addr = addr;
+    h->hot = e;
+    h->hot_pop = addr;
+    memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
+  }
   ts->held_hash = e->next_ctx;
   ts->n_held = n + 1;
-  trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
-  memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
   __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
-  // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
-  if (__builtin_expect(--e->left == 0, 0) ||
-      (kMode == trace::LockMode::kExclusive &&
-       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0))) {
-    return HotTryRare<Lock, Slow>(lock, real_try());
-  }
+  if (rare) return HotTryRare<Lock, Slow>(lock, real_try());
   const int r = real_try()(lock);
   if (__builtin_expect(r != 0, 0)) return HotFail<Lock, Slow>(r, real_try());
   HotGateOpen();

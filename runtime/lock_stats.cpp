@@ -95,6 +95,10 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
     return;  // already there (a contended acquisition comes back here each time)
   }
   HotFold(e, c);
+  // The template changes: held entries pushed from it may not skip their writes any more.
+  for (uint32_t k = 0; k < ThreadState::kHotMaxHeld; ++k) {
+    if (ts->held[k].hot == e) ts->held[k].hot = nullptr;
+  }
   e->key = key;
   e->entry = op->entry;
   e->lock_id = op->entry->lock_id;

@@ -270,6 +270,8 @@ void ResetThreadStateAfterFork(const ReentryGuard& g, ThreadState* ts, uint32_t 
     }
   }
   ClearDedup(ts);  // after the new lock ids: it also recomputes the held-set hash
+  // A new slot: the hot path's pushes must write their mirror again (HeldLock::hot).
+  for (uint32_t i = 0; i < ThreadState::kHotMaxHeld; ++i) ts->held[i].hot = nullptr;
   MirrorHeld(ts, 0);
 }
 

@@ -261,7 +261,8 @@ void PushHeld(ThreadState* ts, const HeldLock& h) {
   }
   const uint32_t i = ts->n_held++;
   ts->held[i] = h;
-  if (i >= ThreadState::kHotMaxHeld) ts->held[i].hot_pop = 0;  // e.g. a condvar wait's mutex
+  ts->held[i].hot = nullptr;  // e.g. a condvar wait's mutex: its stack id is the wait's now
+  if (i >= ThreadState::kHotMaxHeld) ts->held[i].hot_pop = 0;
   ts->held_hash += HeldHash(h.lock_id, h.mode);
   trace::ThreadSlot* s = ts->slot;
   if (s && i < trace::kSlotHeld) {

@@ -53,7 +53,12 @@ struct HeldLock {
   uint8_t reserved[2];
   uint64_t hash;           // HeldHash(lock_id, mode), valid while hot_pop != 0
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
-  HotEntry* hot;           // pushed by the hot path from this entry (else null)
+  // Pushed by the hot path from this entry (else null). Below index kHotMaxHeld, also above the
+  // top of the stack: hot == e and hot_pop == addr mean this entry and the slot's mirror of it
+  // still hold exactly what the hot path pushed from e (its template), so a push from e at this
+  // index may skip writing them. So whoever writes a held entry otherwise, or e's template
+  // (HotInsert), or gives the thread a new slot, clears it.
+  HotEntry* hot;
   // == addr: the hot path's release may pop this entry (it pushed it, held once, no hold-time
   // sample, lock identity unchanged); 0 otherwise, and always 0 from index kHotMaxHeld on (the
   // slot mirrors no more). Whoever changes count, hold_start_ns or lock_id of an entry clears it.
