@@ -9,8 +9,11 @@
 //           mode, interceptor frame, return address, held-set hash); the lock entry still live with
 //           the same id; the deeper frames of the call-site key unchanged (only when the key
 //           spans several frames: the entry's fp then carries a flag bit, so the common compare
-//           fails into that check). Then, all before the real trylock: the push of the held
-//           entry, its mirror in the live thread slot and the acquisition count. After the call
+//           fails into that check). Then, all before the real trylock: the acquisition count,
+//           the push of the held entry and its mirror in the live thread slot (both written
+//           only when they do not already hold what this entry pushed there: HeldLock::hot;
+//           the counts of the held set and of the slot always). Stores are most of a hit's
+//           cost (the real trylock's locked instruction waits for them). After the call
 //           only the result is tested, so nothing has to survive it in a register and the
 //           interceptor keeps no stack frame beyond its frame pointer. No clock read (except the
 //           hold-time samples, lock_stats.h), no atomic read-modify-write, no
