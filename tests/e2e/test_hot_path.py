@@ -7,7 +7,8 @@ decoded trace (`lockscope dump --json`): one dependency record per (held set, lo
 often it repeats, exact acquisition counters, new lock identities after destroy + init, the
 reversed order still reported, recursive and error-checking mutexes, the owner of a mutex taken
 on the hot path known to the misuse check, and a blocked thread's slot showing the lock it took
-on the hot path (post mortem, after SIGKILL).
+on the hot path, with that lock's call site also after condition-variable waits on it (post
+mortem, after SIGKILL).
 """
 import argparse
 import glob
@@ -128,28 +129,46 @@ def check_scenarios(ls, rt, prog, tag, tmp):
     C.check(f"{tag} contended: every acquisition of both threads counted",
             [s["acquisitions"] for s in st.values()] == [200000], f"  stats={st}")
 
-    check_hang(ls, rt, prog, tag, tmp)
+    check_hang(ls, rt, prog, tag, tmp, "hang")
+    check_hang(ls, rt, prog, tag, tmp, "hangcond")
 
 
-def check_hang(ls, rt, prog, tag, tmp):
-    """A thread holding A (taken on the hot path) blocks on B: its slot must say so."""
+def check_hang(ls, rt, prog, tag, tmp, scenario):
+    """A thread holding A (taken on the hot path) blocks on B: its slot must say so, with the
+    stack of A's lock call site (hangcond: also after condvar waits gave A's held entry the wait's
+    site; the hot path may reuse a held entry only while it holds what it pushed)."""
     tdir = tempfile.mkdtemp(dir=tmp)
-    proc = subprocess.Popen([prog, "hang"], env=dict(os.environ, **traced_env(rt, tdir)),
+    proc = subprocess.Popen([prog, scenario], env=dict(os.environ, **traced_env(rt, tdir)),
                             stdout=subprocess.DEVNULL)
     seen = None
+    items = []
     deadline = time.monotonic() + 30
     try:
         while time.monotonic() < deadline and proc.poll() is None and seen is None:
             for t in glob.glob(os.path.join(tdir, "*.lstrace")):
-                for s in of(dump(ls, t), "slot"):
-                    if s.get("state") == "blocked" and s.get("held"):
+                items = dump(ls, t)
+                for s in of(items, "slot"):
+                    if s.get("state") == "blocked" and s.get("wait") == "lock" and s.get("held"):
                         seen = s
             time.sleep(0.05)  # polling the trace, not ordering threads
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    C.check(f"{tag} hang: the blocked thread's slot shows the lock it holds",
+    C.check(f"{tag} {scenario}: the blocked thread's slot shows the lock it holds",
             seen is not None and len(seen["held"]) == 1, f"  slot={seen}")
+    if seen is None or len(seen["held"]) != 1:
+        return
+    held = seen["held"][0]
+    acq = sorted((a for a in of(items, "acquire")
+                  if a["tid"] == seen["tid"] and a["lock"] == held["lock"]),
+                 key=lambda a: a["seq"])
+    # Two records each: hang's warm-up site and its last lock's; hangcond's lock site and the
+    # waits' reacquire (the hot path locked it last from the lock site).
+    want = (acq[-1] if scenario == "hang" else acq[0]) if acq else None
+    C.check(f"{tag} {scenario}: ... with the stack of its lock call site",
+            want is not None and len({a["stack"] for a in acq}) == 2
+            and held["stack"] == want["stack"],
+            f"  held={held} acquires={acq}")
 
 
 def main():

@@ -107,6 +107,24 @@ static void* HangOnB(void* arg) {
   return NULL;
 }
 
+// As HangOnB, with a condition-variable wait after each warm-up lock: the wait gives the held
+// entry of g_a its own call site, and the next lock from the loop's call site (on the hot path)
+// must give it back that site's stack, also in the slot.
+static void* HangOnBAfterWaits(void* arg) {
+  (void)arg;
+  static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+  const struct timespec past = {0, 0};  // already expired: each wait returns ETIMEDOUT at once
+  for (int i = 0;; ++i) {
+    Check(pthread_mutex_lock(&g_a), 0, "hangcond a");  // one call site for all of them
+    if (i == 100) break;
+    Check(pthread_cond_timedwait(&cv, &g_a, &past), ETIMEDOUT, "hangcond wait");
+    Check(pthread_mutex_unlock(&g_a), 0, "hangcond unlock");
+  }
+  pthread_barrier_wait(&g_bar);
+  pthread_mutex_lock(&g_b);  // held by main forever
+  return NULL;
+}
+
 static void InitErrorCheck(void) {
   pthread_mutexattr_t at;
   pthread_mutexattr_init(&at);
@@ -188,10 +206,10 @@ int main(int argc, char** argv) {
     pthread_create(&t2, NULL, Hammer, NULL);
     pthread_join(t1, NULL);
     pthread_join(t2, NULL);
-  } else if (!strcmp(s, "hang")) {
+  } else if (!strcmp(s, "hang") || !strcmp(s, "hangcond")) {
     pthread_barrier_init(&g_bar, NULL, 2);
     Check(pthread_mutex_lock(&g_b), 0, "main b");
-    pthread_create(&t1, NULL, HangOnB, NULL);
+    pthread_create(&t1, NULL, strcmp(s, "hang") ? HangOnBAfterWaits : HangOnB, NULL);
     pthread_barrier_wait(&g_bar);
     pthread_join(t1, NULL);  // never returns: the test kills us
   } else {
