@@ -41,8 +41,8 @@
 // so a handler's own lock calls pass straight through, as on the general path.
 //
 // No runtime-mode check (RuntimeActive) here: only the general path, which checks it, fills the
-// hot cache and pushes what the hot path pops, so once the runtime gives up (DisableRuntime, from
-// any thread) nothing new becomes hot and every miss passes through. Dependencies already cached
+// hot cache, so once the runtime gives up (DisableRuntime, from any thread) nothing new becomes
+// hot and every miss passes through. Dependencies already cached
 // keep being counted and mirrored into the thread's own slot: thread-private memory and the
 // trace mapping, which stays mapped until exit (the trace is already marked disabled, and no
 // record is written for a hit). The one case where that memory goes away, a fork child whose new
