@@ -242,6 +242,31 @@ CXCursor CallObject(CXCursor call) {
   return clang_getNullCursor();
 }
 
+std::string CondVarMethod(CXCursor call, CXCursor callee) {
+  auto is_cv = [](const std::string& type) { return type.rfind("std::condition_variable", 0) == 0; };
+  if (clang_getCursorKind(callee) == CXCursor_CXXMethod) {
+    return is_cv(QualifiedName(clang_getCursorSemanticParent(callee))) ? Spelling(callee) : "";
+  }
+  if (!clang_Cursor_isNull(callee) && clang_getCursorKind(callee) != CXCursor_OverloadedDeclRef) {
+    return "";
+  }
+  // Unresolved: CallExpr -> MemberRefExpr { object, OverloadedDeclRef "wait" }.
+  std::vector<CXCursor> kids = Children(call);
+  if (kids.empty() || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr) return "";
+  std::string name;
+  bool cv_object = false;
+  for (CXCursor k : Children(kids[0])) {
+    if (clang_getCursorKind(k) == CXCursor_OverloadedDeclRef) {
+      name = Spelling(k);
+      continue;
+    }
+    CXType t = clang_getCursorType(k);
+    if (t.kind == CXType_Pointer) t = clang_getPointeeType(t);  // cv->wait(...)
+    cv_object = is_cv(CanonicalTypeName(t));
+  }
+  return cv_object ? name : "";
+}
+
 namespace {
 
 struct RefSearch {

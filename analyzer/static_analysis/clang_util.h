@@ -66,6 +66,11 @@ MutexOp ClassifyMutexMethod(const std::string& method);
 std::vector<CXCursor> CallArguments(CXCursor call);
 // The object expression of a member call (`obj` in obj.f()), or a null cursor.
 CXCursor CallObject(CXCursor call);
+// The method name when `call` calls a std::condition_variable(_any) method ("wait", "notify_one",
+// ...), else "". Also inside templates, where a wait given a lambda is a dependent call that
+// libclang leaves unresolved (`callee` null): then the name and the object's type are read from
+// the call's member expression.
+std::string CondVarMethod(CXCursor call, CXCursor callee);
 // The first DeclRefExpr/MemberRefExpr in `c`'s subtree (depth-first), or a null cursor.
 CXCursor FirstRef(CXCursor c);
 // Calls `fn` for every DeclRefExpr/MemberRefExpr in `c`'s subtree.

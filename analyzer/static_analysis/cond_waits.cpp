@@ -44,13 +44,11 @@ void FunctionWalker::WalkPredicateLoop(CXCursor loop) {
   loop_predicates_.pop_back();
 }
 
-void FunctionWalker::RecordCondOp(CXCursor call, CXCursor callee, size_t accesses_before) {
-  const std::string name = Spelling(callee);
-  const CXCursorKind kind = clang_getCursorKind(callee);
-  const bool std_cv =
-      kind == CXCursor_CXXMethod &&
-      QualifiedName(clang_getCursorSemanticParent(callee)).rfind("std::condition_variable", 0) == 0;
-  const bool pthread = kind == CXCursor_FunctionDecl;
+void FunctionWalker::RecordCondOp(CXCursor call, CXCursor callee, const std::string& cv_method,
+                                  size_t accesses_before) {
+  const bool std_cv = !cv_method.empty();
+  const bool pthread = clang_getCursorKind(callee) == CXCursor_FunctionDecl;
+  const std::string name = std_cv ? cv_method : pthread ? Spelling(callee) : std::string();
   const int line = Location(call, facts_->name).line;
   if ((pthread && (name == "pthread_cond_signal" || name == "pthread_cond_broadcast")) ||
       (std_cv && (name == "notify_one" || name == "notify_all"))) {

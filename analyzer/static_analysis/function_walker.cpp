@@ -456,18 +456,15 @@ void FunctionWalker::WalkCall(CXCursor c) {
   // A condition variable's wait predicate runs with the wait's mutex held: walk such lambdas in
   // place instead of as functions of their own.
   std::string method = clang_Cursor_isNull(callee) ? std::string() : Spelling(callee);
-  bool cv_wait = clang_getCursorKind(callee) == CXCursor_CXXMethod &&
-                 (method == "wait" || method == "wait_for" || method == "wait_until") &&
-                 QualifiedName(clang_getCursorSemanticParent(callee))
-                         .rfind("std::condition_variable", 0) == 0;
+  const std::string cv_method = CondVarMethod(c, callee);
   bool saved_inline = inline_lambdas_;
-  inline_lambdas_ = cv_wait;
+  inline_lambdas_ = cv_method == "wait" || cv_method == "wait_for" || cv_method == "wait_until";
   const size_t accesses_before = facts_->accesses.size();
   WalkCallChildren(c, callee);
   inline_lambdas_ = saved_inline;
   RecordCall(c, callee);
+  RecordCondOp(c, callee, cv_method, accesses_before);
   if (clang_Cursor_isNull(callee)) return;
-  RecordCondOp(c, callee, accesses_before);
   ApplyCallEffects(c, callee);
   // `it_ = map_.find(k)`, `view_ = name_`: a class-type assignment is a call of operator=.
   std::vector<CXCursor> args = CallArguments(c);

@@ -122,7 +122,9 @@ class FunctionWalker {
   // Condition variables (cond_waits.cpp).
   std::vector<std::string> PredicateVariables(CXCursor cond);
   void WalkPredicateLoop(CXCursor loop);  // a while/do loop: its condition is a wait's predicate
-  void RecordCondOp(CXCursor call, CXCursor callee, size_t accesses_before);
+  // `cv_method`: CondVarMethod(call, callee) ("" when not a std::condition_variable call).
+  void RecordCondOp(CXCursor call, CXCursor callee, const std::string& cv_method,
+                    size_t accesses_before);
 
   // Thread-safety attributes (annotated_locks.cpp).
   void EnterRequired();  // REQUIRES(mu) on this function: walked holding mu

@@ -230,6 +230,44 @@ struct Pool {
   EXPECT_TRUE(bare->cond_waits[0].predicate.empty());
 }
 
+// Inside a template a wait given a lambda is a dependent call libclang leaves unresolved: it is
+// still recognised, so its predicate runs in place under the mutex and the wait is recorded.
+TEST_F(ClangExtractorTest, CondVarWaitInATemplateRunsItsPredicateUnderTheMutex) {
+  std::string src = Write("cvt.cpp", R"(
+#include <condition_variable>
+#include <mutex>
+template <typename T>
+struct Queue {
+  template <typename F>
+  void Work(F f) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return done_; });
+    f();
+  }
+  void Wait(std::condition_variable* cv) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv->wait(l, [this] { return done_; });
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  for (const char* name : {"Queue::Work", "Queue::Wait"}) {
+    const FunctionFacts* f = Find(p, name);
+    ASSERT_NE(f, nullptr) << name;
+    ASSERT_EQ(f->accesses.size(), 1u) << name;  // in place, not a function of its own
+    EXPECT_EQ(f->accesses[0].variable, "Queue::done_");
+    ASSERT_EQ(f->accesses[0].held.size(), 1u) << name;
+    EXPECT_EQ(f->accesses[0].held[0].lock, "Queue::mu_");
+    ASSERT_EQ(f->cond_waits.size(), 1u) << name;
+    EXPECT_EQ(f->cond_waits[0].mutex, "Queue::mu_");
+    EXPECT_EQ(f->cond_waits[0].predicate, std::vector<std::string>{"Queue::done_"});
+  }
+}
+
 // ACQUIRED_BEFORE/ACQUIRED_AFTER on lock declarations are the declared order; ASSERT_CAPABILITY
 // makes a lock held after the call; a RETURN_CAPABILITY getter names the lock it returns.
 TEST_F(ClangExtractorTest, DeclaredOrderAssertAndReturnedCapabilities) {
