@@ -149,7 +149,12 @@ LockTarget ResolveLockDecl(CXCursor decl) {
     // `for (std::mutex& m : shards)`: some lock, but "F::m" is no declaration a developer knows.
     return LockTarget{kUnnamedLock, kind};
   }
-  return LockTarget{QualifiedName(decl) + suffix, kind};
+  LockTarget t{QualifiedName(decl) + suffix, kind};
+  t.local = k == CXCursor_VarDecl && clang_Cursor_getStorageClass(decl) == CX_SC_None &&
+            (parent == CXCursor_FunctionDecl || parent == CXCursor_CXXMethod ||
+             parent == CXCursor_Constructor || parent == CXCursor_Destructor ||
+             parent == CXCursor_FunctionTemplate || parent == CXCursor_LambdaExpr);
+  return t;
 }
 
 bool IsThisObject(CXCursor object) {

@@ -36,6 +36,8 @@ struct LockTarget {
   std::string id;    // qualified declaration name; "" = not a lock
   std::string kind;  // "mutex", "recursive_mutex", "shared_mutex", "pthread_mutex", ...
   bool on_this = true;  // not a member reached through another object (`other.mu_`)
+  bool local = false;   // a function's own (automatic) variable: shared only if its address is
+                        // handed on, so no evidence of what guards shared data
 };
 // True if `object` (a member access's object expression, or null for implicit this) is `this`.
 bool IsThisObject(CXCursor object);

@@ -133,6 +133,7 @@ namespace {
 void MergeFacts(ProgramFacts&& part, ProgramFacts* all) {
   for (auto& [usr, f] : part.functions) all->functions.emplace(usr, std::move(f));
   for (auto& [lock, kind] : part.lock_kinds) all->lock_kinds.emplace(lock, kind);
+  all->local_locks.insert(part.local_locks.begin(), part.local_locks.end());
   for (auto& [var, guard] : part.declared_guards) all->declared_guards.emplace(var, guard);
   for (auto& [name, tus] : part.global_definitions) {
     all->global_definitions[name].insert(tus.begin(), tus.end());

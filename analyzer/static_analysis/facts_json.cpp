@@ -24,7 +24,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FunctionFacts, tu, usr, name, lo
                                                 calls, accesses, escapes, spawn_lines, join_lines,
                                                 cond_waits, wake_lines)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProgramFacts, functions, lock_kinds,
-                                                declared_guards, declared_order, global_definitions,
+                                                local_locks, declared_guards, declared_order, global_definitions,
                                                 parsed_files, failed_files)
 
 std::vector<std::uint8_t> FactsToBytes(const ProgramFacts& facts) {

@@ -131,6 +131,7 @@ void FunctionWalker::Acquire(const LockTarget& t, bool shared, bool try_lock, bo
   a.held = state_.held;
   facts_->acquires.push_back(a);
   program_->lock_kinds.emplace(t.id, t.kind);
+  if (t.local) program_->local_locks.insert(t.id);
   state_.held.push_back(HeldLock{t.id, shared, via_guard, a.loc});
 }
 

@@ -143,6 +143,7 @@ struct FunctionFacts {
 struct ProgramFacts {
   std::map<std::string, FunctionFacts> functions;
   std::map<std::string, std::string> lock_kinds;  // lock -> kind
+  std::set<std::string> local_locks;  // locks that are a function's automatic variables
   std::map<std::string, DeclaredGuard> declared_guards;  // variable -> its GUARDED_BY lock
   std::vector<DeclaredOrder> declared_order;  // ACQUIRED_BEFORE / ACQUIRED_AFTER
   // Qualified name of a namespace-scope variable (or static member) -> the translation units whose

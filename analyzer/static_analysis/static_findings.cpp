@@ -309,13 +309,18 @@ void StaticAnalysis::ReportRaces() {
     const AccessFact* a;
     std::set<std::string> held;
     std::set<std::string> named;  // held without kUnnamedLock: what a finding can name
+    std::set<std::string> local;  // function-local locks held: no protection (see below)
   };
   std::map<std::string, std::vector<Access>> by_var;
   for (const auto& [usr, f] : facts_.functions) {
     if (f.is_ctor_or_dtor) continue;
     for (const AccessFact& a : f.accesses) {
-      Access x{&f, &a, entry_held_[usr], {}};
-      for (const HeldLock& h : a.held) x.held.insert(h.lock);
+      Access x{&f, &a, {}, {}, {}};
+      std::set<std::string> held = entry_held_[usr];
+      // A function's own mutex (`std::mutex m;` on its stack) guards nothing a field or global
+      // needs: other threads reach it only if its address is handed on.
+      for (const HeldLock& h : a.held) held.insert(h.lock);
+      for (const std::string& l : held) (facts_.local_locks.count(l) ? x.local : x.held).insert(l);
       x.named = x.held;
       x.named.erase(kUnnamedLock);
       by_var[a.variable].push_back(x);
@@ -326,12 +331,16 @@ void StaticAnalysis::ReportRaces() {
     if (explained_vars_.count(var)) continue;
     const std::vector<Access>& accesses = by_var_entry.second;
     const Access* guarded_write = nullptr;
+    const Access* local_write = nullptr;  // written under a function-local lock only
     const Access* unguarded = nullptr;
     const Access* silenced = nullptr;
     size_t n_unguarded = 0;
     size_t n_ordered = 0;
     for (const Access& x : accesses) {
       if (x.a->write && !x.named.empty() && guarded_write == nullptr) guarded_write = &x;
+      if (x.a->write && x.held.empty() && !x.local.empty() && local_write == nullptr) {
+        local_write = &x;
+      }
       if (x.held.empty() && RunsAlone(*x.f, *x.a)) {
         ++n_ordered;
         continue;
@@ -368,6 +377,23 @@ void StaticAnalysis::ReportRaces() {
                  "it joins them or waits for them to park (a condition-variable handshake), or in "
                  "functions only called from such places";
       s.locks = {Lock(*guarded_write->named.begin())};
+      report_.suppressed.push_back(s);
+      continue;
+    }
+    const Access* lockless = nullptr;  // an unguarded access not under a local lock either
+    for (const Access& x : accesses) {
+      if (x.held.empty() && x.local.empty() && lockless == nullptr) lockless = &x;
+    }
+    if (guarded_write == nullptr && local_write != nullptr && lockless != nullptr) {
+      const std::string& local = *local_write->local.begin();
+      analysis::SuppressedCandidate s;
+      s.kind = FindingKind::kDataRace;
+      s.reason_id = "local-lock";
+      s.reason = var + " is written under " + local + " (" + Where(local_write->a->loc) +
+                 ") and accessed without it in " + lockless->f->name + ", but " + local +
+                 " is a local variable of " + local_write->f->name +
+                 ": it guards nothing other threads do";
+      s.locks = {Lock(local)};
       report_.suppressed.push_back(s);
       continue;
     }

@@ -268,6 +268,27 @@ struct Queue {
   }
 }
 
+// A mutex on a function's stack is marked local; a static local, a member or a global is not.
+TEST_F(ClangExtractorTest, FunctionLocalLocksAreMarked) {
+  std::string src = Write("local.cpp", R"(
+#include <mutex>
+std::mutex g_mu;
+struct S {
+  void F() {
+    std::mutex scratch;
+    static std::mutex once;
+    std::lock_guard<std::mutex> a(scratch), b(once), c(mu_), d(g_mu);
+  }
+  std::mutex mu_;
+};
+)");
+  ProgramFacts p = Parse({src});
+  ASSERT_TRUE(p.failed_files.empty()) << p.failed_files[0];
+  EXPECT_EQ(p.local_locks, std::set<std::string>{"S::F::scratch"});
+  EXPECT_EQ(p.lock_kinds.count("S::F::once"), 1u);
+  EXPECT_EQ(p.lock_kinds.count("S::mu_"), 1u);
+}
+
 // ACQUIRED_BEFORE/ACQUIRED_AFTER on lock declarations are the declared order; ASSERT_CAPABILITY
 // makes a lock held after the call; a RETURN_CAPABILITY getter names the lock it returns.
 TEST_F(ClangExtractorTest, DeclaredOrderAssertAndReturnedCapabilities) {

@@ -139,6 +139,34 @@ TEST(StaticAnalyzerTest, UnguardedAccessIsARaceButLockedHelpersAreNot) {
   EXPECT_EQ(racy.findings[0].extra_stacks[1][0].line, 40);
 }
 
+// A function's own mutex is no guard of shared data: a write under it is no evidence (suppressed
+// with its reason), and does not make the write guarded against a real guard's other users.
+TEST(StaticAnalyzerTest, AFunctionLocalLockGuardsNothing) {
+  ProgramFacts p;
+  p.local_locks.insert("Reset::scratch");
+  Fn(p, "Reset").accesses.push_back(
+      AccessFact{"g_n", true, At("Reset", 20), {Held("Reset::scratch", false, "Reset", 19)}});
+  Fn(p, "Read").accesses.push_back(AccessFact{"g_n", false, At("Read", 30), {}});
+  analysis::Report local_only = AnalyzeStatic(p);
+  EXPECT_EQ(Count(local_only, FindingKind::kDataRace), 0);
+  ASSERT_EQ(local_only.suppressed.size(), 1u);
+  EXPECT_EQ(local_only.suppressed[0].reason_id, "local-lock");
+  EXPECT_NE(local_only.suppressed[0].reason.find("is a local variable of Reset"), std::string::npos);
+
+  // Not local (the same facts without the mark): the usual race, guarded by Reset::scratch.
+  ProgramFacts shared = p;
+  shared.local_locks.clear();
+  EXPECT_EQ(Count(AnalyzeStatic(shared), FindingKind::kDataRace), 1);
+
+  // A real guard elsewhere: the write under the local lock is an unguarded write.
+  Fn(p, "Serve").accesses.push_back(
+      AccessFact{"g_n", true, At("Serve", 10), {Held("g_mu", false, "Serve", 9)}});
+  p.functions.erase("usr:Read");
+  analysis::Report racy = AnalyzeStatic(p);
+  ASSERT_EQ(Count(racy, FindingKind::kDataRace), 1);
+  EXPECT_EQ(racy.findings[0].extra_stacks[1][0].line, 20);
+}
+
 TEST(StaticAnalyzerTest, RelockThroughAnotherObjectIsSuppressedNotReported) {
   ProgramFacts p;
   p.lock_kinds["Account::mu_"] = "mutex";
