@@ -1,0 +1,311 @@
+// The recording fast paths through the core API: call-site keys behind wrappers, held-set
+// hashing, the condvar wait-site memo, the hot cache's index and busy acquisitions, per-lock
+// statistics at thread exit.
+
+#include <pthread.h>
+
+#include <cstdint>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "lock_stats.h"
+#include "lock_table.h"
+#include "rt_thread_state_fixture.h"
+#include "thread_state.h"
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+// Two out-of-line wrappers, like std::mutex::lock at -O0: every call reaches BeginAcquire from
+// the same return address inside the wrapper, so only a deeper frame separates the call sites.
+__attribute__((noinline)) void WrappedLock(const ReentryGuard& g, ThreadState* ts,
+                                           pthread_mutex_t* m) {
+  AcquireOp op;
+  BeginAcquire(g, ts, &op, m, LockKind::kMutex, LockMode::kExclusive);
+  int rc = pthread_mutex_trylock(m);
+  EndAcquire(g, ts, &op, rc);
+  asm volatile("" ::: "memory");  // keep the frame (no tail call)
+}
+__attribute__((noinline)) void WrappedUnlock(const ReentryGuard& g, ThreadState* ts,
+                                             pthread_mutex_t* m) {
+  BeforeRelease(g, ts, m, LockKind::kMutex);
+  pthread_mutex_unlock(m);
+  asm volatile("" ::: "memory");
+}
+
+// A wait wrapper (like std::condition_variable::wait): every wait reaches WaitHere from the same
+// return address at the same depth, so only the wrapper's caller separates the call sites.
+__attribute__((noinline)) uint32_t WrappedWait(const ReentryGuard& g, ThreadState* ts,
+                                               pthread_cond_t* c, pthread_mutex_t* m) {
+  const uint32_t id = WaitHere(g, ts, c, m);
+  asm volatile("" ::: "memory");
+  return id;
+}
+
+// Two call sites of the wrapper (out of line: the same return addresses on every call).
+__attribute__((noinline)) void TwoWaitSites(const ReentryGuard& g, ThreadState* ts,
+                                            pthread_cond_t* c, pthread_mutex_t* m, uint32_t* a,
+                                            uint32_t* b) {
+  *a = WrappedWait(g, ts, c, m);
+  *b = WrappedWait(g, ts, c, m);
+  asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void Repeat(int n, void (*fn)(void*, int), void* arg) {
+  for (int i = 0; i < n; ++i) fn(arg, i);
+  asm volatile("" ::: "memory");
+}
+
+std::vector<trace::Acquire> Acquires(const std::vector<Rec>& rs) {
+  std::vector<trace::Acquire> out;
+  for (auto& r : rs) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kAcquire)) {
+      out.push_back(r.As<trace::Acquire>());
+    }
+  }
+  return out;
+}
+
+class RtFastPathTest : public RtThreadStateTest {};
+
+TEST_F(RtFastPathTest, CallSitesBehindOneWrapperStaySeparate) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+  for (int i = 0; i < 3; ++i) {
+    WrappedLock(g_, ts_, &a);  // site 1
+    WrappedUnlock(g_, ts_, &a);
+    WrappedLock(g_, ts_, &a);  // site 2: same lock, same (empty) held set
+    WrappedUnlock(g_, ts_, &a);
+  }
+  auto acq = Acquires(ReadRecords(file_));
+  ASSERT_EQ(acq.size(), 2u);  // one per call site, repeats are cache hits
+  EXPECT_NE(acq[0].stack_id, acq[1].stack_id);
+}
+
+TEST_F(RtFastPathTest, HeldStackIdComesFromTheCurrentSite) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  uint32_t site1[2] = {0, 0}, site2[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) {  // round 1 is all cache hits
+    WrappedLock(g_, ts_, &a);  // site 1
+    site1[round] = ts_->held[0].stack_id;
+    WrappedUnlock(g_, ts_, &a);
+    WrappedLock(g_, ts_, &a);  // site 2
+    site2[round] = ts_->held[0].stack_id;
+    WrappedLock(g_, ts_, &b);  // edge a -> b, a taken at site 2
+    WrappedUnlock(g_, ts_, &b);
+    WrappedUnlock(g_, ts_, &a);
+  }
+  EXPECT_NE(site1[0], site2[0]);
+  EXPECT_EQ(site1[1], site1[0]);  // a hit gives back the stack of the first capture at that site
+  EXPECT_EQ(site2[1], site2[0]);
+  auto rs = ReadRecords(file_);
+  auto acq = Acquires(rs);
+  ASSERT_EQ(acq.size(), 3u);
+  ASSERT_EQ(acq[2].n_held, 1u);
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kAcquire)) continue;
+    if (r.As<trace::Acquire>().n_held != 1) continue;
+    trace::HeldEntry h;
+    memcpy(&h, r.bytes.data() + sizeof(trace::Acquire), sizeof(h));
+    EXPECT_EQ(h.stack_id, site2[0]);
+  }
+}
+
+TEST_F(RtFastPathTest, HeldSetHashFollowsPushAndPopInAnyOrder) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  EXPECT_EQ(ts_->held_hash, 0u);
+  Lock(&a);
+  Lock(&b);
+  EXPECT_NE(ts_->held_hash, 0u);
+  Unlock(&a);  // out of order
+  Unlock(&b);
+  EXPECT_EQ(ts_->held_hash, 0u);
+  Lock(&b);
+  Lock(&a);  // b -> a: a new dependency, even though {a, b} was held before
+  Unlock(&a);
+  Unlock(&b);
+  auto acq = Acquires(ReadRecords(file_));
+  EXPECT_EQ(acq.size(), 4u);  // a, b|a, b, a|b
+}
+
+// The wait-site memo answers repeated waits (the stack ids it holds are what comes back), and
+// keeps two call sites apart that differ only below the wrapper.
+TEST_F(RtFastPathTest, CondWaitSiteMemoAnswersRepeatsAndKeepsDeeperSitesApart) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  Lock(&m);
+  struct Rounds {
+    const ReentryGuard* g;
+    ThreadState* ts;
+    pthread_cond_t* c;
+    pthread_mutex_t* m;
+    uint32_t a[2], b[2];
+    int memos;
+  } r{&g_, ts_, &c, &m, {0, 0}, {0, 0}, 0};
+  // Both rounds wait from the same return addresses all the way up (one loop in Repeat).
+  void (*volatile round_fn)(void*, int) = [](void* arg, int round) {
+    auto* r = static_cast<Rounds*>(arg);
+    if (round == 1) {
+      for (WaitMemo& w : r->ts->wait_memo) {
+        if (w.fp == 0) continue;
+        ++r->memos;
+        w.stack_id += 1000000;  // marks what only a memo hit can return
+      }
+    }
+    TwoWaitSites(*r->g, r->ts, r->c, r->m, &r->a[round], &r->b[round]);
+  };
+  volatile int rounds = 2;  // not a constant Repeat could be specialized (and unrolled) for
+  Repeat(rounds, round_fn, &r);
+  const uint32_t* a = r.a;
+  const uint32_t* b = r.b;
+  EXPECT_EQ(r.memos, 2);
+  ASSERT_NE(a[0], 0u);
+  EXPECT_NE(a[0], b[0]);
+  EXPECT_EQ(a[1], a[0] + 1000000);
+  EXPECT_EQ(b[1], b[0] + 1000000);
+  Unlock(&m);
+}
+
+// A memo hit skips the reacquire edge only when the same edge is already in the trace: another
+// held set or a new epoch writes it again.
+TEST_F(RtFastPathTest, CondWaitMemoSkipsOnlyReacquireEdgesAlreadyWritten) {
+  Init("max_threads=8");
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER, outer = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+  auto wait_edges = [&] {
+    Lock(&m);
+    for (int i = 0; i < 3; ++i) WaitHere(g_, ts_, &c, &m);
+    Unlock(&m);
+  };
+  wait_edges();  // m at the lock site, m again at the wait site
+  EXPECT_EQ(Acquires(ReadRecords(file_)).size(), 2u);
+  Lock(&outer);
+  wait_edges();  // outer -> m at both sites
+  Unlock(&outer);
+  EXPECT_EQ(Acquires(ReadRecords(file_)).size(), 5u);  // and outer itself
+  AfterThreadCreate(g_, ts_, nullptr, 0);  // a pthread_create: new epoch
+  wait_edges();
+  auto acq = Acquires(ReadRecords(file_));
+  ASSERT_EQ(acq.size(), 7u);
+  EXPECT_EQ(acq[6].epoch, acq[5].epoch);
+  EXPECT_NE(acq[6].epoch, acq[0].epoch);
+  EXPECT_NE(acq[6].stack_id, acq[5].stack_id);  // the wait site's edge, not only the lock's
+}
+
+// The hot cache is direct-mapped: the mutexes of one array (a 32-shard map), taken from one
+// call site with the same held set, must not share slots, or each pair misses every time.
+TEST(RtHotIndexTest, LocksOfOneArrayGetDistinctSlots) {
+  uint64_t seed = 0x1234567;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed;
+  };
+  for (uintptr_t stride : {16, 24, 32, 40, 48, 56, 64, 96, 128, 256}) {
+    for (int trial = 0; trial < 100; ++trial) {
+      const uintptr_t base = next() & ~uintptr_t{7};
+      const uintptr_t ret = next();
+      const uint64_t ctx = trial % 2 ? next() : 0;
+      bool used[ThreadState::kHotSlots] = {};
+      int collisions = 0;
+      for (uintptr_t i = 0; i < 32; ++i) {
+        const uint32_t slot = HotIndex(HotKey(base + i * stride, 0), ret, ctx);
+        ASSERT_LT(slot, ThreadState::kHotSlots);
+        collisions += used[slot];
+        used[slot] = true;
+      }
+      EXPECT_EQ(collisions, 0) << "stride " << stride << " trial " << trial;
+    }
+  }
+}
+
+// When the hot path found a lock busy twice, the general path blocks with what the aborted hot
+// entry knows (BeginBusyAcquire) — only for that lock, mode and held set, while the entry holds.
+TEST_F(RtFastPathTest, BusyAcquisitionComesFromTheAbortedHotEntryOnly) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  Lock(&a);  // the general path fills a's hot entry
+  Unlock(&a);
+  HotEntry* e = nullptr;
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
+    if (ts_->hot[i].key == HotKey(reinterpret_cast<uintptr_t>(&a), 0)) e = &ts_->hot[i];
+  }
+  ASSERT_NE(e, nullptr);
+  AcquireOp op;
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &b, LockKind::kMutex, LockMode::kExclusive));
+  EXPECT_EQ(ts_->busy_hot, nullptr);  // consumed either way
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kRwLock, LockMode::kShared));
+  Lock(&b);
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  Unlock(&b);
+  ts_->busy_hot = e;
+  ASSERT_TRUE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  EXPECT_TRUE(op.known);
+  EXPECT_EQ(op.entry, e->entry);
+  EXPECT_EQ(op.stack_id, e->stack_id);
+  BeginBlockedAcquire(g_, ts_, &op);  // the interceptor blocks at once
+  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kBlocked));
+  EXPECT_EQ(ts_->slot->wait_lock_id, e->entry->lock_id);
+  int rc = pthread_mutex_lock(&a);
+  EndBlockedAcquire(g_, ts_, &op);
+  EndAcquire(g_, ts_, &op, rc);
+  ASSERT_EQ(ts_->n_held, 1u);
+  EXPECT_EQ(ts_->held[0].stack_id, e->stack_id);
+  Unlock(&a);
+  HotFlush(ts_);
+  ts_->busy_hot = e;
+  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  ExitThread(g_, ts_, /*release=*/false);
+  auto rs = ReadRecords(file_);
+  EXPECT_EQ(Acquires(rs).size(), 2u);  // a, b: the busy acquisition repeats a known dependency
+  int seen = 0;
+  for (auto& r : rs) {
+    if (r.kind != static_cast<uint8_t>(trace::RecordKind::kLockStats)) continue;
+    auto st = r.As<trace::LockStats>();
+    if (st.lock_id != e->lock_id) continue;
+    ++seen;
+    EXPECT_EQ(st.acquisitions, 2u);
+    EXPECT_EQ(st.contended, 1u);
+  }
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(RtFastPathTest, LockStatsAreWrittenAtThreadExit) {
+  Init("max_threads=8");
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+  for (int i = 0; i < 200; ++i) {
+    Lock(&a);
+    Unlock(&a);
+  }
+  AcquireOp op;  // one contended acquisition, through the blocking protocol
+  BeginAcquire(g_, ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive);
+  BeginBlockedAcquire(g_, ts_, &op);
+  int rc = pthread_mutex_lock(&a);
+  EndBlockedAcquire(g_, ts_, &op);
+  EndAcquire(g_, ts_, &op, rc);
+  Unlock(&a);
+  ExitThread(g_, ts_, /*release=*/false);
+  std::vector<trace::LockStats> stats;
+  for (auto& r : ReadRecords(file_)) {
+    if (r.kind == static_cast<uint8_t>(trace::RecordKind::kLockStats)) {
+      stats.push_back(r.As<trace::LockStats>());
+    }
+  }
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].acquisitions, 201u);
+  EXPECT_EQ(stats[0].contended, 1u);
+  EXPECT_EQ(stats[0].owner_changes, 1u);  // one thread: only the first acquisition
+  EXPECT_EQ(stats[0].hold_samples, 201u / 64);
+}
+
+}  // namespace
+}  // namespace rt
+}  // namespace lockscope
