@@ -6,8 +6,8 @@
 // same locks held, so the interceptors first try this path:
 //
 //   lock:   thread state and re-entry depth (one TLS block); one HotEntry probe keyed on (lock,
-//           mode, interceptor frame, return address, held-set hash); the lock entry still live with
-//           the same id; the deeper frames of the call-site key unchanged (only when the key
+//           mode, interceptor frame, return address, held-set hash); the lock's hot word (one load:
+//           still the same lock, and this thread its last owner or not); the deeper frames of the call-site key unchanged (only when the key
 //           spans several frames: the entry's fp then carries a flag bit, so the common compare
 //           fails into that check). Then, all before the real trylock: the acquisition count,
 //           the push of the held entry and its mirror in the live thread slot (both written
@@ -17,8 +17,8 @@
 //           only the result is tested, so nothing has to survive it in a register and the
 //           interceptor keeps no stack frame beyond its frame pointer. No clock read (except the
 //           hold-time samples, lock_stats.h), no atomic read-modify-write, no
-//           store to memory shared with other threads (the lock entry is only read; the last
-//           owner, on its own line, is written only when ownership moves). A busy lock (EBUSY)
+//           store to memory shared with other threads (the hot word is only read; it is written
+//           only when ownership moves, after the lock is held). A busy lock (EBUSY)
 //           gets one more trylock (HotFail: what the general path would do first), then takes
 //           the push, the mirror and the count back (HotAbort) and takes the general path, which
 //           times the wait and writes its edge before blocking.
@@ -155,16 +155,14 @@ __attribute__((noinline)) int HotTryRare(Lock* lock, int (*real_try)(Lock*)) {
 // real trylock. On a hit the held entry is pushed, mirrored into the live slot and counted (all
 // thread-private or the thread's own slot, under the re-entry guard) before the real trylock,
 // so a success returns at once.
+// `moved`: this thread is not the lock's last exclusive owner (HotWordDiff).
 template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
 __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntry* e, Lock* lock,
-                                                        uint32_t n, RealTry real_try) {
+                                                        uint32_t n, RealTry real_try, bool moved) {
   const auto addr = reinterpret_cast<uintptr_t>(lock);
   // The count goes in before the call (HotAbort takes it back); the rare part needs the lock.
   // Counted first, before the push's stores (measured: ~0.5-1 ns less per pair than last).
-  const bool rare =
-      __builtin_expect(--e->left == 0, 0) ||
-      (kMode == trace::LockMode::kExclusive &&
-       __builtin_expect(e->last_owner->load(std::memory_order_relaxed) != ts->tid, 0));
+  const bool rare = __builtin_expect(--e->left == 0, 0) || __builtin_expect(moved, 0);
   t_tls.gate = 1;  // before the push: a signal handler's locks must not see it
   HeldLock* h = &ts->held[n];
   trace::ThreadSlot* slot = ts->slot;  // non-null: HotInsert requires it
@@ -188,11 +186,34 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
   return 0;
 }
 
-// The lock entry's (state, lock_id) word, in one load: kLive with the same id, or a miss
-// (destroyed or re-registered; HotInsert replaces the entry, adding its hits to the counters).
-inline bool HotLive(const HotEntry* e) {
-  return __atomic_load_n(reinterpret_cast<const uint64_t*>(&e->entry->state), __ATOMIC_ACQUIRE) ==
-         e->live;
+// The lock's hot word (HotWordOf: lock_id << 32 | last exclusive owner) against what the entry
+// expects, in one load: the upper half differs when the lock is no longer the one cached
+// (destroyed or re-registered: a miss; HotInsert replaces the entry, adding its hits to the
+// counters), the lower half when another thread owned it last (an owner change to count).
+inline uint64_t HotWordDiff(const HotEntry* e) {
+  return e->word->load(std::memory_order_acquire) ^ e->live;
+}
+inline bool HotLive(const HotEntry* e) { return (HotWordDiff(e) >> 32) == 0; }
+
+// A matching entry whose hot word differs (HotWordDiff): out of line, so the common hit tests
+// the word with one compare. Another thread owned the lock last: a hit whose commit counts the
+// owner change (exclusive mode; a shared entry expects whoever it saw last, so a reader takes
+// this path once per writer, not on every hit); the lock is gone: a miss.
+template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
+__attribute__((noinline)) int HotHitMoved(Lock* lock, RealTry real_try, HotEntry* e) {
+  if ((HotWordDiff(e) >> 32) != 0) return Slow(lock);
+  if (kMode != trace::LockMode::kExclusive) e->live = e->word->load(std::memory_order_relaxed);
+  ThreadState* ts = t_tls.state;
+  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, ts->n_held, real_try,
+                                          kMode == trace::LockMode::kExclusive);
+}
+
+// A matching entry: the push and the real trylock when its hot word is as expected.
+template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
+__attribute__((always_inline)) inline int HotHit(ThreadState* ts, HotEntry* e, Lock* lock,
+                                                 uint32_t n, RealTry real_try) {
+  if (__builtin_expect(HotWordDiff(e) != 0, 0)) return HotHitMoved<kMode, Lock, Slow>(lock, real_try, e);
+  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try, false);
 }
 
 // The rest of HotAcquire for an entry whose call-site key spans several frames: tail-called by
@@ -202,10 +223,8 @@ template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename Rea
 __attribute__((noinline)) int HotAcquireChain(Lock* lock, RealTry real_try, uintptr_t fp,
                                               HotEntry* e) {
   ThreadState* ts = t_tls.state;
-  if (!HotChainMatches(HotColdOf(e), reinterpret_cast<const uintptr_t*>(fp)) || !HotLive(e)) {
-    return Slow(lock);
-  }
-  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, ts->n_held, real_try);
+  if (!HotChainMatches(HotColdOf(e), reinterpret_cast<const uintptr_t*>(fp))) return Slow(lock);
+  return HotHit<kMode, Lock, Slow>(ts, e, lock, ts->n_held, real_try);
 }
 
 // A blocking acquire: the hot path when this acquisition repeats a known one, else `Slow(lock)`.
@@ -228,8 +247,7 @@ __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_tr
     if (diff != 0 || dfp != kHotChainBit) return Slow(lock);
     return HotAcquireChain<kMode, Lock, Slow>(lock, real_try, fp, e);
   }
-  if (!HotLive(e)) return Slow(lock);
-  return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try);
+  return HotHit<kMode, Lock, Slow>(ts, e, lock, n, real_try);
 }
 
 // Before the real unlock. Returns true when the release was recorded here: the innermost held

@@ -114,7 +114,12 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->ret = op->chain.ret;
   e->ctx = ctx;
   e->next_ctx = ts->held_hash;
-  e->live = uint64_t{e->lock_id} << 32 | LockEntry::kLive;
+  // The hot word a hit expects: this lock, and this thread its last owner (exclusive), or the
+  // owner it has now (shared: readers do not own it; HotHitMoved follows writers).
+  e->live = uint64_t{e->lock_id} << 32 |
+            (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive)
+                 ? ts->tid
+                 : static_cast<uint32_t>(HotWordOf(op->entry)->load(std::memory_order_relaxed)));
   e->slot_entry = trace::HeldEntry{};
   e->slot_entry.lock_id = e->lock_id;
   e->slot_entry.stack_id = op->stack_id;
@@ -122,7 +127,7 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   e->slot_entry.count = 1;
   c->stat = op->stat;
   e->left = c->gap = HoldSampleGap(op->stat->acquisitions);
-  e->last_owner = LastOwnerOf(op->entry);
+  e->word = HotWordOf(op->entry);
   c->chain_n = op->chain.n;
   for (int k = 0; k < 4; ++k) {
     c->f[k] = op->chain.f[k];
@@ -170,7 +175,7 @@ void CountContended(LockStat* s, const AcquireOp* op) {
 }
 
 void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e) {
-  LastOwnerOf(e)->store(ts->tid, std::memory_order_relaxed);
+  SetLastOwner(e, ts->tid);
   ++s->owner_changes;
 }
 
@@ -183,7 +188,7 @@ void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e) {
     e->left = c->gap = HoldSampleGap(c->stat->acquisitions);
   }
   if (h->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
-      e->last_owner->load(std::memory_order_relaxed) != ts->tid) {
+      LastOwner(h->entry) != ts->tid) {
     CountOwnerChange(ts, c->stat, h->entry);
   }
 }

@@ -89,12 +89,12 @@ struct alignas(64) HotEntry {
   // Second line: the rest of a hit.
   uint64_t ctx;       // ThreadState::held_hash before the acquisition
   uint64_t next_ctx;  //   ... and after it
-  uint64_t live;      // the lock entry's (state, lock_id) word while it is this lock
+  uint64_t live;      // *word while this lock is live and this thread its last owner
   trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
   // Counts down to 0, the hit that samples its hold time: one decrement and branch per hit.
   // The acquisitions not yet added to the counters (HotFold) are HotCold::gap - left.
   uint64_t left;
-  std::atomic<uint32_t>* last_owner;  // LastOwnerOf(entry)
+  std::atomic<uint64_t>* word;  // HotWordOf(entry): lock_id << 32 | last exclusive owner
 };
 // What a hit does not read, at the same index: SiteChain::f / r (read only when chain_n > 1)
 // and the counters' side.
@@ -204,10 +204,10 @@ inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) 
   if (!s) return;
   const uint64_t n = ++s->acquisitions;
   if (op->flags & trace::kAcqContended) CountContended(s, op);
-  // last_owner is shared but written only when ownership moves: an uncontended loop in one
+  // The last owner is shared but written only when ownership moves: an uncontended loop in one
   // thread only reads it.
   if (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&
-      LastOwnerOf(op->entry)->load(std::memory_order_relaxed) != ts->tid) {
+      LastOwner(op->entry) != ts->tid) {
     CountOwnerChange(ts, s, op->entry);
   }
   if (held && IsHoldSample(n)) held->hold_start_ns = MonotonicNs();

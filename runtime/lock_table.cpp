@@ -16,7 +16,7 @@ constexpr uint64_t kCondSlots = 1u << 16;
 constexpr uint32_t kMaxProbe = 4096;
 
 LockEntry* g_locks = nullptr;
-std::atomic<uint32_t>* g_last_owner = nullptr;  // parallel to g_locks (LastOwnerOf)
+std::atomic<uint64_t>* g_hot_words = nullptr;  // parallel to g_locks (HotWordOf)
 CondEntry* g_conds = nullptr;
 std::atomic<uint32_t> g_next_lock_id{1};
 std::atomic<bool> g_full_warned{false};
@@ -47,6 +47,7 @@ uint32_t WaitNotBusy(LockEntry* e) {
 // Called by the thread that owns the entry in state kBusy.
 void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t addr,
              trace::LockKind kind, uint32_t stack_id, bool init_called, uint32_t generation) {
+  HotWordOf(e)->store(0, std::memory_order_relaxed);  // hot entries of the old identity miss
   e->lock_id = g_next_lock_id.fetch_add(1, std::memory_order_relaxed);
   e->generation = generation;
   e->kind = static_cast<uint8_t>(kind);
@@ -64,6 +65,7 @@ void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t ad
   r.attrs = e->attrs;
   r.lock_kind = e->kind;
   EmitRecord(g, buf, r);
+  HotWordOf(e)->store(uint64_t{e->lock_id} << 32, std::memory_order_relaxed);  // no owner yet
   e->state.store(LockEntry::kLive, std::memory_order_release);
 }
 
@@ -71,20 +73,20 @@ void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t ad
 
 bool LockTableInit() {
   if (!g_locks) g_locks = static_cast<LockEntry*>(internal::MmapZeroed(kLockSlots * sizeof(LockEntry)));
-  if (!g_last_owner) {
-    g_last_owner = static_cast<std::atomic<uint32_t>*>(
-        internal::MmapZeroed(kLockSlots * sizeof(std::atomic<uint32_t>)));
+  if (!g_hot_words) {
+    g_hot_words = static_cast<std::atomic<uint64_t>*>(
+        internal::MmapZeroed(kLockSlots * sizeof(std::atomic<uint64_t>)));
   }
   if (!g_conds) g_conds = static_cast<CondEntry*>(internal::MmapZeroed(kCondSlots * sizeof(CondEntry)));
-  return g_locks && g_last_owner && g_conds;
+  return g_locks && g_hot_words && g_conds;
 }
 
 void LockTableReset() {
   internal::MunmapSafe(g_locks, kLockSlots * sizeof(LockEntry));
-  internal::MunmapSafe(g_last_owner, kLockSlots * sizeof(std::atomic<uint32_t>));
+  internal::MunmapSafe(g_hot_words, kLockSlots * sizeof(std::atomic<uint64_t>));
   internal::MunmapSafe(g_conds, kCondSlots * sizeof(CondEntry));
   g_locks = nullptr;
-  g_last_owner = nullptr;
+  g_hot_words = nullptr;
   g_conds = nullptr;
   g_next_lock_id.store(1, std::memory_order_relaxed);
   g_full_warned.store(false, std::memory_order_relaxed);
@@ -136,15 +138,17 @@ LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
   return nullptr;
 }
 
-std::atomic<uint32_t>* LastOwnerOf(const LockEntry* e) { return &g_last_owner[e - g_locks]; }
+std::atomic<uint64_t>* HotWordOf(const LockEntry* e) { return &g_hot_words[e - g_locks]; }
 
 LockEntry* RetireLock(uintptr_t addr) {
   LockEntry* e = FindLock(addr);
   if (!e) return nullptr;
   uint32_t s = LockEntry::kLive;
-  return e->state.compare_exchange_strong(s, LockEntry::kRetired, std::memory_order_acq_rel)
-             ? e
-             : nullptr;
+  if (!e->state.compare_exchange_strong(s, LockEntry::kRetired, std::memory_order_acq_rel)) {
+    return nullptr;
+  }
+  HotWordOf(e)->store(0, std::memory_order_relaxed);  // every thread's hot entries for it miss
+  return e;
 }
 
 CondEntry* FindCond(uintptr_t cond, bool create) {

@@ -65,11 +65,21 @@ LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
 // Retires the live entry for `addr`; returns it (still readable) or null.
 LockEntry* RetireLock(uintptr_t addr);
 
-// The last exclusive holder of the lock (contention profile: owner changes). Kept apart from the
-// LockEntry: it is written whenever ownership moves between threads, while every thread reads
-// the entry's state on each acquisition (hot_path.h); on one cache line, each owner change would
-// make the next acquisition in every other thread miss. Never null for an entry of the table.
-std::atomic<uint32_t>* LastOwnerOf(const LockEntry* e);
+// The lock's hot word: lock_id << 32 | the tid of its last exclusive holder (contention profile:
+// owner changes), with a lock_id of 0 while the entry is not live (being registered, retired).
+// The hot path (hot_path.h) checks both, the lock still being the one it cached and this thread
+// being its last owner, with one load and one compare. Kept apart from the LockEntry, which the
+// general path reads on each look-up: the word is written whenever ownership moves between
+// threads. Written by RegisterLock and RetireLock, and by the new exclusive holder
+// (SetLastOwner) — a holder, so never concurrently with a destroy or a re-init, which POSIX does
+// not allow on a held lock. Never null for an entry of the table.
+std::atomic<uint64_t>* HotWordOf(const LockEntry* e);
+inline uint32_t LastOwner(const LockEntry* e) {
+  return static_cast<uint32_t>(HotWordOf(e)->load(std::memory_order_relaxed));
+}
+inline void SetLastOwner(const LockEntry* e, uint32_t tid) {
+  HotWordOf(e)->store(uint64_t{e->lock_id} << 32 | tid, std::memory_order_relaxed);
+}
 
 // The condvar entry for `cond` (created on first use), or null when full.
 CondEntry* FindCond(uintptr_t cond, bool create);
