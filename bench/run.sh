@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Overhead benchmark: each workload natively and under liblockscope.so, interleaved in the same
-# run (native, lockscope, native, lockscope, ...), RUNS times each; prints medians and the slowdown
-# ratio against the native baseline of the same run. Timings live here, never in tests.
+# Overhead benchmark: each workload natively, under the forwarding-only shim and under
+# liblockscope.so, interleaved in the same run (native, shim, lockscope, [full,] native, ...), RUNS
+# times each; prints medians and the slowdown ratio against the native baseline of the same run.
+# Timings live here, never in tests.
 #
 # Usage: bench/run.sh [BUILD_DIR] [RUNS] [ITERATIONS]
 #   BENCH_SECTIONS  space-separated subset of: micro pool scaling compress tools analyze icount
@@ -13,8 +14,12 @@
 #   BENCH_POOL_JOBS jobs of the thread-pool workloads (pool, poolfn) (default ITERATIONS / 20; the issue's
 #                   reference uses 1000000); the trace-size check also runs 10x as many
 #
-# Columns: native = median ns/op (wall, measured inside the program); lockscope = default mode;
-# full = full-event mode (LOCKSCOPE_OPTIONS=full_events=1); ratios are medians / native median.
+# Columns: native = median ns/op (wall, measured inside the program); shim = under
+# build/bench/libforward_shim.so (bench/forward_shim.c: every intercepted pthread call only
+# forwarded to libc, the cost of interposition itself, issue #7's "forwarding-only shim");
+# lockscope = default mode; full = full-event mode (LOCKSCOPE_OPTIONS=full_events=1); ratios are
+# medians / native median, except ls/shim = lockscope median / shim median (what recording costs
+# beyond interposition).
 # Trace bytes are the default-mode trace of the last run (file size, including reserved space).
 set -euo pipefail
 BUILD=${1:-build}
@@ -30,10 +35,12 @@ BIN_FP="$BUILD/bench/lock_loop_fp"
 bin_of() { if [[ $1 == *.fp ]]; then echo "$BIN_FP"; else echo "$BIN"; fi; }
 CLI="$BUILD/bin/lockscope"
 RT="$(cd "$(dirname "$BUILD/lib/liblockscope.so")" && pwd)/liblockscope.so"
+SHIM="$(cd "$BUILD/bench" && pwd)/libforward_shim.so"
 for b in "$BIN" "$BIN_FP"; do
   [ -x "$b" ] || { echo "bench: $b not built (cmake --build $BUILD --target ${b##*/})"; exit 2; }
 done
 [ -f "$RT" ] || { echo "bench: $RT not built"; exit 2; }
+[ -f "$SHIM" ] || { echo "bench: $SHIM not built (cmake --build $BUILD --target forward_shim)"; exit 2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -42,7 +49,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 trace_bytes() { du -cb --apparent-size "$TMP"/t.* 2>/dev/null | tail -1 | awk '{print $1}'; }
 
-# One measurement: prints the ns/op the program reports. $1 = mode (native|ls|full), rest = args.
+# One measurement: prints the ns/op the program reports. $1 = mode (native|shim|ls|full), rest =
+# args.
 measure() {
   local mode=$1 bin
   shift
@@ -51,26 +59,37 @@ measure() {
   rm -f "$TMP"/t.*
   case $mode in
     native) "$bin" "$@" | awk '{print $2}' ;;
+    shim) LD_PRELOAD="$SHIM" "$bin" "$@" | awk '{print $2}' ;;
     ls) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" "$bin" "$@" | awk '{print $2}' ;;
     full) LD_PRELOAD="$RT" LOCKSCOPE_TRACE="$TMP/t.%p" LOCKSCOPE_OPTIONS=full_events=1 \
             "$bin" "$@" | awk '{print $2}' ;;
   esac
 }
 
-# Interleaved medians of native / lockscope (/ full): sets N L F BYTES.
+# Interleaved medians of native / shim / lockscope (/ full): sets N S L F BYTES.
 compare() {
   local with_full=$1
   shift
-  : >"$TMP/n"; : >"$TMP/l"; : >"$TMP/f"
+  : >"$TMP/n"; : >"$TMP/s"; : >"$TMP/l"; : >"$TMP/f"
   for _ in $(seq "$RUNS"); do
     measure native "$@" >>"$TMP/n"
+    measure shim "$@" >>"$TMP/s"
     measure ls "$@" >>"$TMP/l"
     BYTES=$(trace_bytes)
     if [ "$with_full" = 1 ]; then measure full "$@" >>"$TMP/f"; fi
   done
-  N=$(median <"$TMP/n"); L=$(median <"$TMP/l")
+  N=$(median <"$TMP/n"); S=$(median <"$TMP/s"); L=$(median <"$TMP/l")
   F=$([ "$with_full" = 1 ] && median <"$TMP/f" || echo 0)
 }
+
+# compare's medians as table columns (no newline): native, shim and lockscope with their ratios
+# to native, lockscope / shim; full_columns adds full-event mode and the trace size.
+COLUMNS_HEADER=$(printf " %10s %10s %7s %10s %7s %8s" native_ns shim_ns ratio ls_ns ratio ls/shim)
+columns() {
+  printf " %10.2f %10.2f %6sx %10.2f %6sx %7sx" "$N" "$S" "$(ratio "$S" "$N")" "$L" \
+    "$(ratio "$L" "$N")" "$(ratio "$L" "$S")"
+}
+full_columns() { printf " %10.2f %6sx %12s" "$F" "$(ratio "$F" "$N")" "$BYTES"; }
 
 echo "# lockscope overhead: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS"
 echo "# command: bench/run.sh $*"
@@ -88,7 +107,7 @@ make_input() {
 
 if has micro; then
   echo
-  printf "%-9s %10s %10s %7s %10s %7s %12s" workload native_ns ls_ns ratio full_ns ratio trace_bytes
+  printf "%-9s%s %10s %7s %12s" workload "$COLUMNS_HEADER" full_ns ratio trace_bytes
   has tools && printf " %8s %9s" tsan helgrind
   echo
   if has tools; then
@@ -102,8 +121,7 @@ if has micro; then
   fi
   for w in mutex1 mutex2 rwread1 nested1 mutex1.fp; do
     compare 1 "$w" "$ITERS"
-    printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s" "$w" "$N" "$L" "$(ratio "$L" "$N")" "$F" \
-      "$(ratio "$F" "$N")" "$BYTES"
+    printf "%-9s" "$w"; columns; full_columns
     if has tools; then
       t="-"; h="-"
       if [ -n "$TSAN_BIN" ]; then
@@ -131,8 +149,7 @@ if has pool; then
   # reference pool (0.75 s per 1e6 jobs).
   for w in pool poolfn; do
     compare 1 "$w" "$JOBS"
-    printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s\n" "$w" "$N" "$L" "$(ratio "$L" "$N")" "$F" \
-      "$(ratio "$F" "$N")" "$BYTES"
+    printf "%-9s" "$w"; columns; full_columns; echo
   done
   # Bounded traces: the default-mode trace must not grow with the number of jobs.
   measure ls pool "$JOBS" >/dev/null
@@ -144,21 +161,20 @@ if has pool; then
   # Waits that block: a full queue rarely makes the pool's workers wait, a handoff always does.
   echo "# condvar handoffs between 2 threads, $((JOBS / 10)) handoffs (ns per handoff)"
   compare 1 condpp $((JOBS / 10))
-  printf "%-9s %10.2f %10.2f %6sx %10.2f %6sx %12s\n" condpp "$N" "$L" "$(ratio "$L" "$N")" "$F" \
-    "$(ratio "$F" "$N")" "$BYTES"
+  printf "%-9s" condpp; columns; full_columns; echo
 fi
 
 if has scaling; then
   echo
   echo "# scaling: N threads each locking its own mutex; one mutex locked while N others are held"
-  printf "%-9s %5s %10s %10s %7s\n" workload n native_ns ls_ns ratio
+  printf "%-9s %5s%s\n" workload n "$COLUMNS_HEADER"
   for t in 1 2 8 64; do
     compare 0 threads "$ITERS" "$t"
-    printf "%-9s %5s %10.2f %10.2f %6sx\n" threads "$t" "$N" "$L" "$(ratio "$L" "$N")"
+    printf "%-9s %5s" threads "$t"; columns; echo
   done
   for d in 1 4 16 64; do
     compare 0 depth "$ITERS" "$d"
-    printf "%-9s %5s %10.2f %10.2f %6sx\n" depth "$d" "$N" "$L" "$(ratio "$L" "$N")"
+    printf "%-9s %5s" depth "$d"; columns; echo
   done
 fi
 
