@@ -6,13 +6,13 @@
 // same locks held, so the interceptors first try this path:
 //
 //   lock:   thread state and re-entry depth (one TLS block); one HotEntry probe keyed on (lock,
-//           mode, interceptor frame, return address, held-set hash); the lock's hot word (one load:
+//           mode, interceptor frame, return address, held-set depth and hash); the lock's hot word (one load:
 //           still the same lock, and this thread its last owner or not); the deeper frames of the call-site key unchanged (only when the key
 //           spans several frames: the entry's fp then carries a flag bit, so the common compare
 //           fails into that check). Then, all before the real trylock: the acquisition count,
 //           the push of the held entry and its mirror in the live thread slot (both written
 //           only when they do not already hold what this entry pushed there: HeldLock::hot;
-//           the counts of the held set and of the slot always). Stores are most of a hit's
+//           the held set's depth-and-hash word and the slot's count always). Stores are most of a hit's
 //           cost (the real trylock's locked instruction waits for them). After the call
 //           only the result is tested, so nothing has to survive it in a register and the
 //           interceptor keeps no stack frame beyond its frame pointer. No clock read (except the
@@ -23,7 +23,7 @@
 //           the push, the mirror and the count back (HotAbort) and takes the general path, which
 //           times the wait and writes its edge before blocking.
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
-//           (the held-set hash minus the entry's stored hash, the slot's count).
+//           (the held-set word minus the entry's stored delta, the slot's count).
 //
 // The live slot shows the lock from just before the real trylock: for the few nanoseconds of
 // that call a reader (watchdog, thread dump) may see a running thread holding a lock it is about
@@ -35,8 +35,9 @@
 // Everything else — a miss, a busy lock, re-entry, full-event mode, deep held sets, spin-lock and
 // annotated owners — takes the general path (thread_state.h), which also fills the hot cache.
 // The held-set hash in the key means the lock is not held by this thread on a hit (a hit with the
-// lock held would need a 64-bit collision of the held-set hash), so no scan is needed; a re-lock
-// of a held non-recursive mutex makes trylock fail with EBUSY and the general path reports it.
+// lock held would need a collision of the 32-bit held-set hash at the same depth), so no scan is
+// needed; and a re-lock of a held non-recursive mutex makes trylock fail with EBUSY and the
+// general path reports it.
 // Signal handlers: the re-entry depth is raised from the push to the return of the real trylock,
 // so a handler's own lock calls pass straight through, as on the general path.
 //
@@ -176,8 +177,7 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
     h->hot_pop = addr;
     memcpy(&slot->held[n], &e->slot_entry, sizeof(trace::HeldEntry));
   }
-  ts->held_hash = e->next_ctx;
-  ts->n_held = n + 1;
+  ts->held_ctx = e->next_ctx;  // n + 1, and the hash with this entry
   __atomic_store_n(&slot->n_held, n + 1, __ATOMIC_RELEASE);
   if (rare) return HotTryRare<Lock, Slow>(lock, real_try());
   const int r = real_try()(lock);
@@ -235,11 +235,12 @@ template <trace::LockKind kKind, trace::LockMode kMode, typename Lock, int (*Slo
 __attribute__((always_inline)) inline int HotAcquire(Lock* lock, RealTry real_try, uintptr_t fp) {
   if (__builtin_expect(t_tls.gate != 0, 0)) return Slow(lock);
   ThreadState* ts = t_tls.state;
-  const uint32_t n = ts->n_held;
-  if (n >= ThreadState::kHotMaxHeld) return Slow(lock);
+  // Depth and hash in one word: an entry matches only at the depth it was made at, which
+  // HotInsert keeps below kHotMaxHeld, so a hit needs no test of the depth.
+  const uint64_t ctx = ts->held_ctx;
+  const auto n = static_cast<uint32_t>(ctx);
   const uintptr_t key = HotKey(reinterpret_cast<uintptr_t>(lock), static_cast<uint8_t>(kMode));
   const uintptr_t ret = reinterpret_cast<const uintptr_t*>(fp)[1];
-  const uint64_t ctx = ts->held_hash;
   HotEntry* e = &ts->hot[HotIndex(key, ret, ctx)];
   const uintptr_t diff = (e->key ^ key) | (e->ret ^ ret) | (e->ctx ^ ctx);
   const uintptr_t dfp = e->fp ^ fp;  // kHotChainBit: the deeper frames need a look
@@ -259,8 +260,7 @@ __attribute__((always_inline)) inline bool HotRelease(const void* lock) {
   const uint32_t n = ts->n_held;
   HeldLock* h = ts->held + n - 1;  // n == 0: the floor entry; n > kHotMaxHeld: hot_pop is 0
   if (h->hot_pop != reinterpret_cast<uintptr_t>(lock)) return false;
-  ts->held_hash -= h->hash;
-  ts->n_held = n - 1;
+  ts->held_ctx -= h->hash;  // n - 1, and the hash without the entry
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
   return true;
 }

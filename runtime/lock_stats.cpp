@@ -108,12 +108,12 @@ void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx) {
   tail.mode = op->mode;
   tail.kind = op->kind;
   memcpy(&e->held_tail, &tail.count, 8);
-  e->hash = ts->held_hash - ctx;
+  e->hash = ts->held_ctx - ctx;
   e->no_sample = 0;
   e->fp = fp;
   e->ret = op->chain.ret;
   e->ctx = ctx;
-  e->next_ctx = ts->held_hash;
+  e->next_ctx = ts->held_ctx;
   // The hot word a hit expects: this lock, and this thread its last owner (exclusive), or the
   // owner it has now (shared: readers do not own it; HotHitMoved follows writers).
   e->live = uint64_t{e->lock_id} << 32 |

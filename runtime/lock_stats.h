@@ -82,12 +82,12 @@ struct alignas(64) HotEntry {
   uint32_t lock_id;   // == entry->lock_id while the entry is valid
   uint32_t stack_id;  // the acquisition's stack (what the site cache gave or captured)
   uint64_t held_tail; // HeldLock count (1), mode, kind
-  uint64_t hash;      // HeldHash(lock_id, mode) == next_ctx - ctx
+  uint64_t hash;      // HeldDelta(lock_id, mode) == next_ctx - ctx
   uint64_t no_sample; // 0, HeldLock::hold_start_ns (a sampled hit sets it afterwards)
   uintptr_t fp;       // SiteChain::fp (the interceptor's frame) | kHotChainBit if chain n > 1
   uintptr_t ret;      // SiteChain::ret (the innermost program return address)
   // Second line: the rest of a hit.
-  uint64_t ctx;       // ThreadState::held_hash before the acquisition
+  uint64_t ctx;       // ThreadState::held_ctx before the acquisition
   uint64_t next_ctx;  //   ... and after it
   uint64_t live;      // *word while this lock is live and this thread its last owner
   trace::HeldEntry slot_entry;  // the thread slot's mirror of the held entry
@@ -131,7 +131,7 @@ inline uintptr_t HotKey(uintptr_t addr, uint8_t mode) { return addr | mode; }
 // In HotEntry::fp (frame addresses are 8-aligned): the call-site key spans several frames.
 inline constexpr uintptr_t kHotChainBit = 1;
 // After a successful slow-path acquisition (EndAcquire): remembers it when it qualifies.
-// `ctx` = held_hash before the push.
+// `ctx` = held_ctx before the push.
 void HotInsert(ThreadState* ts, const AcquireOp* op, uint64_t ctx);
 // Forgets every hot entry (epoch change, stat flush, fork, tests), adding their hits to the
 // lock counters first.
@@ -149,6 +149,13 @@ void ResetFastPath(ThreadState* ts);
 inline uint64_t HeldHash(uint32_t lock_id, uint8_t mode) {
   uint64_t v = (uint64_t{lock_id} << 1 | mode) * 0x9e3779b97f4a7c15ull;
   return v ^ (v >> 29);
+}
+// A held entry's part of ThreadState::held_hash, and of held_ctx (hash and depth).
+inline uint32_t HeldHash32(uint32_t lock_id, uint8_t mode) {
+  return static_cast<uint32_t>(HeldHash(lock_id, mode) >> 32);
+}
+inline uint64_t HeldDelta(uint32_t lock_id, uint8_t mode) {
+  return uint64_t{HeldHash32(lock_id, mode)} << 32 | 1;
 }
 
 // Direct-mapped: a thread pool's worker touches its queue lock and every shard lock in turn.
@@ -174,7 +181,7 @@ LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr
 inline uint64_t DependencyKey(const ThreadState* ts, uint64_t site_key, uint32_t lock_id,
                               uint8_t mode, uint8_t flags) {
   uint64_t k = site_key + (uint64_t{ts->epoch} << 32 | lock_id) * 0xff51afd7ed558ccdull;
-  k ^= ts->held_hash + (uint64_t{flags} << 8 | mode) * 0xc4ceb9fe1a85ec53ull;
+  k ^= ts->held_ctx + (uint64_t{flags} << 8 | mode) * 0xc4ceb9fe1a85ec53ull;
   k *= 0x9e3779b97f4a7c15ull;
   k ^= k >> 31;
   return k ? k : 1;

@@ -102,7 +102,7 @@ int FindHeld(const ThreadState* ts, uintptr_t addr) {
 }
 
 void RemoveHeldAt(ThreadState* ts, uint32_t i) {
-  ts->held_hash -= HeldHash(ts->held[i].lock_id, ts->held[i].mode);
+  ts->held_hash -= HeldHash32(ts->held[i].lock_id, ts->held[i].mode);
   if (i + 1 == ts->n_held && ts->n_held <= trace::kSlotHeld) {
     // The common LIFO release: only the slot's count changes.
     --ts->n_held;
@@ -263,7 +263,7 @@ void PushHeld(ThreadState* ts, const HeldLock& h) {
   ts->held[i] = h;
   ts->held[i].hot = nullptr;  // e.g. a condvar wait's mutex: its stack id is the wait's now
   if (i >= ThreadState::kHotMaxHeld) ts->held[i].hot_pop = 0;
-  ts->held_hash += HeldHash(h.lock_id, h.mode);
+  ts->held_hash += HeldHash32(h.lock_id, h.mode);
   trace::ThreadSlot* s = ts->slot;
   if (s && i < trace::kSlotHeld) {
     // The common push: one entry, then the count (release: a reader sees the entry first).
@@ -301,7 +301,7 @@ void ClearDedup(ThreadState* ts) {
   ResetFastPath(ts);
   ts->held_hash = 0;
   for (uint32_t i = 0; i < ts->n_held; ++i) {
-    ts->held_hash += HeldHash(ts->held[i].lock_id, ts->held[i].mode);
+    ts->held_hash += HeldHash32(ts->held[i].lock_id, ts->held[i].mode);
   }
 }
 
@@ -405,8 +405,8 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     h->hold_start_ns = 0;
     h->hot = nullptr;
     h->hot_pop = 0;
-    const uint64_t ctx = ts->held_hash;
-    ts->held_hash += HeldHash(lock_id, op->mode);
+    const uint64_t ctx = ts->held_ctx;
+    ts->held_hash += HeldHash32(lock_id, op->mode);
     // Field by field: a 16-byte copy of a struct built with narrow stores stalls store
     // forwarding (measured: half the cost of the fast path).
     trace::HeldEntry& e = ts->slot->held[i];
@@ -428,7 +428,7 @@ void EndAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, int rc) {
     ErrnoSaver es;
     WriteAcquireOp(g, ts, op);
   }
-  const uint64_t ctx = ts->held_hash;
+  const uint64_t ctx = ts->held_ctx;
   const uint32_t before = ts->n_held;
   NoteAcquired(ts, op);
   if (rc == 0 && ts->n_held == before + 1) HotInsert(ts, op, ctx);
@@ -438,8 +438,7 @@ int HotAbort(int rc) {
   ThreadState* ts = t_tls.state;
   const uint32_t n = ts->n_held;
   const HeldLock h = ts->held[n - 1];
-  ts->n_held = n - 1;
-  ts->held_hash = h.hot->ctx;
+  ts->held_ctx = h.hot->ctx;  // n - 1 and the hash before the push
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
   ++h.hot->left;  // the general path counts this acquisition
   t_tls.gate = 0;
@@ -484,7 +483,7 @@ bool BeginBusyAcquire(ThreadState* ts, AcquireOp* op, const void* lock, LockKind
   // The same lock, mode and held set as the abort, and the entry still live: else (a signal
   // handler's acquisition in between, a flush) the usual path.
   const auto addr = reinterpret_cast<uintptr_t>(lock);
-  if (e->key != HotKey(addr, static_cast<uint8_t>(mode)) || e->ctx != ts->held_hash ||
+  if (e->key != HotKey(addr, static_cast<uint8_t>(mode)) || e->ctx != ts->held_ctx ||
       !HotLive(e) || g_flags.full_events) {
     return false;
   }
@@ -516,8 +515,7 @@ void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
     HeldLock& h = ts->held[n - 1];
     ClearOwner(ts, h);
     CountReleased(ts, h);
-    ts->held_hash -= HeldHash(h.lock_id, h.mode);
-    ts->n_held = n - 1;
+    ts->held_ctx -= HeldDelta(h.lock_id, h.mode);  // n - 1
     if (ts->slot) __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
     return;
   }

@@ -51,7 +51,7 @@ struct HeldLock {
   uint8_t mode;  // trace::LockMode
   uint8_t kind;  // trace::LockKind
   uint8_t reserved[2];
-  uint64_t hash;           // HeldHash(lock_id, mode), valid while hot_pop != 0
+  uint64_t hash;           // HeldDelta(lock_id, mode), valid while hot_pop != 0
   uint64_t hold_start_ns;  // != 0: this hold is a hold-time sample (lock_stats.h)
   // Pushed by the hot path from this entry (else null). Below index kHotMaxHeld, also above the
   // top of the stack: hot == e and hot_pop == addr mean this entry and the slot's mirror of it
@@ -98,7 +98,7 @@ struct WaitMemo {
   uintptr_t r[4];
   uint32_t n;          // SiteChain::n
   uint32_t stack_id;   // what SiteStackId gave for these frames
-  uint64_t ctx;        // held_hash without the mutex when the edge was last known written
+  uint64_t ctx;        // held_ctx without the mutex when the edge was last known written
   uint32_t epoch;      //   ... and the epoch
   uint32_t mutex_id;   //   ... and the mutex (0: no edge known)
 };
@@ -124,14 +124,26 @@ struct ThreadState {
   trace::ThreadSlot* slot;  // null: more threads than slots (traced without live state)
   // --- state
   uint32_t epoch;
-  uint32_t n_held;
+  // The held set's depth and hash, one word to the hot path (hot_path.h): a push or pop of its
+  // own is one store or one subtraction, and a hot entry keyed on the word matches only at the
+  // depth it was made at (so never at kHotMaxHeld or beyond). held_hash is the sum of
+  // HeldHash32() over held[] (mod 2^32; updated on push/pop, never rescanned): the word changes
+  // by HeldDelta(lock_id, mode) per entry, and n_held >= 1 on a pop, so no borrow crosses halves.
+  // 32 bits of hash: two held sets of the same depth collide with odds 2^-32, which can only
+  // hide a dependency (DependencyKey), never make one up.
+  union {
+    uint64_t held_ctx;
+    struct {
+      uint32_t n_held;
+      uint32_t held_hash;
+    };
+  };
   uint32_t held_cap;
   HeldLock* held;           // held_inline or an mmap'd array (both after a floor entry)
   size_t held_map_bytes;    // 0 while inline
   uint64_t* dedup;          // kDedupSlots keys, 0 = empty (lives after this struct)
   uint32_t dedup_used;
   // --- fast path (lock_stats.h): all three live in the same mapping, after `dedup`
-  uint64_t held_hash;       // sum of HeldHash() over held[]: updated on push/pop, never rescanned
   uintptr_t stack_lo;       // [stack_lo, stack_hi): part of this thread's stack known to be
   uintptr_t stack_hi;       //   mapped, bounding the frame walk; stack_hi 0 = unknown (no walk)
   SiteEntry* sites;         // kSiteSlots: (dependency, call-site key) -> stack_id

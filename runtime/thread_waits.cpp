@@ -200,7 +200,7 @@ uint32_t CondWaitStackId(const ReentryGuard& g, ThreadState* ts, uintptr_t fp, W
 // unless `w` knows it is in the trace for this epoch and held set.
 void WriteReacquireEdge(const ReentryGuard& g, ThreadState* ts, WaitMemo* w, uint32_t mutex_id,
                         uint32_t stack_id) {
-  if (w && w->mutex_id == mutex_id && w->epoch == ts->epoch && w->ctx == ts->held_hash &&
+  if (w && w->mutex_id == mutex_id && w->epoch == ts->epoch && w->ctx == ts->held_ctx &&
       !g_flags.full_events) {
     return;
   }
@@ -208,7 +208,7 @@ void WriteReacquireEdge(const ReentryGuard& g, ThreadState* ts, WaitMemo* w, uin
   if (w) {
     w->mutex_id = mutex_id;
     w->epoch = ts->epoch;
-    w->ctx = ts->held_hash;
+    w->ctx = ts->held_ctx;
   }
 }
 

@@ -69,6 +69,16 @@ def check_scenarios(ls, rt, prog, tag, tmp):
             and all(s["acquisitions"] == 1000 for s in st.values()) and len(st) == 2,
             f"  acquires={acq} stats={st}")
 
+    items, _ = trace_run(ls, rt, prog, "deep", tmp)
+    acq = of(items, "acquire")
+    st = stats_by_lock(items)
+    depths = sorted(len(a["held"]) for a in acq)
+    C.check(f"{tag} deep: each of 40 nested locks' dependency once, at its depth, each counted "
+            "100 times (hot below depth 32, general path above)",
+            depths == list(range(40)) and len(st) == 40
+            and all(s["acquisitions"] == 100 for s in st.values()),
+            f"  depths={depths} stats={[s['acquisitions'] for s in st.values()]}")
+
     items, _ = trace_run(ls, rt, prog, "sites", tmp)
     acq = of(items, "acquire")
     C.check(f"{tag} sites: one record per call site, each with its own stack",

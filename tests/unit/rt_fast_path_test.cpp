@@ -132,6 +132,37 @@ TEST_F(RtFastPathTest, HeldSetHashFollowsPushAndPopInAnyOrder) {
   EXPECT_EQ(acq.size(), 4u);  // a, b|a, b, a|b
 }
 
+// The hot path keys its entries on the held set's depth and hash in one word and pushes without
+// testing the depth: that is safe because no entry is ever made at depth kHotMaxHeld or beyond
+// (the held stack's inline part and the slot's mirror end there).
+TEST_F(RtFastPathTest, HeldCtxIsDepthAndHashAndNoHotEntryIsMadeTooDeep) {
+  Init("max_threads=8");
+  constexpr uint32_t kLocks = ThreadState::kHotMaxHeld + 8;
+  pthread_mutex_t m[kLocks];
+  for (auto& x : m) pthread_mutex_init(&x, nullptr);
+  for (int round = 0; round < 2; ++round) {
+    for (uint32_t k = 0; k < kLocks; ++k) Lock(&m[k]);
+    EXPECT_EQ(static_cast<uint32_t>(ts_->held_ctx), kLocks);  // the depth, in the low half
+    EXPECT_EQ(ts_->held_ctx >> 32, ts_->held_hash);
+    Unlock(&m[3]);  // out of order: the word stays the depth and the sum of the others
+    uint32_t sum = 0;  // a rescan of what is held
+    for (uint32_t i = 0; i < ts_->n_held; ++i) sum += HeldHash32(ts_->held[i].lock_id, 0);
+    EXPECT_EQ(ts_->held_ctx, uint64_t{sum} << 32 | (kLocks - 1));
+    for (uint32_t k = kLocks; k-- > 0;) {
+      if (k != 3) Unlock(&m[k]);
+    }
+    EXPECT_EQ(ts_->held_ctx, 0u);
+  }
+  uint32_t made = 0;
+  for (uint32_t i = 0; i < ThreadState::kHotSlots; ++i) {
+    const HotEntry& e = ts_->hot[i];
+    if (e.key == 0) continue;
+    ++made;
+    EXPECT_LT(static_cast<uint32_t>(e.ctx), ThreadState::kHotMaxHeld) << "entry " << i;
+  }
+  EXPECT_GE(made, ThreadState::kHotMaxHeld - 1);  // the shallow ones are there
+}
+
 // The wait-site memo answers repeated waits (the stack ids it holds are what comes back), and
 // keeps two call sites apart that differ only below the wrapper.
 TEST_F(RtFastPathTest, CondWaitSiteMemoAnswersRepeatsAndKeepsDeeperSitesApart) {

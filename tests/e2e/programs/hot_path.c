@@ -12,6 +12,8 @@
 //   notowner   errorcheck E held by a thread (after 10 hot rounds) unlocked by main (EPERM)
 //   rwlock     rdlock/unlock 1000 times, wrlock/unlock 1000 times
 //   contended  two threads, 100000 lock/unlock pairs each on one mutex
+//   deep       40 locks nested in one order, 100 times: the hot path ends at depth 32
+//              (ThreadState::kHotMaxHeld), the rest go through the general path
 //   hang       a thread takes A 100 times, then holds A and blocks on B held by main (hangs)
 #include <errno.h>
 #include <pthread.h>
@@ -200,6 +202,13 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 1000; ++i) {
       Check(pthread_rwlock_wrlock(&g_rw), 0, "wrlock");
       Check(pthread_rwlock_unlock(&g_rw), 0, "wr unlock");
+    }
+  } else if (!strcmp(s, "deep")) {
+    static pthread_mutex_t deep[40];
+    for (int k = 0; k < 40; ++k) pthread_mutex_init(&deep[k], NULL);
+    for (int i = 0; i < 100; ++i) {
+      for (int k = 0; k < 40; ++k) Check(pthread_mutex_lock(&deep[k]), 0, "deep lock");
+      for (int k = 40; k-- > 0;) Check(pthread_mutex_unlock(&deep[k]), 0, "deep unlock");
     }
   } else if (!strcmp(s, "contended")) {
     pthread_create(&t1, NULL, Hammer, NULL);
