@@ -19,18 +19,18 @@
 //           hold-time samples, lock_stats.h), no atomic read-modify-write, no
 //           store to memory shared with other threads (the hot word is only read; it is written
 //           only when ownership moves, after the lock is held). A busy lock (EBUSY)
-//           gets one more trylock (HotFail: what the general path would do first), then takes
-//           the push, the mirror and the count back (HotAbort) and takes the general path, which
-//           times the wait and writes its edge before blocking.
+//           gets one more trylock (HotFail), then blocks without leaving the hot path: the slot
+//           shows the wait without the lock (HotWaitBegin), the real blocking call, and the wait
+//           is counted (HotWaitEnd; the edge is already in the trace, as on every hit).
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
 //           (the held-set word minus the entry's stored delta, the slot's count).
 //
 // The live slot shows the lock from just before the real trylock: for the few nanoseconds of
 // that call a reader (watchdog, thread dump) may see a running thread holding a lock it is about
-// to get or, if it is busy, to wait for. A blocked thread's slot is always exact (the general
-// path publishes the wait after taking the entry back), and the watchdog follows the waits of
-// blocked threads only, twice in a row before it reports: the early view can delay a report by
-// one scan, never make one up.
+// to get or, if it is busy, to wait for. A blocked thread's slot is always exact (HotWaitBegin
+// takes the entry out of the slot's count before it publishes the wait), and the watchdog
+// follows the waits of blocked threads only, twice in a row before it reports: the early view
+// can delay a report by one scan, never make one up.
 //
 // Everything else — a miss, a busy lock, re-entry, full-event mode, deep held sets, spin-lock and
 // annotated owners — takes the general path (thread_state.h), which also fills the hot cache.
@@ -100,6 +100,19 @@ inline constexpr int kHotMiss = -1;
 int HotAbort(int rc);
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
+// The wait of a hit whose lock stayed busy (`h`: its pushed entry, the innermost). Begin: the
+// slot shows the thread blocked on the lock and not holding it; returns the wait's start time.
+// End, after the real blocking call returned `rc`: the slot shows the thread running; rc == 0:
+// holding the lock again, the wait counted (contended, total and max wait) and the commit's rare
+// part done. Else HotAbort(rc) follows.
+uint64_t HotWaitBegin(ThreadState* ts, const HeldLock* h);
+void HotWaitEnd(ThreadState* ts, HeldLock* h, uint64_t since_ns, int rc);
+
+// The real blocking call of the lock a hot path with general path `Slow` takes: each interceptor
+// file specializes it, { static int Call(Lock*); } (pthread_mutex_lock for MutexLock, ...).
+template <typename Lock, int (*Slow)(Lock*)>
+struct HotBlocking;
+
 // Everything after a hit's push is a tail call or the real trylock itself: the interceptor keeps
 // nothing but its frame pointer, and its misses and failures continue in `Slow` (the general
 // path of the interceptor, noinline, taking the lock) with the interceptor's frame address, which
@@ -121,16 +134,28 @@ __attribute__((always_inline)) inline void HotGateOpen() {
 #endif
 }
 
-// A trylock that failed after the push. EBUSY: one more trylock, which is the general path's
-// first step too (a lock released meanwhile is an uncontended acquisition: the push, mirror and
-// count stand, so a contended loop skips the general path whenever the race is that short). Else
-// take the push back (HotAbort) and go on to Slow.
+// A trylock that failed after the push. EBUSY: one more trylock (a lock released meanwhile is an
+// uncontended acquisition; measured: dropping it does not make the contended 2-thread loop
+// faster), then the contended acquisition itself, still here: the push and the count stand, the
+// slot shows the wait, the real blocking call (under the gate, so a signal handler's locks pass
+// through, as on the general path), the wait counted. The dependency is already in the trace (a
+// hit), and the release stays the hot one (hot_pop): the general path's setup, its push after
+// the wait and its slower release only delayed the unlock the other thread waits for. Other
+// errors (and EBUSY from the blocking call): take the push back (HotAbort) and go on to Slow.
 template <typename Lock, int (*Slow)(Lock*)>
 __attribute__((noinline)) int HotFail(int r, int (*real_try)(Lock*)) {
   ThreadState* ts = t_tls.state;
   HeldLock* h = &ts->held[ts->n_held - 1];
   auto* lock = reinterpret_cast<Lock*>(h->hot_pop);
-  if (r == EBUSY && (r = real_try(lock)) == 0) {
+  if (r == EBUSY && (r = real_try(lock)) == EBUSY) {
+    const uint64_t since = HotWaitBegin(ts, h);
+    r = HotBlocking<Lock, Slow>::Call(lock);
+    HotWaitEnd(ts, h, since, r);
+    if (r == 0) {
+      t_tls.gate = 0;
+      return 0;
+    }
+  } else if (r == 0) {
     HotCommitRare(ts, h, h->hot);  // acts only on a hold-time sample or an owner change
     t_tls.gate = 0;
     return 0;
@@ -193,7 +218,6 @@ __attribute__((always_inline)) inline int HotPushAndTry(ThreadState* ts, HotEntr
 inline uint64_t HotWordDiff(const HotEntry* e) {
   return e->word->load(std::memory_order_acquire) ^ e->live;
 }
-inline bool HotLive(const HotEntry* e) { return (HotWordDiff(e) >> 32) == 0; }
 
 // A matching entry whose hot word differs (HotWordDiff): out of line, so the common hit tests
 // the word with one compare. Another thread owned the lock last: a hit whose commit counts the

@@ -53,11 +53,8 @@ __attribute__((noinline)) int MutexLock(pthread_mutex_t* m) {
   ScopedInterceptor si;
   if (!si.active()) return LOCKSCOPE_REAL(pthread_mutex_lock)(m);
   AcquireOp op;
-  int rc = EBUSY;  // the hot path's two trylocks, when BeginBusyAcquire takes over from them
-  if (!rt::BeginBusyAcquire(si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive)) {
-    rt::BeginAcquire(si, si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive);
-    rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
-  }
+  rt::BeginAcquire(si, si.ts(), &op, m, LockKind::kMutex, LockMode::kExclusive);
+  int rc = LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = LOCKSCOPE_REAL(pthread_mutex_lock)(m);
@@ -67,6 +64,15 @@ __attribute__((noinline)) int MutexLock(pthread_mutex_t* m) {
   return rc;
 }
 
+}  // namespace
+
+// A hot acquisition of a busy mutex blocks here (HotFail).
+template <>
+struct rt::HotBlocking<pthread_mutex_t, MutexLock> {
+  static int Call(pthread_mutex_t* m) { return LOCKSCOPE_REAL(pthread_mutex_lock)(m); }
+};
+
+namespace {
 __attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
   ScopedInterceptor si;
   if (si.active()) rt::BeforeRelease(si, si.ts(), m, LockKind::kMutex);

@@ -51,11 +51,8 @@ __attribute__((noinline)) int BlockingAcquire(rwlock_t* l, LockMode mode, int (*
   ScopedInterceptor si;
   if (!si.active()) return lock_fn(l);
   AcquireOp op;
-  int rc = EBUSY;  // the hot path's two trylocks, when BeginBusyAcquire takes over from them
-  if (!rt::BeginBusyAcquire(si.ts(), &op, l, LockKind::kRwLock, mode)) {
-    rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
-    rc = try_fn(l);
-  }
+  rt::BeginAcquire(si, si.ts(), &op, l, LockKind::kRwLock, mode);
+  int rc = try_fn(l);
   if (rc == EBUSY) {
     rt::BeginBlockedAcquire(si, si.ts(), &op);
     rc = lock_fn(l);
@@ -76,6 +73,19 @@ __attribute__((noinline)) int WrLock(rwlock_t* l) {
                          LOCKSCOPE_REAL(pthread_rwlock_wrlock));
 }
 
+}  // namespace
+
+// A hot acquisition of a busy rwlock blocks here (HotFail).
+template <>
+struct rt::HotBlocking<rwlock_t, RdLock> {
+  static int Call(rwlock_t* l) { return LOCKSCOPE_REAL(pthread_rwlock_rdlock)(l); }
+};
+template <>
+struct rt::HotBlocking<rwlock_t, WrLock> {
+  static int Call(rwlock_t* l) { return LOCKSCOPE_REAL(pthread_rwlock_wrlock)(l); }
+};
+
+namespace {
 void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8_t flags, int rc) {
   if (si.active()) rt::OnTryAcquire(si, si.ts(), l, LockKind::kRwLock, mode, flags, rc);
 }

@@ -145,7 +145,6 @@ void ResetFastPath(ThreadState* ts) {
   memset(ts->lock_cache, 0, sizeof(ts->lock_cache));
   memset(ts->cond_memo, 0, sizeof(ts->cond_memo));  // the condvar table is new too
   memset(ts->wait_memo, 0, sizeof(ts->wait_memo));  // its stack ids came from the site cache
-  ts->busy_hot = nullptr;
 }
 
 LockCacheEntry* CacheLock(const ReentryGuard& g, ThreadState* ts, uintptr_t addr, LockEntry* e) {
@@ -167,8 +166,7 @@ void SiteInsert(ThreadState* ts, uint64_t key, uint32_t stack_id) {
   s[at].stack_id = stack_id;
 }
 
-void CountContended(LockStat* s, const AcquireOp* op) {
-  uint64_t waited = MonotonicNs() - op->wait_start_ns;
+void CountWait(LockStat* s, uint64_t waited) {
   ++s->contended;
   s->wait_total_ns += waited;
   if (waited > s->wait_max_ns) s->wait_max_ns = waited;

@@ -204,13 +204,13 @@ void SiteInsert(ThreadState* ts, uint64_t key, uint32_t stack_id);
 
 // Counters after a successful acquisition (`held`: the new held entry, null for a re-entry) and
 // before a release (hold-time samples).
-void CountContended(LockStat* s, const AcquireOp* op);
+void CountWait(LockStat* s, uint64_t waited_ns);  // one contended acquisition
 void CountOwnerChange(ThreadState* ts, LockStat* s, LockEntry* e);
 inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) {
   LockStat* s = op->stat;
   if (!s) return;
   const uint64_t n = ++s->acquisitions;
-  if (op->flags & trace::kAcqContended) CountContended(s, op);
+  if (op->flags & trace::kAcqContended) CountWait(s, MonotonicNs() - op->wait_start_ns);
   // The last owner is shared but written only when ownership moves: an uncontended loop in one
   // thread only reads it.
   if (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&

@@ -442,10 +442,7 @@ int HotAbort(int rc) {
   __atomic_store_n(&ts->slot->n_held, n - 1, __ATOMIC_RELEASE);
   ++h.hot->left;  // the general path counts this acquisition
   t_tls.gate = 0;
-  if (rc == EBUSY) {
-    ts->busy_hot = h.hot;  // the general path blocks at once (BeginBusyAcquire)
-    return kHotMiss;
-  }
+  if (rc == EBUSY) return kHotMiss;
   // EOWNERDEAD (the lock is now ours) or an error: the general path knows which is which.
   return HotFinish(ts, h.hot, h.addr, static_cast<LockKind>(h.kind),
                    static_cast<LockMode>(h.mode), rc);
@@ -475,20 +472,23 @@ int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockM
   return rc;
 }
 
-bool BeginBusyAcquire(ThreadState* ts, AcquireOp* op, const void* lock, LockKind kind,
-                      LockMode mode) {
-  HotEntry* e = ts->busy_hot;
-  if (!e) return false;
-  ts->busy_hot = nullptr;
-  // The same lock, mode and held set as the abort, and the entry still live: else (a signal
-  // handler's acquisition in between, a flush) the usual path.
-  const auto addr = reinterpret_cast<uintptr_t>(lock);
-  if (e->key != HotKey(addr, static_cast<uint8_t>(mode)) || e->ctx != ts->held_ctx ||
-      !HotLive(e) || g_flags.full_events) {
-    return false;
-  }
-  OpFromHot(e, addr, kind, mode, op);
-  return true;
+uint64_t HotWaitBegin(ThreadState* ts, const HeldLock* h) {
+  // The entry stays pushed (the hot release pops it later); only the slot's count drops, before
+  // the wait is published, so a reader never sees the thread blocked on a lock it holds.
+  __atomic_store_n(&ts->slot->n_held, ts->n_held - 1, __ATOMIC_RELEASE);
+  const uint64_t now = MonotonicNs();
+  SetWait(ts, trace::WaitKind::kLock, h->lock_id, h->hot_pop, h->stack_id, h->mode, 0, now);
+  return now;
+}
+
+void HotWaitEnd(ThreadState* ts, HeldLock* h, uint64_t since_ns, int rc) {
+  const uint64_t waited = rc == 0 ? MonotonicNs() - since_ns : 0;
+  ClearWait(ts);
+  if (rc != 0) return;  // HotAbort takes the push back
+  __atomic_store_n(&ts->slot->n_held, ts->n_held, __ATOMIC_RELEASE);
+  HotEntry* e = h->hot;
+  CountWait(HotColdOf(e)->stat, waited);
+  HotCommitRare(ts, h, e);
 }
 
 void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,

@@ -155,7 +155,6 @@ struct ThreadState {
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
   uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_waits.cpp)
-  HotEntry* busy_hot;       // HotAbort -> BeginBusyAcquire, the same acquisition (else stale)
   CondMemo cond_memo[kCondMemo];
   WaitMemo wait_memo[kWaitMemo];
   bool via_pthread_exit;
@@ -239,12 +238,6 @@ struct AcquireOp {
 // { BeginBlockedAcquire; rc = real lock; EndBlockedAcquire; } EndAcquire(rc).
 void BeginAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void* lock,
                   trace::LockKind kind, trace::LockMode mode);
-// In place of BeginAcquire + trylock when the hot path just found `lock` busy twice (HotAbort
-// left its entry in ThreadState::busy_hot): the op comes from that entry (no frame walk, no
-// look-ups) and the caller blocks at once (rc = EBUSY, no third trylock on the contended line).
-// False, having changed nothing but busy_hot: BeginAcquire as usual.
-bool BeginBusyAcquire(ThreadState* ts, AcquireOp* op, const void* lock, trace::LockKind kind,
-                      trace::LockMode mode);
 // `wait_kind`: what the slot shows while blocked (kSem for a semaphore: the watchdog never calls
 // a semaphore wait stuck, a signal handler may post it).
 void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op,

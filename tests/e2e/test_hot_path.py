@@ -8,7 +8,7 @@ often it repeats, exact acquisition counters, new lock identities after destroy 
 reversed order still reported, recursive and error-checking mutexes, the owner of a mutex taken
 on the hot path known to the misuse check, and a blocked thread's slot showing the lock it took
 on the hot path, with that lock's call site also after condition-variable waits on it (post
-mortem, after SIGKILL).
+mortem, after SIGKILL), also when the lock it blocks on was itself a hot-path hit.
 """
 import argparse
 import glob
@@ -141,12 +141,12 @@ def check_scenarios(ls, rt, prog, tag, tmp):
 
     check_hang(ls, rt, prog, tag, tmp, "hang")
     check_hang(ls, rt, prog, tag, tmp, "hangcond")
+    check_hang_hot(ls, rt, prog, tag, tmp)
 
 
-def check_hang(ls, rt, prog, tag, tmp, scenario):
-    """A thread holding A (taken on the hot path) blocks on B: its slot must say so, with the
-    stack of A's lock call site (hangcond: also after condvar waits gave A's held entry the wait's
-    site; the hot path may reuse a held entry only while it holds what it pushed)."""
+def blocked_slot(ls, rt, prog, tmp, scenario):
+    """Runs `scenario` until a thread's slot shows it blocked on a lock while holding one (or
+    30 s pass), kills it; returns (that slot or None, the decoded trace)."""
     tdir = tempfile.mkdtemp(dir=tmp)
     proc = subprocess.Popen([prog, scenario], env=dict(os.environ, **traced_env(rt, tdir)),
                             stdout=subprocess.DEVNULL)
@@ -164,6 +164,27 @@ def check_hang(ls, rt, prog, tag, tmp, scenario):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    return seen, items
+
+
+def check_hang_hot(ls, rt, prog, tag, tmp):
+    """A thread holding A blocks on B on the hot path (B under A from a known call site): its
+    slot shows the wait for B and holds A only, not the B it is waiting for."""
+    seen, items = blocked_slot(ls, rt, prog, tmp, "hanghot")
+    acq = [x for x in of(items, "acquire") if seen and x["tid"] == seen["tid"]]
+    a = [x["lock"] for x in acq if not x["held"]]
+    b = [x["lock"] for x in acq if x["held"]]
+    C.check(f"{tag} hanghot: the slot waits for B and holds A only",
+            seen is not None and len(a) == 1 and len(b) == 1 and seen["wait_lock"] == b[0]
+            and [h["lock"] for h in seen["held"]] == a,
+            f"  slot={seen} acquires={acq}")
+
+
+def check_hang(ls, rt, prog, tag, tmp, scenario):
+    """A thread holding A (taken on the hot path) blocks on B: its slot must say so, with the
+    stack of A's lock call site (hangcond: also after condvar waits gave A's held entry the wait's
+    site; the hot path may reuse a held entry only while it holds what it pushed)."""
+    seen, items = blocked_slot(ls, rt, prog, tmp, scenario)
     C.check(f"{tag} {scenario}: the blocked thread's slot shows the lock it holds",
             seen is not None and len(seen["held"]) == 1, f"  slot={seen}")
     if seen is None or len(seen["held"]) != 1:

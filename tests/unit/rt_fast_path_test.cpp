@@ -1,5 +1,5 @@
 // The recording fast paths through the core API: call-site keys behind wrappers, held-set
-// hashing, the condvar wait-site memo, the hot cache's index and busy acquisitions, per-lock
+// hashing, the condvar wait-site memo, the hot cache's index and busy hot acquisitions, per-lock
 // statistics at thread exit.
 
 #include <pthread.h>
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hot_path.h"
 #include "lock_stats.h"
 #include "lock_table.h"
 #include "rt_thread_state_fixture.h"
@@ -254,11 +255,41 @@ TEST(RtHotIndexTest, LocksOfOneArrayGetDistinctSlots) {
   }
 }
 
-// When the hot path found a lock busy twice, the general path blocks with what the aborted hot
-// entry knows (BeginBusyAcquire) — only for that lock, mode and held set, while the entry holds.
-TEST_F(RtFastPathTest, BusyAcquisitionComesFromTheAbortedHotEntryOnly) {
+// Test doubles of the hot path's real calls for the busy-lock test below: a trylock that finds
+// the lock busy, the general path (counts its calls), and the blocking call (HotBlocking), which
+// notes what the thread's slot shows while it blocks, then takes the lock.
+struct SlotView {
+  uint32_t state, n_held, wait_lock_id;
+  uint8_t wait_kind;
+};
+int g_slow_calls = 0;
+SlotView g_blocked_view{};
+int BusyTry(pthread_mutex_t*) { return EBUSY; }
+int CountingSlow(pthread_mutex_t* m) {
+  ++g_slow_calls;
+  return pthread_mutex_lock(m);
+}
+SlotView ViewOf(const trace::ThreadSlot* s) {
+  return {s->state, s->n_held, s->wait_lock_id, s->wait_kind};
+}
+
+}  // namespace
+
+template <>
+struct HotBlocking<pthread_mutex_t, CountingSlow> {
+  static int Call(pthread_mutex_t* m) {
+    g_blocked_view = ViewOf(t_tls.state->slot);
+    return pthread_mutex_lock(m);
+  }
+};
+
+namespace {
+
+// A hit whose lock stays busy (two trylocks) blocks without leaving the hot path: the slot shows
+// the wait and not the lock, the acquisition is counted contended, and its release is the hot one.
+TEST_F(RtFastPathTest, BusyHotAcquisitionWaitsOnTheHotPath) {
   Init("max_threads=8");
-  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
   Lock(&a);  // the general path fills a's hot entry
   Unlock(&a);
   HotEntry* e = nullptr;
@@ -266,37 +297,27 @@ TEST_F(RtFastPathTest, BusyAcquisitionComesFromTheAbortedHotEntryOnly) {
     if (ts_->hot[i].key == HotKey(reinterpret_cast<uintptr_t>(&a), 0)) e = &ts_->hot[i];
   }
   ASSERT_NE(e, nullptr);
-  AcquireOp op;
-  ts_->busy_hot = e;
-  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &b, LockKind::kMutex, LockMode::kExclusive));
-  EXPECT_EQ(ts_->busy_hot, nullptr);  // consumed either way
-  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
-  ts_->busy_hot = e;
-  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kRwLock, LockMode::kShared));
-  Lock(&b);
-  ts_->busy_hot = e;
-  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
-  Unlock(&b);
-  ts_->busy_hot = e;
-  ASSERT_TRUE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
-  EXPECT_TRUE(op.known);
-  EXPECT_EQ(op.entry, e->entry);
-  EXPECT_EQ(op.stack_id, e->stack_id);
-  BeginBlockedAcquire(g_, ts_, &op);  // the interceptor blocks at once
-  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kBlocked));
-  EXPECT_EQ(ts_->slot->wait_lock_id, e->entry->lock_id);
-  int rc = pthread_mutex_lock(&a);
-  EndBlockedAcquire(g_, ts_, &op);
-  EndAcquire(g_, ts_, &op, rc);
-  ASSERT_EQ(ts_->n_held, 1u);
-  EXPECT_EQ(ts_->held[0].stack_id, e->stack_id);
-  Unlock(&a);
-  HotFlush(ts_);
-  ts_->busy_hot = e;
-  EXPECT_FALSE(BeginBusyAcquire(ts_, &op, &a, LockKind::kMutex, LockMode::kExclusive));
+  const uint32_t fixture_gate = t_tls.gate;  // the fixture's guard; the hot path runs with none
+  t_tls.gate = 0;
+  const int rc = HotPushAndTry<LockMode::kExclusive, pthread_mutex_t, CountingSlow>(
+      ts_, e, &a, ts_->n_held, [] { return &BusyTry; }, false);
+  const uint32_t gate_after = t_tls.gate;
+  const bool hot_release = rc == 0 && HotRelease(&a);
+  t_tls.gate = fixture_gate;
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(gate_after, 0u);
+  EXPECT_EQ(g_slow_calls, 0);  // never the general path
+  EXPECT_EQ(g_blocked_view.state, static_cast<uint32_t>(trace::ThreadState::kBlocked));
+  EXPECT_EQ(g_blocked_view.wait_kind, static_cast<uint8_t>(trace::WaitKind::kLock));
+  EXPECT_EQ(g_blocked_view.wait_lock_id, e->lock_id);
+  EXPECT_EQ(g_blocked_view.n_held, 0u);  // not shown held while waiting for it
+  EXPECT_TRUE(hot_release);
+  EXPECT_EQ(ts_->slot->state, static_cast<uint32_t>(trace::ThreadState::kRunning));
+  EXPECT_EQ(ts_->n_held, 0u);
+  pthread_mutex_unlock(&a);
   ExitThread(g_, ts_, /*release=*/false);
   auto rs = ReadRecords(file_);
-  EXPECT_EQ(Acquires(rs).size(), 2u);  // a, b: the busy acquisition repeats a known dependency
+  EXPECT_EQ(Acquires(rs).size(), 1u);  // the busy acquisition repeats a known dependency
   int seen = 0;
   for (auto& r : rs) {
     if (r.kind != static_cast<uint8_t>(trace::RecordKind::kLockStats)) continue;
@@ -305,6 +326,7 @@ TEST_F(RtFastPathTest, BusyAcquisitionComesFromTheAbortedHotEntryOnly) {
     ++seen;
     EXPECT_EQ(st.acquisitions, 2u);
     EXPECT_EQ(st.contended, 1u);
+    EXPECT_LE(st.wait_max_ns, st.wait_total_ns);
   }
   EXPECT_EQ(seen, 1);
 }

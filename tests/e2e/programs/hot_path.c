@@ -15,6 +15,8 @@
 //   deep       40 locks nested in one order, 100 times: the hot path ends at depth 32
 //              (ThreadState::kHotMaxHeld), the rest go through the general path
 //   hang       a thread takes A 100 times, then holds A and blocks on B held by main (hangs)
+//   hanghot    a thread takes B under A 100 times, then blocks on B (held by main) from the same
+//              call site under A: a busy lock on the hot path (hangs)
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -127,6 +129,23 @@ static void* HangOnBAfterWaits(void* arg) {
   return NULL;
 }
 
+// The last lock of B repeats a known acquisition (B under A, from the same call site), so it blocks
+// on the hot path (HotFail), not the general path.
+static void* HangOnHotB(void* arg) {
+  (void)arg;
+  for (int i = 0;; ++i) {
+    Check(pthread_mutex_lock(&g_a), 0, "hanghot a");
+    if (i == 100) {  // main takes B in between
+      pthread_barrier_wait(&g_bar);
+      pthread_barrier_wait(&g_bar);
+    }
+    Check(pthread_mutex_lock(&g_b), 0, "hanghot b");  // the last one: held by main forever
+    Check(pthread_mutex_unlock(&g_b), 0, "hanghot unlock b");
+    Check(pthread_mutex_unlock(&g_a), 0, "hanghot unlock a");
+  }
+  return NULL;
+}
+
 static void InitErrorCheck(void) {
   pthread_mutexattr_t at;
   pthread_mutexattr_init(&at);
@@ -219,6 +238,13 @@ int main(int argc, char** argv) {
     pthread_barrier_init(&g_bar, NULL, 2);
     Check(pthread_mutex_lock(&g_b), 0, "main b");
     pthread_create(&t1, NULL, strcmp(s, "hang") ? HangOnBAfterWaits : HangOnB, NULL);
+    pthread_barrier_wait(&g_bar);
+    pthread_join(t1, NULL);  // never returns: the test kills us
+  } else if (!strcmp(s, "hanghot")) {
+    pthread_barrier_init(&g_bar, NULL, 2);
+    pthread_create(&t1, NULL, HangOnHotB, NULL);
+    pthread_barrier_wait(&g_bar);
+    Check(pthread_mutex_lock(&g_b), 0, "main b");
     pthread_barrier_wait(&g_bar);
     pthread_join(t1, NULL);  // never returns: the test kills us
   } else {
