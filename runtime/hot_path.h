@@ -101,12 +101,12 @@ int HotAbort(int rc);
 void HotCommitRare(ThreadState* ts, HeldLock* h, HotEntry* e);
 
 // The wait of a hit whose lock stayed busy (`h`: its pushed entry, the innermost). Begin: the
-// slot shows the thread blocked on the lock and not holding it; returns the wait's start time.
+// slot shows the thread blocked on the lock and not holding it; returns the wait's start.
 // End, after the real blocking call returned `rc`: the slot shows the thread running; rc == 0:
 // holding the lock again, the wait counted (contended, total and max wait) and the commit's rare
 // part done. Else HotAbort(rc) follows.
-uint64_t HotWaitBegin(ThreadState* ts, const HeldLock* h);
-void HotWaitEnd(ThreadState* ts, HeldLock* h, uint64_t since_ns, int rc);
+WaitStart HotWaitBegin(ThreadState* ts, const HeldLock* h);
+void HotWaitEnd(ThreadState* ts, HeldLock* h, const WaitStart& w, int rc);
 
 // The real blocking call of the lock a hot path with general path `Slow` takes: each interceptor
 // file specializes it, { static int Call(Lock*); } (pthread_mutex_lock for MutexLock, ...).
@@ -148,9 +148,9 @@ __attribute__((noinline)) int HotFail(int r, int (*real_try)(Lock*)) {
   HeldLock* h = &ts->held[ts->n_held - 1];
   auto* lock = reinterpret_cast<Lock*>(h->hot_pop);
   if (r == EBUSY && (r = real_try(lock)) == EBUSY) {
-    const uint64_t since = HotWaitBegin(ts, h);
+    const WaitStart w = HotWaitBegin(ts, h);
     r = HotBlocking<Lock, Slow>::Call(lock);
-    HotWaitEnd(ts, h, since, r);
+    HotWaitEnd(ts, h, w, r);
     if (r == 0) {
       t_tls.gate = 0;
       return 0;

@@ -14,8 +14,8 @@
 // went through here, its exact repeats skip this file's caches too.
 //
 // Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
-// uncontended path only increments; the contended path reads the clock twice; one acquisition
-// in 64 of each lock (per thread) samples its hold time, fewer once the thread acquired it
+// uncontended path only increments; the contended path times its wait (wait_clock.h); one
+// acquisition in 64 of each lock (per thread) samples its hold time, fewer once the thread acquired it
 // 16 384 times (HoldSampleMask: ~256 samples per doubling, so a lock taken millions of times
 // stops paying for clock reads, which cost 20-160 ns on a VM without a usable vDSO clock).
 // Written at thread exit and when the table fills.
@@ -210,7 +210,7 @@ inline void CountAcquired(ThreadState* ts, const AcquireOp* op, HeldLock* held) 
   LockStat* s = op->stat;
   if (!s) return;
   const uint64_t n = ++s->acquisitions;
-  if (op->flags & trace::kAcqContended) CountWait(s, MonotonicNs() - op->wait_start_ns);
+  if (op->flags & trace::kAcqContended) CountWait(s, WaitedNs(op->wait));
   // The last owner is shared but written only when ownership moves: an uncontended loop in one
   // thread only reads it.
   if (op->mode == static_cast<uint8_t>(trace::LockMode::kExclusive) &&

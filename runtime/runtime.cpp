@@ -12,6 +12,7 @@
 #include "thread_dump.h"
 #include "thread_state.h"
 #include "trace_writer.h"
+#include "wait_clock.h"
 
 namespace lockscope {
 namespace rt {
@@ -79,6 +80,7 @@ bool InitRuntime(const ReentryGuard& g, const char* trace_template, const char* 
   }
   g_disabled.store(false);
   g_disabled_record_written.store(false);
+  WaitClockInit();
   if (!LockTableInit() || !ThreadingInit() ||
       !StackTableInit(g, self_fn, g_flags.stack_depth)) {
     internal::RawLog("cannot allocate runtime tables; recording disabled, the program continues");

@@ -374,12 +374,11 @@ void BeginBlockedAcquire(const ReentryGuard& g, ThreadState* ts, AcquireOp* op,
   ErrnoSaver es;
   if (!op->entry) return;
   op->flags |= trace::kAcqContended;
-  op->wait_start_ns = MonotonicNs();
+  op->wait = BeginWait();
   // Before blocking: a hang must still leave the edge in the trace.
   WriteAcquireOp(g, ts, op);
   op->recorded = true;
-  SetWait(ts, wait_kind, op->entry->lock_id, op->addr, op->stack_id, op->mode, 0,
-          op->wait_start_ns);
+  SetWait(ts, wait_kind, op->entry->lock_id, op->addr, op->stack_id, op->mode, 0, op->wait.ns);
 }
 
 void EndBlockedAcquire(const ReentryGuard&, ThreadState* ts, AcquireOp* op) {
@@ -472,17 +471,17 @@ int HotFinish(ThreadState* ts, HotEntry* e, uintptr_t addr, LockKind kind, LockM
   return rc;
 }
 
-uint64_t HotWaitBegin(ThreadState* ts, const HeldLock* h) {
+WaitStart HotWaitBegin(ThreadState* ts, const HeldLock* h) {
   // The entry stays pushed (the hot release pops it later); only the slot's count drops, before
   // the wait is published, so a reader never sees the thread blocked on a lock it holds.
   __atomic_store_n(&ts->slot->n_held, ts->n_held - 1, __ATOMIC_RELEASE);
-  const uint64_t now = MonotonicNs();
-  SetWait(ts, trace::WaitKind::kLock, h->lock_id, h->hot_pop, h->stack_id, h->mode, 0, now);
-  return now;
+  const WaitStart w = BeginWait();
+  SetWait(ts, trace::WaitKind::kLock, h->lock_id, h->hot_pop, h->stack_id, h->mode, 0, w.ns);
+  return w;
 }
 
-void HotWaitEnd(ThreadState* ts, HeldLock* h, uint64_t since_ns, int rc) {
-  const uint64_t waited = rc == 0 ? MonotonicNs() - since_ns : 0;
+void HotWaitEnd(ThreadState* ts, HeldLock* h, const WaitStart& w, int rc) {
+  const uint64_t waited = rc == 0 ? WaitedNs(w) : 0;
   ClearWait(ts);
   if (rc != 0) return;  // HotAbort takes the push back
   __atomic_store_n(&ts->slot->n_held, ts->n_held, __ATOMIC_RELEASE);

@@ -29,6 +29,7 @@
 
 #include "event_buffer.h"
 #include "stack_table.h"
+#include "wait_clock.h"
 #include "internal/reentry_guard.h"
 #include "lockscope/trace_format.h"
 
@@ -232,7 +233,7 @@ struct AcquireOp {
   uintptr_t ret0;    // innermost program return address of the call site (0: unknown)
   SiteChain chain;   // the frames of the call-site key (chain.n == 0: none)
   LockStat* stat;    // this thread's counters for the lock (may be null)
-  uint64_t wait_start_ns;  // contended acquisitions only
+  WaitStart wait;    // contended acquisitions only
 };
 // Blocking acquire protocol (interceptor): BeginAcquire; rc = real trylock; if rc == EBUSY
 // { BeginBlockedAcquire; rc = real lock; EndBlockedAcquire; } EndAcquire(rc).
