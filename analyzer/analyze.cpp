@@ -368,6 +368,24 @@ TraceSummary MakeSummary(const Trace& trace) {
   return s;
 }
 
+// Init sites the runtime stopped tracing new locks at (runtime option max_lock_instances): the
+// lock graph lacks their later instances, so the report says where and how many were traced.
+void AddCappedSiteWarnings(FindingContext& ctx, std::vector<std::string>* warnings) {
+  for (const auto& [site, c] : ctx.trace().capped_init_sites) {
+    std::string where = FindingContext::Where(ctx.StackOf(c.stack_id));
+    if (where.empty()) where = fmt::format("0x{:x}", site);
+    const char* kind = c.kind == LockKind::kMutex       ? "mutexes"
+                       : c.kind == LockKind::kRwLock    ? "rwlocks"
+                       : c.kind == LockKind::kSemaphore ? "semaphores"
+                       : c.kind == LockKind::kSpin      ? "spin locks"
+                                                        : "locks";
+    warnings->push_back(
+        fmt::format("more than {} {} were initialised at {}: later ones were not traced "
+                    "(max_lock_instances={}), so lock orders among them are not checked",
+                    c.cap, kind, where, c.cap));
+  }
+}
+
 // Unit-test markers (test_window.h): one test's window only, or every finding attributed.
 void ApplyTestWindows(FindingContext& ctx, const AnalyzeOptions& options, size_t first_finding,
                       size_t first_suppressed, Report* report) {
@@ -429,6 +447,7 @@ void AnalyzeTrace(const Trace& trace, const AnalyzeOptions& options, Report* rep
   Symbolizer symbolizer(modules, symbolizer_options);
   FindingContext ctx(trace, &symbolizer);
   TraceSummary summary = MakeSummary(trace);
+  AddCappedSiteWarnings(ctx, &summary.warnings);
   summary.threads_at_end = ThreadsAtEnd(ctx);
   summary.thread_dumps = ThreadDumps(ctx);
   summary.dump_signal = trace.dump_signal;

@@ -119,6 +119,18 @@ bool Reader::DecodeSemSignal(uint64_t offset, uint32_t size, uint32_t tid) {
   return true;
 }
 
+// The runtime writes one per site; a repeat (damaged or concatenated input) is ignored.
+bool Reader::DecodeInstancesCapped(uint64_t offset, uint32_t size) {
+  tf::LockInstancesCapped r;
+  if (!LoadFixed(bytes_, offset, size, &r) || r.cap == 0 || r.site == 0 ||
+      r.lock_kind > static_cast<uint8_t>(tf::LockKind::kAnnotated)) {
+    return false;
+  }
+  out_->capped_init_sites.emplace(
+      r.site, CappedInitSite{r.site, r.stack_id, r.cap, static_cast<LockKind>(r.lock_kind)});
+  return true;
+}
+
 bool Reader::DecodeMisuse(uint64_t offset, uint32_t tid) {
   tf::Misuse r;
   if (!bytes_.Load(offset, &r)) return false;

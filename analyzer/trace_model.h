@@ -49,6 +49,14 @@ struct SemSignalInfo {
   uint64_t seq = 0;
 };
 
+// kLockInstancesCapped: locks initialised at `site` beyond `cap` were not traced.
+struct CappedInitSite {
+  uint64_t site = 0;      // the *_init call's return address
+  uint32_t stack_id = 0;  // its stack
+  uint32_t cap = 0;       // max_lock_instances, > 0
+  LockKind kind = LockKind::kUnknown;
+};
+
 struct HeldLock {
   uint32_t lock_id = 0;
   uint32_t stack_id = 0;
@@ -285,6 +293,8 @@ struct Trace {
   // Binary semaphores seen signalling (kSemSignal): lock_id -> the first post by a non-holder.
   // Such a semaphore is not a lock: its orders and misuse are dropped (analyze.h).
   std::map<uint32_t, SemSignalInfo> sem_signals;
+  // Init sites over max_lock_instances (kLockInstancesCapped), by site: the first record each.
+  std::map<uint64_t, CappedInitSite> capped_init_sites;
   std::map<uint32_t, ThreadInfo> threads;            // tid -> info
   std::vector<AcquireEvent> acquires;                // sorted by seq
   std::vector<JoinEvent> joins;                      // sorted by seq

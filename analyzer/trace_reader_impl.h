@@ -59,6 +59,7 @@ class Reader {
   bool DecodeChannelUse(uint64_t offset, uint32_t size, uint32_t tid);
   bool DecodeTestMarker(uint64_t offset, const trace::RecordHeader& h, uint32_t tid);
   bool DecodeSemSignal(uint64_t offset, uint32_t size, uint32_t tid);
+  bool DecodeInstancesCapped(uint64_t offset, uint32_t size);
   bool DecodeWatchdogReport(uint64_t offset, uint32_t size, uint32_t tid);
   void BadChunk(uint32_t tid, uint64_t offset, const std::string& why);
   ThreadInfo& Thread(uint32_t tid);

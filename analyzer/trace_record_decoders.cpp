@@ -106,6 +106,8 @@ bool Reader::DecodeRecord(uint64_t offset, const tf::RecordHeader& h, uint32_t t
     }
     case K::kSemSignal:
       return DecodeSemSignal(offset, h.size, tid);
+    case K::kLockInstancesCapped:
+      return DecodeInstancesCapped(offset, h.size);
     case K::kChannel:
       return DecodeChannel(offset, h.size, tid);
     case K::kChannelUse:

@@ -95,6 +95,7 @@ void ParseFlags(const char* options, Flags* flags) {
     flags->stack_depth = static_cast<int>(trace::kMaxStackDepth);
   }
   if (flags->max_threads < 1) flags->max_threads = 1;
+  if (flags->max_lock_instances < 0) flags->max_lock_instances = 0;
   if (flags->max_threads > 65536) flags->max_threads = 65536;
   if (flags->max_trace_mb < 1) flags->max_trace_mb = 1;
 }

@@ -75,5 +75,8 @@ struct LazyReal<R (*)(A...), Slot, Name> {
 
 // The frame of the exported interceptor, where the call-site key starts (use it in that function).
 #define LOCKSCOPE_FRAME() reinterpret_cast<uintptr_t>(__builtin_frame_address(0))
+// The return address into the program of the exported interceptor (use it in that function):
+// the call site of a *_init, which init_sites.h counts.
+#define LOCKSCOPE_CALLER() reinterpret_cast<uintptr_t>(__builtin_return_address(0))
 
 #endif  // LOCKSCOPE_RUNTIME_INTERCEPTION_H_

@@ -122,7 +122,9 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_init, pthread_mutex_t* m,
                       const pthread_mutexattr_t* a) noexcept {
   ScopedInterceptor si;
   int rc = LOCKSCOPE_REAL(pthread_mutex_init)(m, a);
-  if (rc == 0 && si.active()) rt::AfterLockInit(si, si.ts(), m, LockKind::kMutex);
+  if (rc == 0 && si.active()) {
+    rt::AfterLockInit(si, si.ts(), m, LockKind::kMutex, LOCKSCOPE_CALLER());
+  }
   return rc;
 }
 
@@ -165,7 +167,9 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_spin_unlock, pthread_spinlock_t* l) noexcept 
 LOCKSCOPE_INTERCEPTOR(int, pthread_spin_init, pthread_spinlock_t* l, int pshared) noexcept {
   ScopedInterceptor si;
   int rc = LOCKSCOPE_REAL(pthread_spin_init)(l, pshared);
-  if (rc == 0 && si.active()) rt::AfterLockInit(si, si.ts(), SpinAddr(l), LockKind::kSpin);
+  if (rc == 0 && si.active()) {
+    rt::AfterLockInit(si, si.ts(), SpinAddr(l), LockKind::kSpin, LOCKSCOPE_CALLER());
+  }
   return rc;
 }
 

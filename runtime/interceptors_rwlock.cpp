@@ -160,7 +160,9 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_init, rwlock_t* l,
                       const pthread_rwlockattr_t* a) noexcept {
   ScopedInterceptor si;
   int rc = LOCKSCOPE_REAL(pthread_rwlock_init)(l, a);
-  if (rc == 0 && si.active()) rt::AfterLockInit(si, si.ts(), l, LockKind::kRwLock);
+  if (rc == 0 && si.active()) {
+    rt::AfterLockInit(si, si.ts(), l, LockKind::kRwLock, LOCKSCOPE_CALLER());
+  }
   return rc;
 }
 

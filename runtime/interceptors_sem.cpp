@@ -44,16 +44,16 @@ LOCKSCOPE_INTERCEPTOR(int, sem_init, sem_t* s, int pshared, unsigned value) noex
   ScopedInterceptor si;
   int rc = LOCKSCOPE_REAL(sem_init)(s, pshared, value);
   if (si.active() && rc == 0 && value == 1 && pshared == 0) {
-    rt::AfterLockInit(si, si.ts(), s, LockKind::kSemaphore);
+    rt::AfterLockInit(si, si.ts(), s, LockKind::kSemaphore, LOCKSCOPE_CALLER());
   }
   return rc;
 }
 
 LOCKSCOPE_INTERCEPTOR(int, sem_destroy, sem_t* s) noexcept {
   ScopedInterceptor si;
-  if (si.active() && rt::FindLock(reinterpret_cast<uintptr_t>(s)) != nullptr) {
-    rt::BeforeLockDestroy(si, si.ts(), s, LockKind::kSemaphore);
-  }
+  // Also for a semaphore that is no lock (BeforeLockDestroy finds none and returns): one that
+  // is untracked (max_lock_instances) must be retired.
+  if (si.active()) rt::BeforeLockDestroy(si, si.ts(), s, LockKind::kSemaphore);
   return LOCKSCOPE_REAL(sem_destroy)(s);
 }
 

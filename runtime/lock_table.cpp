@@ -44,6 +44,21 @@ uint32_t WaitNotBusy(LockEntry* e) {
   return LockEntry::kBusy;  // the registering thread is gone (should not happen): give up
 }
 
+// The entry keyed `addr` in any state (*state: after waiting out a registration), or null.
+LockEntry* FindEntry(uintptr_t addr, uint32_t* state) {
+  if (!g_locks || !addr) return nullptr;
+  uint64_t h = HashAddr(addr);
+  for (uint32_t i = 0; i < kMaxProbe; ++i) {
+    LockEntry* e = &g_locks[(h + i) & (kLockSlots - 1)];
+    uint64_t k = e->addr.load(std::memory_order_acquire);
+    if (k == 0) return nullptr;
+    if (k != addr) continue;
+    *state = WaitNotBusy(e);
+    return e;
+  }
+  return nullptr;
+}
+
 // Called by the thread that owns the entry in state kBusy.
 void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t addr,
              trace::LockKind kind, uint32_t stack_id, bool init_called, uint32_t generation) {
@@ -93,17 +108,11 @@ void LockTableReset() {
   LockTableInit();
 }
 
-LockEntry* FindLock(uintptr_t addr) {
-  if (!g_locks || !addr) return nullptr;
-  uint64_t h = HashAddr(addr);
-  for (uint32_t i = 0; i < kMaxProbe; ++i) {
-    LockEntry* e = &g_locks[(h + i) & (kLockSlots - 1)];
-    uint64_t k = e->addr.load(std::memory_order_acquire);
-    if (k == 0) return nullptr;
-    if (k != addr) continue;
-    return WaitNotBusy(e) == LockEntry::kLive ? e : nullptr;
-  }
-  return nullptr;
+LockEntry* FindLock(uintptr_t addr, bool* untracked) {
+  uint32_t s = LockEntry::kBusy;
+  LockEntry* e = FindEntry(addr, &s);
+  if (untracked) *untracked = e && s == LockEntry::kUntracked;
+  return e && s == LockEntry::kLive ? e : nullptr;
 }
 
 LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
@@ -125,6 +134,7 @@ LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
       uint32_t s = WaitNotBusy(e);
       if (s == LockEntry::kBusy) return nullptr;
       if (s == LockEntry::kLive && !init_called) return e;
+      if (s == LockEntry::kUntracked && !init_called) return nullptr;  // capped (UntrackLock)
       // Retired (destroyed), or *_init over a live lock: re-register with generation + 1.
       if (e->state.compare_exchange_strong(s, LockEntry::kBusy, std::memory_order_acq_rel)) {
         Publish(g, buf, e, addr, kind, stack_id, init_called, e->generation + 1);
@@ -149,6 +159,42 @@ LockEntry* RetireLock(uintptr_t addr) {
   }
   HotWordOf(e)->store(0, std::memory_order_relaxed);  // every thread's hot entries for it miss
   return e;
+}
+
+bool UntrackLock(uintptr_t addr) {
+  if (!g_locks || !addr) return false;
+  uint64_t h = HashAddr(addr);
+  for (uint32_t i = 0; i < kMaxProbe; ++i) {
+    LockEntry* e = &g_locks[(h + i) & (kLockSlots - 1)];
+    uint64_t k = e->addr.load(std::memory_order_acquire);
+    if (k == 0 && e->addr.compare_exchange_strong(k, addr, std::memory_order_acq_rel)) {
+      // New key: state is kBusy (zero) and we own it; its hot word is still 0.
+      e->state.store(LockEntry::kUntracked, std::memory_order_release);
+      return true;
+    }
+    if (k != addr) continue;
+    for (int spins = 0; spins < 1000; ++spins) {
+      uint32_t s = WaitNotBusy(e);
+      if (s == LockEntry::kBusy) return false;
+      if (s == LockEntry::kUntracked) return true;
+      if (e->state.compare_exchange_strong(s, LockEntry::kBusy, std::memory_order_acq_rel)) {
+        HotWordOf(e)->store(0, std::memory_order_relaxed);  // hot entries of the old identity miss
+        e->state.store(LockEntry::kUntracked, std::memory_order_release);
+        return true;
+      }
+    }
+    return false;
+  }
+  WarnFull();
+  return false;
+}
+
+void RetireUntracked(uintptr_t addr) {
+  uint32_t s = LockEntry::kBusy;
+  if (LockEntry* e = FindEntry(addr, &s)) {
+    s = LockEntry::kUntracked;
+    e->state.compare_exchange_strong(s, LockEntry::kRetired, std::memory_order_acq_rel);
+  }
 }
 
 CondEntry* FindCond(uintptr_t cond, bool create) {

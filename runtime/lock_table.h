@@ -9,6 +9,9 @@
 // (0 = none or shared), maintained by thread_state.cpp.
 // No malloc: the table is one anonymous mapping (MAP_NORESERVE; pages touched on demand).
 // Capacity: when a probe sequence exceeds kMaxProbe the lock is untracked (one warning line).
+// kUntracked: *_init at a site over max_lock_instances (init_sites.h) keeps the address's entry
+// but gives it no identity: its lock operations pass through (FindLock reports it, RegisterLock
+// leaves it alone except for another *_init), until *_destroy retires it.
 
 #ifndef LOCKSCOPE_RUNTIME_LOCK_TABLE_H_
 #define LOCKSCOPE_RUNTIME_LOCK_TABLE_H_
@@ -24,9 +27,9 @@ namespace lockscope {
 namespace rt {
 
 struct LockEntry {
-  enum : uint32_t { kBusy = 0, kLive = 1, kRetired = 2 };
+  enum : uint32_t { kBusy = 0, kLive = 1, kRetired = 2, kUntracked = 3 };
   std::atomic<uint64_t> addr;      // identity: 0 = empty slot
-  std::atomic<uint32_t> state;     // kBusy / kLive / kRetired
+  std::atomic<uint32_t> state;     // kBusy / kLive / kRetired / kUntracked
   uint32_t lock_id;                // valid when kLive
   uint32_t generation;
   uint16_t attrs;                  // trace::LockAttr
@@ -56,14 +59,22 @@ struct CondEntry {
 bool LockTableInit();   // maps the tables; false on failure
 void LockTableReset();  // drop everything (fork child, tests): remap fresh zero pages
 
-// The live entry for `addr`, or null if the runtime never saw it (or it was destroyed).
-LockEntry* FindLock(uintptr_t addr);
+// The live entry for `addr`, or null if the runtime never saw it (or it was destroyed, or it is
+// untracked: then *untracked, when given, is set).
+LockEntry* FindLock(uintptr_t addr, bool* untracked = nullptr);
 // The live entry for `addr`, registering it (kLockDef into `buf`) if needed. `init_called`
-// forces a new generation when the address is already live. Null when the table is full.
+// forces a new generation when the address is already live. Null when the table is full, or
+// when the address is untracked and this is not an *_init.
 LockEntry* RegisterLock(const ReentryGuard& g, EventBuffer* buf, uintptr_t addr,
                         trace::LockKind kind, uint32_t stack_id, bool init_called);
 // Retires the live entry for `addr`; returns it (still readable) or null.
 LockEntry* RetireLock(uintptr_t addr);
+// Marks `addr` untracked (its entry created if needed, a live identity dropped without a
+// kLockDestroy: as a re-init does). False when the table is full around it.
+bool UntrackLock(uintptr_t addr);
+// *_destroy of an untracked lock: the address is retired, so whatever lock lives there next
+// (e.g. one that is never *_init'ed) is traced as usual.
+void RetireUntracked(uintptr_t addr);
 
 // The lock's hot word: lock_id << 32 | the tid of its last exclusive holder (contention profile:
 // owner changes), with a lock_id of 0 while the entry is not live (being registered, retired).

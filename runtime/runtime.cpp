@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "event_buffer.h"
+#include "init_sites.h"
 #include "internal/raw_log.h"
 #include "lock_table.h"
 #include "process_filter.h"
@@ -119,6 +120,7 @@ void ReinitAfterFork(const ReentryGuard& g, ThreadState* ts) {
   g_writer.Abandon();  // never write to the parent's file from here on
   g_disabled_record_written.store(false);
   LockTableReset();
+  InitSitesReset();
   StackTableReset();
   ThreadingResetAfterFork();
   ThreadDumpResetAfterFork();
@@ -145,6 +147,7 @@ void TestOnlyShutdown() {
   g_mode.store(static_cast<uint32_t>(Mode::kUninit));
   g_writer.Abandon();
   LockTableReset();
+  InitSitesReset();
   StackTableReset();
   g_seq.store(1);
 }

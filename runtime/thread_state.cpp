@@ -2,8 +2,10 @@
 
 #include <cerrno>
 
-#include "internal/mmap_alloc.h"
 #include "hot_path.h"
+#include "init_sites.h"
+#include "internal/mmap_alloc.h"
+#include "internal/raw_log.h"
 #include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
@@ -190,8 +192,9 @@ int PrepareOp(const ReentryGuard& g, ThreadState* ts, AcquireOp* op, const void*
   op->chain.n = 0;
   LockCacheEntry* c = CachedLock(ts, op->addr);
   if (!c) {
-    LockEntry* e = FindLock(op->addr);
-    if (!e) {
+    bool untracked = false;
+    LockEntry* e = FindLock(op->addr, &untracked);
+    if (!e && !untracked) {  // untracked (max_lock_instances): passes through, no stack
       op->stack_id = CaptureStackId(g, &ts->buf);  // the first-use site of the LockDef
       e = RegisterLock(g, &ts->buf, op->addr, kind, op->stack_id, false);
     }
@@ -549,10 +552,47 @@ void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
   }
 }
 
-void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
+namespace {
+// The first init at `site` beyond the cap: one record with its stack, one line on stderr per
+// process (as for max_threads: the report names every site).
+void WriteInstancesCapped(const ReentryGuard& g, ThreadState* ts, uintptr_t site, LockKind kind,
+                          uint32_t cap) {
+  static std::atomic<bool> said{false};
+  if (!said.exchange(true, std::memory_order_relaxed)) {
+    internal::RawLog(
+        "more than %u locks were initialised at one call site (max_lock_instances): "
+        "later ones from there are not traced, so lock orders among them are not "
+        "checked; raise it with LOCKSCOPE_OPTIONS=max_lock_instances=N (0: no cap)",
+        cap);
+  }
+  auto r = MakeRecord<trace::LockInstancesCapped>(trace::RecordKind::kLockInstancesCapped);
+  r.seq = NextSeq();
+  r.site = site;
+  r.stack_id = CaptureStackId(g, &ts->buf);
+  r.cap = cap;
+  r.lock_kind = static_cast<uint8_t>(kind);
+  EmitRecord(g, &ts->buf, r);
+}
+}  // namespace
+
+void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind,
+                   uintptr_t site) {
   ErrnoSaver es;
+  const auto addr = reinterpret_cast<uintptr_t>(lock);
+  const auto cap = static_cast<uint32_t>(g_flags.max_lock_instances);
+  switch (CountInitSite(site, cap)) {
+    case InitVerdict::kTrace:
+      break;
+    case InitVerdict::kFirstOverCap:
+      WriteInstancesCapped(g, ts, site, kind, cap);
+      [[fallthrough]];
+    case InitVerdict::kOverCap:
+      // When the table has no room for the mark, the lock is traced on first use as before.
+      UntrackLock(addr);
+      return;
+  }
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
-  RegisterLock(g, &ts->buf, reinterpret_cast<uintptr_t>(lock), kind, stack_id, true);
+  RegisterLock(g, &ts->buf, addr, kind, stack_id, true);
 }
 
 bool SemAsLock(ThreadState* ts, const void* sem) {
@@ -583,8 +623,12 @@ void BeforeSemPost(const ReentryGuard& g, ThreadState* ts, const void* sem) {
 void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock, LockKind kind) {
   ErrnoSaver es;
   const uintptr_t addr = reinterpret_cast<uintptr_t>(lock);
-  LockEntry* e = FindLock(addr);
-  if (!e) return;
+  bool untracked = false;
+  LockEntry* e = FindLock(addr, &untracked);
+  if (!e) {
+    if (untracked) RetireUntracked(addr);  // the next lock at this address is traced as usual
+    return;
+  }
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
   int idx = FindHeld(ts, addr);
   uint32_t owner = CurrentOwner(e, addr, static_cast<uint8_t>(kind));

@@ -250,8 +250,11 @@ void OnTryAcquire(const ReentryGuard& g, ThreadState* ts, const void* lock, trac
                   trace::LockMode mode, uint8_t flags, int rc);
 // Before the real unlock.
 void BeforeRelease(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind);
-// After a successful real *_init.
-void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind);
+// After a successful real *_init. `site`: the init call's return address in the program
+// (LOCKSCOPE_CALLER), 0 if unknown; beyond max_lock_instances inits at one site the lock is not
+// traced (init_sites.h): no stack capture, no kLockDef, its operations pass through.
+void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, trace::LockKind kind,
+                   uintptr_t site);
 // Before the real *_destroy.
 void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock,
                        trace::LockKind kind);

@@ -26,7 +26,8 @@ using Item = nlohmann::ordered_json;
 constexpr const char* kDumpHelp =
     "Prints the decoded trace, one item per line: header, module, slot (live thread state at the\n"
     "end of the trace: state=running|blocked|exited, held locks, what it waits for), stack,\n"
-    "lockdef, thread, acquire, join, misuse, test_begin/test_end (unit-test markers), thread_created, fork,\n"
+    "lockdef, capped_site (an init site past max_lock_instances), thread, acquire, join, misuse,\n"
+    "test_begin/test_end (unit-test markers), thread_created, fork,\n"
     "lockstats (per-lock contention counters summed over threads), stats and warning. Lock ids print as L<n>,\n"
     "stack ids as s<n>; held=[L1(x,s12)] is lock 1 held exclusively (s: shared), taken at stack "
     "12.\n"
@@ -302,6 +303,13 @@ void AddDefinitions(const Trace& t, std::vector<Item>* items) {
              {"stack", l.stack_id},
              {"destroyed", l.destroyed}});
     if (!l.name.empty()) items->back()["name"] = l.name;  // kLockName (annotations.h)
+  }
+  for (const auto& [site, c] : t.capped_init_sites) {  // max_lock_instances
+    items->push_back(Item{{"type", "capped_site"},
+                          {"site", Hex(site)},
+                          {"kind", KindName(c.kind)},
+                          {"cap", c.cap},
+                          {"stack", c.stack_id}});
   }
 }
 

@@ -71,7 +71,7 @@ std::string RunFooter() {
       "which the options above write; entries already in LOCKSCOPE_OPTIONS are kept):\n";
   for (const RuntimeFlag& f : kRuntimeFlags) {
     text +=
-        fmt::format("  {:<14} {:<7} default {:<6} {}\n", f.name, f.type, f.default_value, f.help);
+        fmt::format("  {:<18} {:<7} default {:<6} {}\n", f.name, f.type, f.default_value, f.help);
   }
   return text;
 }

@@ -83,9 +83,11 @@ def main():
         def fsize():
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
+        # Every one of the 1 M mutexes traced (no max_lock_instances cap), so the trace grows.
+        uncapped = "max_lock_instances=0"
         tdir = tempfile.mkdtemp(dir=tmp)
         faulty_run(f"RLIMIT_FSIZE {limit} bytes, 1 M mutexes", ls, rt, [mm],
-                   traced_env(rt, tdir), tdir, preexec=fsize)
+                   traced_env(rt, tdir, options=uncapped), tdir, preexec=fsize)
 
         mnt = os.path.join(tmp, "small")
         os.mkdir(mnt)
@@ -95,7 +97,7 @@ def main():
         if mounted:
             try:
                 faulty_run(f"disk full ({size_mib} MiB tmpfs), 1 M mutexes", ls, rt, [mm],
-                           traced_env(rt, mnt), mnt)
+                           traced_env(rt, mnt, options=uncapped), mnt)
             finally:
                 run(["umount", mnt])
         else:

@@ -640,6 +640,36 @@ TEST(AnalyzeTest, RandomTracesGiveWellFormedFindings) {
   EXPECT_GT(cycles_seen, 20u);  // the generator must actually produce reportable cycles
 }
 
+// An init site the runtime capped (max_lock_instances): one warning naming the site's frame,
+// the cap and what is not checked; a site without a readable stack is named by its address.
+TEST(AnalyzeTest, CappedInitSiteIsAWarningNamingTheSite) {
+  TraceBuilder b;
+  Trace& t = b.trace();
+  t.stacks[5] = {0x4010, 0x4020};
+  t.synthetic_sites[0x4010] = SyntheticSite{"new_obj", "/src/churn.c", 12};
+  t.synthetic_sites[0x4020] = SyntheticSite{"main", "/src/churn.c", 30};
+  t.capped_init_sites[0x4011] = CappedInitSite{0x4011, 5, 4096, LockKind::kMutex};
+  t.capped_init_sites[0x5011] = CappedInitSite{0x5011, 77, 8, LockKind::kRwLock};  // no stack
+  Report r = AnalyzeOne(t);
+  ASSERT_EQ(r.traces.size(), 1u);
+  std::vector<std::string> capped;
+  for (const std::string& w : r.traces[0].warnings) {
+    if (w.find("max_lock_instances") != std::string::npos) capped.push_back(w);
+  }
+  ASSERT_EQ(capped.size(), 2u);
+  EXPECT_EQ(capped[0],
+            "more than 4096 mutexes were initialised at new_obj churn.c:12: later ones were not "
+            "traced (max_lock_instances=4096), so lock orders among them are not checked");
+  EXPECT_NE(capped[1].find("more than 8 rwlocks were initialised at 0x5011:"), std::string::npos)
+      << capped[1];
+  EXPECT_TRUE(r.findings.empty());
+
+  t.capped_init_sites.clear();  // the twin: nothing capped, no such warning
+  for (const std::string& w : AnalyzeOne(t).traces[0].warnings) {
+    EXPECT_EQ(w.find("max_lock_instances"), std::string::npos) << w;
+  }
+}
+
 TEST(AnalyzeTest, FindingKindNames) {
   EXPECT_STREQ(FindingKindName(FindingKind::kLockOrderCycle), "lock-order-cycle");
   EXPECT_STREQ(FindingKindName(FindingKind::kApiMisuse), "api-misuse");

@@ -151,7 +151,7 @@ TEST_F(RtThreadStateTest, RecursiveMutexCountsAndRelockIsReported) {
   pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
   pthread_mutex_t e;
   pthread_mutex_init(&e, &attr);
-  AfterLockInit(g_, ts_, &e, LockKind::kMutex);
+  AfterLockInit(g_, ts_, &e, LockKind::kMutex, 0);
   Lock(&e);
   Lock(&e);  // EDEADLK from the real call, self-relock reported
   EXPECT_EQ(ts_->n_held, 1u);
@@ -377,7 +377,7 @@ TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {
   ASSERT_EQ(sem_init(&sem, 0, 1), 0);
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   EXPECT_FALSE(SemAsLock(ts_, &sem));  // not registered by a sem_init(…, 1)
-  AfterLockInit(g_, ts_, &sem, LockKind::kSemaphore);
+  AfterLockInit(g_, ts_, &sem, LockKind::kSemaphore, 0);
   ASSERT_TRUE(SemAsLock(ts_, &sem));
   AcquireOp op;
   BeginAcquire(g_, ts_, &op, &sem, LockKind::kSemaphore, LockMode::kExclusive);

@@ -266,6 +266,18 @@ TEST(RtTraceFormat, ChannelRecordLayout) {
   }
 }
 
+// Issue #7: an init site past max_lock_instances.
+TEST(RtTraceFormat, LockInstancesCappedLayout) {
+  EXPECT_EQ(static_cast<int>(RecordKind::kLockInstancesCapped), 30);
+  EXPECT_EQ(sizeof(LockInstancesCapped), 40u);
+  EXPECT_EQ(offsetof(LockInstancesCapped, seq), 8u);
+  EXPECT_EQ(offsetof(LockInstancesCapped, site), 16u);
+  EXPECT_EQ(offsetof(LockInstancesCapped, stack_id), 24u);
+  EXPECT_EQ(offsetof(LockInstancesCapped, cap), 28u);
+  EXPECT_EQ(offsetof(LockInstancesCapped, lock_kind), 32u);
+  EXPECT_EQ(RecordAlign(sizeof(LockInstancesCapped)), sizeof(LockInstancesCapped));
+}
+
 TEST(RtTraceFormat, RecordAlign) {
   EXPECT_EQ(RecordAlign(0), 0u);
   EXPECT_EQ(RecordAlign(1), 8u);

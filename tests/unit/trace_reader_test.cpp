@@ -279,6 +279,37 @@ TEST(TraceReaderTest, LockNamesAndSemaphoreSignalsAreReadBack) {
   EXPECT_EQ(t.FindSemSignal(1), nullptr);  // not a semaphore
 }
 
+// kLockInstancesCapped: kept once per site; a damaged one (no cap) stops its chunk like any
+// invalid record, and the records before it stay.
+TEST(TraceReaderTest, CappedInitSitesAreReadOncePerSite) {
+  TestTraceWriter w;
+  auto capped = Make<tf::LockInstancesCapped>(tf::RecordKind::kLockInstancesCapped);
+  capped.seq = 5;
+  capped.site = 0x401234;
+  capped.stack_id = 7;
+  capped.cap = 4096;
+  capped.lock_kind = static_cast<uint8_t>(tf::LockKind::kMutex);
+  auto repeat = capped;
+  repeat.stack_id = 8;
+  auto damaged = capped;
+  damaged.site = 0x405678;
+  damaged.cap = 0;
+  w.AddChunk(100, 0,
+             {StartRec(1, 0, 0), TestTraceWriter::Rec(capped), TestTraceWriter::Rec(repeat),
+              TestTraceWriter::Rec(damaged), LockDefRec(1, 0x1000)});
+  Trace t;
+  std::string error;
+  ASSERT_TRUE(Read(w.Bytes(), &t, &error)) << error;
+  ASSERT_EQ(t.capped_init_sites.size(), 1u);
+  const CappedInitSite& c = t.capped_init_sites.at(0x401234);
+  EXPECT_EQ(c.stack_id, 7u);
+  EXPECT_EQ(c.cap, 4096u);
+  EXPECT_EQ(c.kind, LockKind::kMutex);
+  EXPECT_EQ(t.FindLock(1), nullptr);  // after the damaged record: the chunk's rest is not read
+  EXPECT_FALSE(t.stats.warnings.empty());
+  EXPECT_EQ(t.stats.unknown_records, 0u);
+}
+
 TEST(TraceReaderTest, RepeatedAcquiresOfAFullEventTraceAreKeptOnce) {
   TestTraceWriter w;
   // Same thread, epoch, lock, site and held set: repeats. A different held set, a try flag or

@@ -75,6 +75,8 @@ namespace trace {
 //       wait_channel, wait_dir (were reserved, 0 in older traces); kChannel (18) and
 //       kChannelUse (19).
 //   v1 (additive): FileHeader::threads_without_slot (was reserved1[0], 0 in older traces).
+//   v1 (additive, issue #7): kLockInstancesCapped (30), an init site that went over the runtime
+//       option max_lock_instances (locks initialised there later are not traced).
 // Bump the version when an existing record's layout or meaning changes. Adding a new record kind
 // does not need a bump (readers skip unknown kinds by size), but add it to the history.
 inline constexpr uint32_t kTraceFormatVersion = LOCKSCOPE_TRACE_FORMAT_VERSION;
@@ -381,6 +383,8 @@ enum class RecordKind : uint8_t {
   // 28..31: lock semantics and annotations (issue #3).
   kLockName = 28,     // the name of an annotated lock (lockscope/annotations.h)
   kSemSignal = 29,    // a binary semaphore posted by a thread that did not hold it: not a lock
+  // An init site went over max_lock_instances: locks initialised there later are not traced.
+  kLockInstancesCapped = 30,
   // 32..39: ecosystem (issue #9).
   kTestBegin = 32,    // a unit test began (lockscope/runtime_api.h, the GoogleTest listener)
   kTestEnd = 33,      // that unit test ended
@@ -682,6 +686,22 @@ struct SemSignal {
 };
 static_assert(sizeof(SemSignal) == 24);
 static_assert(std::is_trivially_copyable_v<SemSignal>);
+
+// kLockInstancesCapped: written once per init site, by the thread whose *_init there was the
+// first beyond max_lock_instances (a server that gives each request an object with its own
+// mutex). Locks initialised at that site from then on get no kLockDef and no kAcquire: their
+// acquisitions pass through, so lock orders among them are not checked.
+struct LockInstancesCapped {
+  RecordHeader h;
+  uint64_t seq;
+  uint64_t site;      // the return address of the *_init call in the program
+  uint32_t stack_id;  // the stack of that *_init call (captured once, then)
+  uint32_t cap;       // max_lock_instances in effect; > 0
+  uint8_t lock_kind;  // LockKind of that lock (a site may init several kinds: the first one)
+  uint8_t reserved[7];
+};
+static_assert(sizeof(LockInstancesCapped) == 40);
+static_assert(std::is_trivially_copyable_v<LockInstancesCapped>);
 
 // kThreadDump: written by the watchdog thread (its own chunk) when the dump signal arrived (sent
 // by a user, or by `lockscope run --timeout` before it kills the program). Followed in the same
