@@ -380,8 +380,8 @@ void AddCappedSiteWarnings(FindingContext& ctx, std::vector<std::string>* warnin
                        : c.kind == LockKind::kSpin      ? "spin locks"
                                                         : "locks";
     warnings->push_back(
-        fmt::format("more than {} {} were initialised at {}: later ones were not traced "
-                    "(max_lock_instances={}), so lock orders among them are not checked",
+        fmt::format("more than {} {} initialised at {} were destroyed: later ones were not "
+                    "traced (max_lock_instances={}), so lock orders among them are not checked",
                     c.cap, kind, where, c.cap));
   }
 }

@@ -10,8 +10,9 @@ constexpr uint32_t kSiteSlots = 1024;  // distinct init sites counted; more are 
 constexpr uint32_t kMaxProbe = 16;
 
 struct SiteCount {
-  std::atomic<uint64_t> site;   // 0 = empty slot
-  std::atomic<uint64_t> count;  // *_init calls seen at the site (64 bits: never wraps)
+  std::atomic<uint64_t> site;       // 0 = empty slot
+  std::atomic<uint64_t> destroyed;  // traced locks made here and destroyed (never wraps)
+  std::atomic<uint32_t> said;       // 1 once the first init over the cap was reported
 };
 
 SiteCount g_sites[kSiteSlots];  // zero-initialised static storage: usable before any constructor
@@ -24,7 +25,8 @@ uint32_t SiteHash(uint64_t a) {
 
 }  // namespace
 
-InitVerdict CountInitSite(uintptr_t site, uint32_t cap) {
+InitVerdict CountInitSite(uintptr_t site, uint32_t cap, uint32_t* slot) {
+  *slot = 0;
   if (cap == 0 || site == 0) return InitVerdict::kTrace;
   const uint32_t h = SiteHash(site);
   for (uint32_t i = 0; i < kMaxProbe; ++i) {
@@ -35,20 +37,32 @@ InitVerdict CountInitSite(uintptr_t site, uint32_t cap) {
       continue;  // another site took the slot first
     }
     if (k != 0 && k != site) continue;
-    // Past the cap the count stays put: the steady state of a capped site only reads the line
-    // (threads of a server initialising at one site do not bounce it between cores).
-    if (s->count.load(std::memory_order_relaxed) > cap) return InitVerdict::kOverCap;
-    const uint64_t n = s->count.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (n <= cap) return InitVerdict::kTrace;
-    return n == uint64_t{cap} + 1 ? InitVerdict::kFirstOverCap : InitVerdict::kOverCap;
+    if (s->destroyed.load(std::memory_order_relaxed) < cap) {
+      *slot = (h + i) & (kSiteSlots - 1);
+      *slot += 1;
+      return InitVerdict::kTrace;
+    }
+    // The steady state of a capped site only reads the line (threads of a server initialising
+    // at one site do not bounce it between cores); the exchange happens once.
+    if (s->said.load(std::memory_order_relaxed) != 0) return InitVerdict::kOverCap;
+    return s->said.exchange(1, std::memory_order_relaxed) == 0 ? InitVerdict::kFirstOverCap
+                                                                : InitVerdict::kOverCap;
   }
   return InitVerdict::kTrace;  // the table is full around this site: no cap for it
+}
+
+void CountDestroyedAt(uint32_t slot) {
+  if (slot == 0 || slot > kSiteSlots) return;
+  // Only traced locks count, and a capped site makes no more of them: a bounded number of
+  // increments per site.
+  g_sites[slot - 1].destroyed.fetch_add(1, std::memory_order_relaxed);
 }
 
 void InitSitesReset() {
   for (SiteCount& s : g_sites) {
     s.site.store(0, std::memory_order_relaxed);
-    s.count.store(0, std::memory_order_relaxed);
+    s.destroyed.store(0, std::memory_order_relaxed);
+    s.said.store(0, std::memory_order_relaxed);
   }
 }
 

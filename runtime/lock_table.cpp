@@ -67,6 +67,7 @@ void Publish(const ReentryGuard& g, EventBuffer* buf, LockEntry* e, uintptr_t ad
   e->generation = generation;
   e->kind = static_cast<uint8_t>(kind);
   e->reserved = 0;
+  e->init_site = 0;  // AfterLockInit sets it
   e->attrs = static_cast<uint16_t>(ReadLockAttrs(kind, addr) |
                                    (init_called ? trace::kAttrInitCalled
                                                 : trace::kAttrStaticInitializer));

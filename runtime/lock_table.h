@@ -36,7 +36,7 @@ struct LockEntry {
   uint8_t kind;                    // trace::LockKind
   uint8_t reserved;                // kSemaphore: 1 once posted by a non-holder (BeforeSemPost)
   std::atomic<uint32_t> owner_tid; // exclusive holder, 0 = none
-  uint32_t reserved2;
+  uint32_t init_site;              // init_sites.h slot of the *_init that made it (0: none)
 };
 static_assert(sizeof(LockEntry) == 32);
 

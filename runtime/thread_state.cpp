@@ -560,9 +560,9 @@ void WriteInstancesCapped(const ReentryGuard& g, ThreadState* ts, uintptr_t site
   static std::atomic<bool> said{false};
   if (!said.exchange(true, std::memory_order_relaxed)) {
     internal::RawLog(
-        "more than %u locks were initialised at one call site (max_lock_instances): "
-        "later ones from there are not traced, so lock orders among them are not "
-        "checked; raise it with LOCKSCOPE_OPTIONS=max_lock_instances=N (0: no cap)",
+        "more than %u locks initialised at one call site were destroyed (a lock per "
+        "request?): later ones from there are not traced, so lock orders among them are "
+        "not checked; raise it with LOCKSCOPE_OPTIONS=max_lock_instances=N (0: no cap)",
         cap);
   }
   auto r = MakeRecord<trace::LockInstancesCapped>(trace::RecordKind::kLockInstancesCapped);
@@ -580,7 +580,8 @@ void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
   ErrnoSaver es;
   const auto addr = reinterpret_cast<uintptr_t>(lock);
   const auto cap = static_cast<uint32_t>(g_flags.max_lock_instances);
-  switch (CountInitSite(site, cap)) {
+  uint32_t slot = 0;
+  switch (CountInitSite(site, cap, &slot)) {
     case InitVerdict::kTrace:
       break;
     case InitVerdict::kFirstOverCap:
@@ -592,7 +593,7 @@ void AfterLockInit(const ReentryGuard& g, ThreadState* ts, const void* lock, Loc
       return;
   }
   uint32_t stack_id = CaptureStackId(g, &ts->buf);
-  RegisterLock(g, &ts->buf, addr, kind, stack_id, true);
+  if (LockEntry* e = RegisterLock(g, &ts->buf, addr, kind, stack_id, true)) e->init_site = slot;
 }
 
 bool SemAsLock(ThreadState* ts, const void* sem) {
@@ -641,6 +642,7 @@ void BeforeLockDestroy(const ReentryGuard& g, ThreadState* ts, const void* lock,
   r.lock_id = e->lock_id;
   r.stack_id = stack_id;
   EmitRecord(g, &ts->buf, r);
+  CountDestroyedAt(e->init_site);  // churn at its init site (max_lock_instances)
   RetireLock(addr);
   if (idx >= 0) RemoveHeldAt(ts, static_cast<uint32_t>(idx));  // the lock is gone
 }

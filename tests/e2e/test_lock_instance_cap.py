@@ -49,8 +49,8 @@ def main():
     try:
         churn = compile_c(a.source_dir, tmp, "churn")
         site = f"new_obj churn.c:{init_line(a.source_dir)}"
-        warning = (f"more than 4096 mutexes were initialised at {site}: later ones were not "
-                   "traced (max_lock_instances=4096)")
+        warning = (f"more than 4096 mutexes initialised at {site} were destroyed: later ones "
+                   "were not traced (max_lock_instances=4096)")
 
         r, capped, lines = traced(rt, tmp, [churn, "100000"])
         C.check("100 000 requests: the program runs as without the runtime",

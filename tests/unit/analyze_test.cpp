@@ -658,9 +658,11 @@ TEST(AnalyzeTest, CappedInitSiteIsAWarningNamingTheSite) {
   }
   ASSERT_EQ(capped.size(), 2u);
   EXPECT_EQ(capped[0],
-            "more than 4096 mutexes were initialised at new_obj churn.c:12: later ones were not "
-            "traced (max_lock_instances=4096), so lock orders among them are not checked");
-  EXPECT_NE(capped[1].find("more than 8 rwlocks were initialised at 0x5011:"), std::string::npos)
+            "more than 4096 mutexes initialised at new_obj churn.c:12 were destroyed: later ones "
+            "were not traced (max_lock_instances=4096), so lock orders among them are not "
+            "checked");
+  EXPECT_NE(capped[1].find("more than 8 rwlocks initialised at 0x5011 were destroyed:"),
+            std::string::npos)
       << capped[1];
   EXPECT_TRUE(r.findings.empty());
 

@@ -688,15 +688,15 @@ static_assert(sizeof(SemSignal) == 24);
 static_assert(std::is_trivially_copyable_v<SemSignal>);
 
 // kLockInstancesCapped: written once per init site, by the thread whose *_init there was the
-// first beyond max_lock_instances (a server that gives each request an object with its own
-// mutex). Locks initialised at that site from then on get no kLockDef and no kAcquire: their
+// first after max_lock_instances traced locks made at that site had been destroyed (a server
+// that gives each request an object with its own mutex). Locks initialised at that site from then on get no kLockDef and no kAcquire: their
 // acquisitions pass through, so lock orders among them are not checked.
 struct LockInstancesCapped {
   RecordHeader h;
   uint64_t seq;
   uint64_t site;      // the return address of the *_init call in the program
   uint32_t stack_id;  // the stack of that *_init call (captured once, then)
-  uint32_t cap;       // max_lock_instances in effect; > 0
+  uint32_t cap;       // max_lock_instances in effect (destroyed instances); > 0
   uint8_t lock_kind;  // LockKind of that lock (a site may init several kinds: the first one)
   uint8_t reserved[7];
 };
