@@ -6,14 +6,15 @@
 // same locks held, so the interceptors first try this path:
 //
 //   lock:   thread state and re-entry depth (one TLS block); one HotEntry probe keyed on (lock,
-//           mode, interceptor frame, return address, held-set depth and hash); the lock's hot word (one load:
-//           still the same lock, and this thread its last owner or not); the deeper frames of the call-site key unchanged (only when the key
+//           mode, interceptor frame, return address, held-set depth and hash); the lock's hot
+//           word (one load: still the same lock, and this thread its last owner or not); the
+//           deeper frames of the call-site key unchanged (only when the key
 //           spans several frames: the entry's fp then carries a flag bit, so the common compare
 //           fails into that check). Then, all before the real trylock: the acquisition count,
 //           the push of the held entry and its mirror in the live thread slot (both written
 //           only when they do not already hold what this entry pushed there: HeldLock::hot;
-//           the held set's depth-and-hash word and the slot's count always). Stores are most of a hit's
-//           cost (the real trylock's locked instruction waits for them). After the call
+//           the held set's depth-and-hash word and the slot's count always). Stores are most of
+//           a hit's cost (the real trylock's locked instruction waits for them). After the call
 //           only the result is tested, so nothing has to survive it in a register and the
 //           interceptor keeps no stack frame beyond its frame pointer. No clock read (except the
 //           hold-time samples, lock_stats.h), no atomic read-modify-write, no
@@ -236,7 +237,9 @@ __attribute__((noinline)) int HotHitMoved(Lock* lock, RealTry real_try, HotEntry
 template <trace::LockMode kMode, typename Lock, int (*Slow)(Lock*), typename RealTry>
 __attribute__((always_inline)) inline int HotHit(ThreadState* ts, HotEntry* e, Lock* lock,
                                                  uint32_t n, RealTry real_try) {
-  if (__builtin_expect(HotWordDiff(e) != 0, 0)) return HotHitMoved<kMode, Lock, Slow>(lock, real_try, e);
+  if (__builtin_expect(HotWordDiff(e) != 0, 0)) {
+    return HotHitMoved<kMode, Lock, Slow>(lock, real_try, e);
+  }
   return HotPushAndTry<kMode, Lock, Slow>(ts, e, lock, n, real_try, false);
 }
 

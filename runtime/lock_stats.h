@@ -15,9 +15,10 @@
 //
 // Contention counters (trace::LockStats): per thread and lock, in thread-private memory. The
 // uncontended path only increments; the contended path times its wait (wait_clock.h); one
-// acquisition in 64 of each lock (per thread) samples its hold time, fewer once the thread acquired it
-// 16 384 times (HoldSampleMask: ~256 samples per doubling, so a lock taken millions of times
-// stops paying for clock reads, which cost 20-160 ns on a VM without a usable vDSO clock).
+// acquisition in 64 of each lock (per thread) samples its hold time, fewer once the thread
+// acquired it 16 384 times (HoldSampleMask: ~256 samples per doubling, so a lock taken millions
+// of times stops paying for clock reads, which cost 20-160 ns on a VM without a usable vDSO
+// clock).
 // Written at thread exit and when the table fills.
 // Thread-safety: everything here is touched by the owning thread only.
 
