@@ -1,14 +1,24 @@
-"""Shared helpers for the host-program-safety and resource-fault e2e tests (issue #8).
+"""Shared helpers of the e2e test scripts (first those of the host-program-safety and
+resource-fault tests, issue #8).
 
 Each case compiles a small program from tests/e2e/programs/, runs it natively and under the
 preloaded runtime, and compares stdout and the exit status; the traces written must be readable
 by `lockscope analyze` (exit 0 = no findings, 1 = findings; never 2, 3 or a signal).
 """
+import argparse
 import glob
 import os
 import subprocess
 
 BAD_STDERR = ("terminate called", "Segmentation", "AddressSanitizer", "runtime error:")
+
+
+def arg_parser():
+    """The options tests/e2e/CMakeLists.txt gives every script; a script adds its own to it."""
+    ap = argparse.ArgumentParser()
+    for opt in ("--build-dir", "--source-dir", "--lockscope", "--runtime"):
+        ap.add_argument(opt, required=True)
+    return ap
 
 
 class Checker:

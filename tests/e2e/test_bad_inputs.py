@@ -5,12 +5,13 @@ Covers the foundation's list: missing PROG, a statically linked PROG, a non-exec
 directory / empty file / wrong magic / truncated trace, an unwritable output path, an unknown
 option. A truncated trace is still analyzed ("whatever part is readable").
 """
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from hostlib import arg_parser
 
 PASSED = 0
 FAILED = 0
@@ -40,12 +41,7 @@ def one_line_error(name, r, expect_code, needle):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     tmp = tempfile.mkdtemp(prefix="lockscope-bad-")
     try:

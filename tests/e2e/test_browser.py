@@ -8,7 +8,6 @@ message (the page has no JavaScript, so any console line is an error: a blocked 
 failure), and the DOM Chromium built has no <script> element: hostile names stayed text.
 Chromium is a declared test dependency (scripts/deps.sh): missing, the test FAILS, never skips.
 """
-import argparse
 import os
 import re
 import shutil
@@ -17,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import zlib
+
+from hostlib import arg_parser
 
 PASSED = 0
 FAILED = 0
@@ -132,12 +133,7 @@ def check_report(chromium, name, html, svg, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("FAIL chromium not found: install it with scripts/deps.sh")

@@ -8,7 +8,6 @@ talker thread has been blocked reading the pipe for longer than 20 watchdog peri
 joins it, so the watchdog runs), then lets the child answer. The run and the SIGKILLed variant
 must both come out without a finding.
 """
-import argparse
 import glob
 import os
 import signal
@@ -17,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from hostlib import Checker, compile_c, run, traced_env
+from hostlib import arg_parser, Checker, compile_c, run, traced_env
 
 C = Checker()
 DEADLINE_S = 60
@@ -97,12 +96,7 @@ def file_io(a, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     with tempfile.TemporaryDirectory(prefix="lockscope-channels-") as tmp:
         program = compile_c(a.source_dir, tmp, "pipe_to_child")
         pipe_to_child(a, program, tmp, kill=False)

@@ -4,14 +4,13 @@ followed nor clobbered, traces are mode 0600, LOCKSCOPE_OPTIONS is parsed strict
 per unknown key or bad value, defaults kept, the program unaffected), and a setuid program run by
 an unprivileged user is not traced.
 """
-import argparse
 import os
 import shutil
 import stat
 import sys
 import tempfile
 
-from hostlib import Checker, analyze_all, compile_c, run, traced_env
+from hostlib import analyze_all, arg_parser, Checker, compile_c, run, traced_env
 
 C = Checker()
 
@@ -21,12 +20,7 @@ def lines_of(stderr):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls, rt = a.lockscope, a.runtime
     tmp = tempfile.mkdtemp(prefix="lockscope-files-")
     os.chmod(tmp, 0o755)

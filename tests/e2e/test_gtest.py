@@ -7,13 +7,12 @@ test fails, and two shards run at once (separate processes, separate traces) giv
 verdicts. The final report of the whole run attributes the leak to the test as well. In
 samples/gtest/lock_order_test.cpp, the test that closes an AB-BA cycle fails with the cycle.
 """
-import argparse
 import os
 import shutil
 import sys
 import tempfile
 
-from hostlib import Checker, run
+from hostlib import arg_parser, Checker, run
 
 C = Checker()
 LEAKY = "LeakyCache.ForgetsToStopItsFlusher"
@@ -26,12 +25,7 @@ def failed_tests(out):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     binary = os.path.join(a.build_dir, "samples", "gtest", "leaky_cache_test")
     tmp = tempfile.mkdtemp(prefix="lockscope-gtest-")

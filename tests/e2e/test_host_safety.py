@@ -5,7 +5,6 @@ readable. Programs: tests/e2e/programs/*.c (fork, fork+exec, posix_spawn, daemon
 storm with a locking handler, pthread_cancel, pthread_exit vs return, 10 000 threads, 1 000 held
 locks, 1 M mutexes at reused addresses, exit() with locks held, dlopen/dlclose, jemalloc, ASan).
 """
-import argparse
 import glob
 import json
 import os
@@ -14,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-from hostlib import BAD_STDERR, Checker, analyze_all, compile_c, run, traced_env
+from hostlib import analyze_all, arg_parser, BAD_STDERR, Checker, compile_c, run, traced_env
 
 C = Checker()
 
@@ -36,12 +35,7 @@ def same(name, lockscope, runtime, tmp, argv, min_traces=1, preload_extra=(), op
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls, rt, src = a.lockscope, a.runtime, a.source_dir
     tmp = tempfile.mkdtemp(prefix="lockscope-host-")
     try:

@@ -9,7 +9,6 @@ signal or exit >= 3, "terminate called"/sanitizer text on stderr, or the timeout
 Offsets are those of trace_format.h v1 (FileHeader.version at 8, slot_count 68, slots_offset 72,
 chunks_offset 80, max_chunk_bytes 64; ChunkHeader{magic,tid,seq,used,capacity}).
 """
-import argparse
 import os
 import random
 import shutil
@@ -17,6 +16,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+from hostlib import arg_parser
 
 PASSED = 0
 FAILED = 0
@@ -84,11 +85,7 @@ def first_chunk(data):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
+    ap = arg_parser()
     ap.add_argument("--flips", type=int, default=100)
     a = ap.parse_args()
     ls = a.lockscope

@@ -10,7 +10,6 @@ on the hot path known to the misuse check, and a blocked thread's slot showing t
 on the hot path, with that lock's call site also after condition-variable waits on it (post
 mortem, after SIGKILL), also when the lock it blocks on was itself a hot-path hit.
 """
-import argparse
 import glob
 import json
 import os
@@ -21,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from hostlib import Checker, run, traced_env
+from hostlib import arg_parser, Checker, run, traced_env
 
 C = Checker()
 
@@ -203,12 +202,7 @@ def check_hang(ls, rt, prog, tag, tmp, scenario):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     tmp = tempfile.mkdtemp(prefix="lockscope-hot-")
     try:
         src = os.path.join(a.source_dir, "tests", "e2e", "programs", "hot_path.c")

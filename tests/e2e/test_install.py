@@ -7,24 +7,18 @@ lock and a mutex); its gtest on lockscope::gtest_main fails the leaking test, bo
 `lockscope run` and with a bare LD_PRELOAD of P/lib/liblockscope.so (the listener then finds
 P/bin/lockscope next to the runtime), and passes without lockscope.
 """
-import argparse
 import os
 import shutil
 import sys
 import tempfile
 
-from hostlib import Checker, run
+from hostlib import arg_parser, Checker, run
 
 C = Checker()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     tmp = tempfile.mkdtemp(prefix="lockscope-install-")
     try:
         prefix = os.path.join(tmp, "prefix")

@@ -6,14 +6,13 @@ that init site, and the report names the site. With max_lock_instances=0 every i
 traced again (the trace grows with the requests). An AB-BA among the first, traced instances of
 the site is still reported. No timing assertions.
 """
-import argparse
 import glob
 import json
 import os
 import shutil
 import tempfile
 
-from hostlib import BAD_STDERR, Checker, compile_c, run, traced_env
+from hostlib import arg_parser, BAD_STDERR, Checker, compile_c, run, traced_env
 
 C = Checker()
 MB = 1 << 20
@@ -38,12 +37,7 @@ def traced(rt, tmp, argv, options=None):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls, rt = a.lockscope, a.runtime
     tmp = tempfile.mkdtemp(prefix="lockscope-cap-")
     try:

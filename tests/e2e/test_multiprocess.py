@@ -5,13 +5,12 @@ process, analyzed together with one report section per process; --only/--exclude
 traced executables by glob (the others run untraced, their children still judged on their own);
 a filter that matches nothing is a note, not an error.
 """
-import argparse
 import os
 import shutil
 import sys
 import tempfile
 
-from hostlib import Checker, run
+from hostlib import arg_parser, Checker, run
 
 C = Checker()
 
@@ -21,12 +20,7 @@ def traces(d):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     abba = os.path.join(a.build_dir, "samples", "abba_mutex")
     fixed = os.path.join(a.build_dir, "samples", "abba_mutex_fixed")

@@ -3,7 +3,6 @@
 delay (1 s; LOCKSCOPE_PROGRESS_DELAY_MS=0 here, so it shows at once), erases it before the report,
 and never writes it to a pipe or when the analysis is quicker than the delay.
 """
-import argparse
 import os
 import pty
 import shutil
@@ -11,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from hostlib import Checker, run, traced_env
+from hostlib import arg_parser, Checker, run, traced_env
 
 C = Checker()
 ERASE = "\r\x1b[K"
@@ -40,12 +39,7 @@ def analyze_on_tty(ls, trace, delay_ms, argv=None):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     tmp = tempfile.mkdtemp(prefix="lockscope-progress-")
     try:
         loop = os.path.join(a.build_dir, "bench", "lock_loop")

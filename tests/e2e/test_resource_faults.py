@@ -10,7 +10,6 @@ recorded stays readable.
 - SIGKILL at 20 points of a lock-heavy run, delays from a seeded RNG (kill points, not
   interleaving control): every trace analyzes (exit 0/1) and says it did not exit cleanly.
 """
-import argparse
 import json
 import os
 import random
@@ -22,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from hostlib import BAD_STDERR, Checker, analyze_all, compile_c, run, traced_env
+from hostlib import analyze_all, arg_parser, BAD_STDERR, Checker, compile_c, run, traced_env
 
 C = Checker()
 
@@ -53,11 +52,7 @@ def faulty_run(name, ls, rt, argv, env, tdir, preexec=None, want_trace=True):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
+    ap = arg_parser()
     ap.add_argument("--kills", type=int, default=20)
     a = ap.parse_args()
     ls, rt = a.lockscope, a.runtime

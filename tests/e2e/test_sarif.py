@@ -12,13 +12,14 @@ file name is hostile (markup, quotes, &, invalid UTF-8).
 Besides the schema: one rule per finding kind with help text, results with file:// locations and
 line numbers, and for the cycle a codeFlow with one threadFlow per edge.
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from hostlib import arg_parser
 
 PASSED = 0
 FAILED = 0
@@ -188,12 +189,7 @@ def check_hostile(ls, source_dir, tmp, validator):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     try:
         import jsonschema
         with open(os.path.join(a.source_dir, SCHEMA), encoding="utf-8") as f:

@@ -9,7 +9,6 @@
    named on stderr with the reason, and the exit code is 2 (input error) without a crash.
 4. No input at all: one usage error line, exit 2.
 """
-import argparse
 import json
 import os
 import shutil
@@ -17,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from hostlib import Checker
+from hostlib import arg_parser, Checker
 
 CHECK = Checker()
 check = CHECK.check
@@ -41,12 +40,7 @@ void Two() { std::lock_guard<std::mutex> b(g_b); std::lock_guard<std::mutex> a(g
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     tmp = tempfile.mkdtemp(prefix="lockscope-static-inputs-")
     try:

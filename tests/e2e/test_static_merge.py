@@ -9,12 +9,13 @@
    rwlock-upgrade is marked confirmed by source.
 4. A file that is not a lockscope JSON report: one error line, exit 2.
 """
-import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
+
+from hostlib import arg_parser
 
 FAILED = 0
 
@@ -33,12 +34,7 @@ def run(cmd):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls, src = a.lockscope, a.source_dir
     tmp = tempfile.mkdtemp(prefix="lockscope-static-merge-")
     for name in ("broadcast_deregister", "broadcast_deregister_fixed"):

@@ -5,25 +5,19 @@ wait/notify nested-monitor cycle is reported and its fixed twin is silent, a bad
 line naming the line (exit 2) while the events before it are still analyzed, and suppressions
 apply to imported traces too.
 """
-import argparse
 import json
 import os
 import shutil
 import sys
 import tempfile
 
-from hostlib import Checker, run
+from hostlib import arg_parser, Checker, run
 
 C = Checker()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     data = os.path.join(a.source_dir, "tests", "data", "std")
     tmp = tempfile.mkdtemp(prefix="lockscope-std-")

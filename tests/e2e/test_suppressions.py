@@ -5,14 +5,13 @@ kind) and by file drops the finding; the summary counts it, -v and JSON name the
 nothing changes nothing. An unreadable or malformed file is one error line (with the line number)
 and exit 2, before the program runs.
 """
-import argparse
 import json
 import os
 import shutil
 import sys
 import tempfile
 
-from hostlib import Checker, run
+from hostlib import arg_parser, Checker, run
 
 C = Checker()
 
@@ -24,12 +23,7 @@ def write(path, text):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     ls = a.lockscope
     sample = os.path.join(a.build_dir, "samples", "abba_mutex")
     tmp = tempfile.mkdtemp(prefix="lockscope-supp-")

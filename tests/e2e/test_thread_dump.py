@@ -8,7 +8,6 @@ The program (tests/e2e/programs/dump_target.c) is driven through stdin and repor
 test waits for each step by polling the trace header (dump_signal, dumps_written) or the
 program's output, always with a deadline, never with a sleep that decides an interleaving.
 """
-import argparse
 import json
 import os
 import select
@@ -19,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from hostlib import Checker, compile_c, run, traced_env
+from hostlib import arg_parser, Checker, compile_c, run, traced_env
 
 DEADLINE_S = 30
 DUMPS = 8  # each taken while two threads lock and malloc in a loop
@@ -203,12 +202,7 @@ def test_own_handler_late(lockscope, runtime, binary, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     tmp = tempfile.mkdtemp(prefix="lockscope-dump-")
     binary = compile_c(a.source_dir, tmp, "dump_target")
     test_two_dumps(a.lockscope, a.runtime, binary, tmp)

@@ -6,13 +6,14 @@ Runs the hanging samples directly with LD_PRELOAD (not through `lockscope run`).
 bounded by a deadline so a broken runtime fails the test instead of hanging it; no assertion is
 about time. Programs that hang are killed once the expectation is met or the deadline passed.
 """
-import argparse
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+from hostlib import arg_parser
 
 PASSED = 0
 FAILED = 0
@@ -60,12 +61,7 @@ def run_until(cmd, env, needle):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--lockscope", required=True)
-    ap.add_argument("--runtime", required=True)
-    a = ap.parse_args()
+    a = arg_parser().parse_args()
     samples = os.path.join(a.build_dir, "samples")
     hang = os.path.join(samples, "abba_real_hang")
     join = os.path.join(samples, "join_holding_lock")
