@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "interception.h"
+#include "inline_locks.h"
+#include "internal/raw_log.h"
 #include "runtime.h"
 
 namespace lockscope {
@@ -23,6 +25,8 @@ void ResolveSemInterceptors();
 void ResolveThreadInterceptors();
 void ResolveSignalInterceptors();
 void ResolveFdInterceptors();
+MutexFns RealMutexFns();
+RwLockFns RealRwLockFns();
 
 namespace {
 
@@ -35,8 +39,13 @@ __attribute__((constructor)) void LockscopeInit() {
   ResolveThreadInterceptors();
   ResolveSignalInterceptors();
   ResolveFdInterceptors();
-  InitRuntime(g, getenv("LOCKSCOPE_TRACE"), getenv("LOCKSCOPE_OPTIONS"),
-              reinterpret_cast<const void*>(&LockscopeInit));
+  if (InitRuntime(g, getenv("LOCKSCOPE_TRACE"), getenv("LOCKSCOPE_OPTIONS"),
+                  reinterpret_cast<const void*>(&LockscopeInit)) &&
+      !InlineLocksInit(g_flags.inline_locks, RealMutexFns(), RealRwLockFns(), GetTid()) &&
+      g_flags.verbose && g_flags.inline_locks) {
+    internal::RawLog("inline_locks: this glibc's mutexes or rwlocks differ from what the runtime "
+                     "expects; their lock calls go to glibc");
+  }
 }
 
 __attribute__((destructor)) void LockscopeFini() {

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "hot_path.h"
+#include "inline_locks.h"
 #include "interception.h"
 #include "scoped_interceptor.h"
 
@@ -80,9 +81,26 @@ __attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
 }
 }  // namespace
 
+namespace {
+// The hot path's trylock: a default mutex is taken inline (inline_locks.h), any other by glibc.
+int HotMutexTry(pthread_mutex_t* m) {
+  if (__builtin_expect(!rt::InlineMutex(m), 0)) return LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
+  return rt::InlineMutexTryLock(m, rt::t_tls.state->tid);
+}
+}  // namespace
+
+namespace lockscope {
+namespace rt {
+MutexFns RealMutexFns() {
+  return {LOCKSCOPE_REAL(pthread_mutex_lock), LOCKSCOPE_REAL(pthread_mutex_trylock),
+          LOCKSCOPE_REAL(pthread_mutex_unlock)};
+}
+}  // namespace rt
+}  // namespace lockscope
+
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_lock, pthread_mutex_t* m) noexcept {
   return rt::HotAcquire<LockKind::kMutex, LockMode::kExclusive, pthread_mutex_t, MutexLock>(
-      m, [] { return LOCKSCOPE_REAL(pthread_mutex_trylock); }, LOCKSCOPE_FRAME());
+      m, [] { return &HotMutexTry; }, LOCKSCOPE_FRAME());
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_trylock, pthread_mutex_t* m) noexcept {
@@ -115,7 +133,8 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_clocklock, pthread_mutex_t* m, clockid_
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_unlock, pthread_mutex_t* m) noexcept {
-  return rt::HotRelease(m) ? LOCKSCOPE_REAL(pthread_mutex_unlock)(m) : MutexUnlock(m);
+  if (!rt::HotRelease(m)) return MutexUnlock(m);
+  return rt::InlineMutex(m) ? rt::InlineMutexUnlock(m) : LOCKSCOPE_REAL(pthread_mutex_unlock)(m);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_mutex_init, pthread_mutex_t* m,

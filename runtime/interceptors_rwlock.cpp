@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "hot_path.h"
+#include "inline_locks.h"
 #include "interception.h"
 #include "scoped_interceptor.h"
 
@@ -92,9 +93,27 @@ void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8
 
 }  // namespace
 
+namespace {
+// The hot path's read trylock: a default rwlock's read lock is taken inline when no writer is
+// about (inline_locks.h), anything else by glibc.
+int HotTryRead(rwlock_t* l) {
+  if (__builtin_expect(rt::InlineRwLock(l), 1) && rt::InlineRwTryRead(l)) return 0;
+  return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock)(l);
+}
+}  // namespace
+
+namespace lockscope {
+namespace rt {
+RwLockFns RealRwLockFns() {
+  return {LOCKSCOPE_REAL(pthread_rwlock_tryrdlock), LOCKSCOPE_REAL(pthread_rwlock_trywrlock),
+          LOCKSCOPE_REAL(pthread_rwlock_unlock)};
+}
+}  // namespace rt
+}  // namespace lockscope
+
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_rdlock, rwlock_t* l) noexcept {
   return rt::HotAcquire<LockKind::kRwLock, LockMode::kShared, rwlock_t, RdLock>(
-      l, [] { return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock); }, LOCKSCOPE_FRAME());
+      l, [] { return &HotTryRead; }, LOCKSCOPE_FRAME());
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_wrlock, rwlock_t* l) noexcept {
@@ -153,7 +172,9 @@ __attribute__((noinline)) int RwUnlock(rwlock_t* l) {
 }  // namespace
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_unlock, rwlock_t* l) noexcept {
-  return rt::HotRelease(l) ? LOCKSCOPE_REAL(pthread_rwlock_unlock)(l) : RwUnlock(l);
+  if (!rt::HotRelease(l)) return RwUnlock(l);
+  if (rt::InlineRwLock(l) && rt::InlineRwUnlock(l, rt::t_tls.state->tid)) return 0;
+  return LOCKSCOPE_REAL(pthread_rwlock_unlock)(l);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_rwlock_init, rwlock_t* l,

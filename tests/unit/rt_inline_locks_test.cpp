@@ -1,0 +1,234 @@
+// The hot path's inline acquire and release of default mutexes and rwlock read locks
+// (runtime/inline_locks.h) against glibc itself: the same bytes after each step, each side seeing
+// the other's lock as held, a waiter blocked inside glibc woken by an inline release (or the
+// release left to glibc when a writer waits), glibc's destroy seeing the user count, and the
+// start-up check refusing a "glibc" that behaves differently.
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "inline_locks.h"
+
+namespace lockscope {
+namespace rt {
+namespace {
+
+uint32_t Tid() { return static_cast<uint32_t>(syscall(SYS_gettid)); }
+
+const MutexFns kGlibc = {pthread_mutex_lock, pthread_mutex_trylock, pthread_mutex_unlock};
+const RwLockFns kGlibcRw = {pthread_rwlock_tryrdlock, pthread_rwlock_trywrlock,
+                            pthread_rwlock_unlock};
+
+class InlineLocksTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(InlineLocksInit(true, kGlibc, kGlibcRw, Tid())); }
+  void TearDown() override { InlineLocksInit(false, kGlibc, kGlibcRw, Tid()); }
+};
+
+TEST_F(InlineLocksTest, MatchesGlibcOnThisMachine) {
+  EXPECT_TRUE(InlineMutexMatches(kGlibc, Tid()));
+}
+
+TEST_F(InlineLocksTest, LeavesTheBytesGlibcLeaves) {
+  pthread_mutex_t ours = PTHREAD_MUTEX_INITIALIZER, theirs = PTHREAD_MUTEX_INITIALIZER;
+  ASSERT_TRUE(InlineMutex(&ours));
+  ASSERT_EQ(InlineMutexTryLock(&ours, Tid()), 0);
+  ASSERT_EQ(pthread_mutex_lock(&theirs), 0);
+  EXPECT_EQ(memcmp(&ours, &theirs, sizeof ours), 0);
+  EXPECT_EQ(ours.__data.__owner, static_cast<int>(Tid()));
+  EXPECT_EQ(ours.__data.__nusers, 1u);
+  EXPECT_EQ(InlineMutexTryLock(&ours, Tid()), EBUSY);  // held: a second try fails, changes nothing
+  EXPECT_EQ(memcmp(&ours, &theirs, sizeof ours), 0);
+  EXPECT_EQ(InlineMutexUnlock(&ours), 0);
+  ASSERT_EQ(pthread_mutex_unlock(&theirs), 0);
+  EXPECT_EQ(memcmp(&ours, &theirs, sizeof ours), 0);
+}
+
+TEST_F(InlineLocksTest, GlibcAndInlineStepsInterleave) {
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  ASSERT_EQ(InlineMutexTryLock(&m, Tid()), 0);
+  EXPECT_EQ(pthread_mutex_trylock(&m), EBUSY);
+  EXPECT_EQ(pthread_mutex_destroy(&m), EBUSY);  // glibc sees the user the inline lock counted
+  EXPECT_EQ(pthread_mutex_unlock(&m), 0);
+  ASSERT_EQ(pthread_mutex_lock(&m), 0);
+  EXPECT_EQ(InlineMutexTryLock(&m, Tid()), EBUSY);
+  EXPECT_EQ(InlineMutexUnlock(&m), 0);
+  EXPECT_EQ(pthread_mutex_trylock(&m), 0);
+  EXPECT_EQ(pthread_mutex_unlock(&m), 0);
+  EXPECT_EQ(pthread_mutex_destroy(&m), 0);
+}
+
+TEST_F(InlineLocksTest, OnlyDefaultMutexesAndOnlyWhenOn) {
+  pthread_mutexattr_t a;
+  for (int type : {PTHREAD_MUTEX_ERRORCHECK, PTHREAD_MUTEX_RECURSIVE, PTHREAD_MUTEX_ADAPTIVE_NP}) {
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, type);
+    pthread_mutex_t m;
+    pthread_mutex_init(&m, &a);
+    EXPECT_FALSE(InlineMutex(&m)) << "type " << type;
+    pthread_mutex_destroy(&m);
+    pthread_mutexattr_destroy(&a);
+  }
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  pthread_mutex_t shared;
+  pthread_mutex_init(&shared, &a);
+  EXPECT_FALSE(InlineMutex(&shared));
+  pthread_mutex_destroy(&shared);
+  pthread_mutexattr_destroy(&a);
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_t robust;
+  pthread_mutex_init(&robust, &a);
+  EXPECT_FALSE(InlineMutex(&robust));
+  pthread_mutex_destroy(&robust);
+  pthread_mutexattr_destroy(&a);
+
+  pthread_mutex_t plain;
+  pthread_mutex_init(&plain, nullptr);
+  EXPECT_TRUE(InlineMutex(&plain));
+  InlineLocksInit(false, kGlibc, kGlibcRw, Tid());  // inline_locks=0
+  EXPECT_FALSE(InlineMutex(&plain));
+  pthread_mutex_destroy(&plain);
+}
+
+// A thread blocked inside glibc's pthread_mutex_lock (the futex word then reads 2) is woken by
+// an inline release. Bounded by a timed lock, so a lost wake-up fails instead of hanging.
+TEST_F(InlineLocksTest, InlineReleaseWakesAWaiterBlockedInGlibc) {
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  ASSERT_EQ(InlineMutexTryLock(&m, Tid()), 0);
+  std::atomic<int> got{-1};
+  std::thread waiter([&] {
+    timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    got = pthread_mutex_timedlock(&m, &until);
+    if (got == 0) pthread_mutex_unlock(&m);
+  });
+  // The waiter announces itself in the futex word before it sleeps.
+  while (__atomic_load_n(&m.__data.__lock, __ATOMIC_ACQUIRE) != 2) sched_yield();
+  errno = 1234;
+  EXPECT_EQ(InlineMutexUnlock(&m), 0);
+  EXPECT_EQ(errno, 1234);  // the wake-up keeps errno
+  waiter.join();
+  EXPECT_EQ(got.load(), 0);
+  EXPECT_EQ(pthread_mutex_destroy(&m), 0);
+}
+
+TEST_F(InlineLocksTest, RwLockMatchesGlibcOnThisMachine) {
+  EXPECT_TRUE(InlineRwLockMatches(kGlibcRw, Tid()));
+}
+
+TEST_F(InlineLocksTest, ReadLocksLeaveTheBytesGlibcLeaves) {
+  pthread_rwlock_t ours = PTHREAD_RWLOCK_INITIALIZER, theirs = PTHREAD_RWLOCK_INITIALIZER;
+  ASSERT_TRUE(InlineRwLock(&ours));
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(InlineRwTryRead(&ours));
+    ASSERT_EQ(pthread_rwlock_tryrdlock(&theirs), 0);
+    EXPECT_EQ(memcmp(&ours, &theirs, sizeof ours), 0) << "after reader " << k + 1;
+  }
+  EXPECT_EQ(pthread_rwlock_trywrlock(&ours), EBUSY);
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(InlineRwUnlock(&ours, Tid()));
+    ASSERT_EQ(pthread_rwlock_unlock(&theirs), 0);
+    EXPECT_EQ(memcmp(&ours, &theirs, sizeof ours), 0) << "after release " << k + 1;
+  }
+  EXPECT_EQ(pthread_rwlock_trywrlock(&ours), 0);  // all readers gone
+  EXPECT_FALSE(InlineRwTryRead(&ours));           // a writer holds it: glibc decides
+  EXPECT_FALSE(InlineRwUnlock(&ours, Tid()));     // the writer's unlock is glibc's
+  EXPECT_EQ(pthread_rwlock_unlock(&ours), 0);
+  EXPECT_EQ(pthread_rwlock_destroy(&ours), 0);
+}
+
+TEST_F(InlineLocksTest, OnlyDefaultRwLocks) {
+  pthread_rwlockattr_t a;
+  pthread_rwlockattr_init(&a);
+  pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_t writer_first;
+  pthread_rwlock_init(&writer_first, &a);
+  EXPECT_FALSE(InlineRwLock(&writer_first));
+  pthread_rwlock_destroy(&writer_first);
+  pthread_rwlockattr_destroy(&a);
+  pthread_rwlockattr_init(&a);
+  pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  pthread_rwlock_t shared;
+  pthread_rwlock_init(&shared, &a);
+  EXPECT_FALSE(InlineRwLock(&shared));
+  pthread_rwlock_destroy(&shared);
+  pthread_rwlockattr_destroy(&a);
+  pthread_rwlock_t plain;
+  pthread_rwlock_init(&plain, nullptr);
+  EXPECT_TRUE(InlineRwLock(&plain));
+  pthread_rwlock_destroy(&plain);
+}
+
+// A writer that blocked inside glibc while two readers held the lock (it marks the word
+// write-locked and waits for the readers to leave): the first reader's release is inline, the
+// last one's is left to glibc, which hands the lock to the writer. Bounded by a timed lock.
+TEST_F(InlineLocksTest, LastReaderBeforeAWaitingWriterIsGlibcs) {
+  pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER;
+  ASSERT_TRUE(InlineRwTryRead(&l));
+  ASSERT_TRUE(InlineRwTryRead(&l));
+  std::atomic<int> got{-1};
+  std::thread writer([&] {
+    timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    got = pthread_rwlock_timedwrlock(&l, &until);
+    if (got == 0) pthread_rwlock_unlock(&l);
+  });
+  while ((__atomic_load_n(&l.__data.__readers, __ATOMIC_ACQUIRE) & kRwWrLocked) == 0) {
+    sched_yield();
+  }
+  EXPECT_FALSE(InlineRwTryRead(&l));  // a writer claimed it: glibc decides
+  EXPECT_TRUE(InlineRwUnlock(&l, Tid()));   // another reader remains
+  EXPECT_FALSE(InlineRwUnlock(&l, Tid()));  // the last one: glibc's (it wakes the writer)
+  EXPECT_EQ(pthread_rwlock_unlock(&l), 0);
+  writer.join();
+  EXPECT_EQ(got.load(), 0);
+  EXPECT_EQ(pthread_rwlock_destroy(&l), 0);
+}
+
+// The start-up check fails, and leaves the path off, for a lock that does not keep glibc's
+// fields (here: one that never records its owner) or one that cannot be locked.
+int LockWithoutOwner(pthread_mutex_t* m) {
+  int r = pthread_mutex_lock(m);
+  m->__data.__owner = 0;
+  return r;
+}
+int NeverLocks(pthread_mutex_t*) { return EINVAL; }
+int NeverTryRead(pthread_rwlock_t*) { return EBUSY; }
+
+TEST(InlineLocksInitTest, RefusesALockThatDiffers) {
+  EXPECT_FALSE(InlineMutexMatches({LockWithoutOwner, pthread_mutex_trylock, pthread_mutex_unlock},
+                                  Tid()));
+  EXPECT_FALSE(InlineMutexMatches({NeverLocks, pthread_mutex_trylock, pthread_mutex_unlock},
+                                  Tid()));
+  EXPECT_FALSE(InlineMutexMatches(kGlibc, Tid() + 1));  // not this thread's id
+  EXPECT_FALSE(InlineRwLockMatches({NeverTryRead, pthread_rwlock_trywrlock, pthread_rwlock_unlock},
+                                   Tid()));
+  EXPECT_FALSE(InlineLocksInit(true, {NeverLocks, pthread_mutex_trylock, pthread_mutex_unlock},
+                               kGlibcRw, Tid()));
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  EXPECT_FALSE(InlineMutex(&m));
+  EXPECT_FALSE(InlineLocksInit(
+      true, kGlibc, {NeverTryRead, pthread_rwlock_trywrlock, pthread_rwlock_unlock}, Tid()));
+  EXPECT_FALSE(InlineMutex(&m));
+  EXPECT_TRUE(InlineLocksInit(true, kGlibc, kGlibcRw, Tid()));
+  EXPECT_TRUE(InlineMutex(&m));
+  InlineLocksInit(false, kGlibc, kGlibcRw, Tid());
+}
+
+}  // namespace
+}  // namespace rt
+}  // namespace lockscope
