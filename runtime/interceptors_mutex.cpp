@@ -83,7 +83,7 @@ __attribute__((noinline)) int MutexUnlock(pthread_mutex_t* m) {
 
 namespace {
 // The hot path's trylock: a default mutex is taken inline (inline_locks.h), any other by glibc.
-int HotMutexTry(pthread_mutex_t* m) {
+__attribute__((always_inline)) inline int HotMutexTry(pthread_mutex_t* m) {
   if (__builtin_expect(!rt::InlineMutex(m), 0)) return LOCKSCOPE_REAL(pthread_mutex_trylock)(m);
   return rt::InlineMutexTryLock(m, rt::t_tls.state->tid);
 }

@@ -96,7 +96,7 @@ void AfterAttempt(const ScopedInterceptor& si, rwlock_t* l, LockMode mode, uint8
 namespace {
 // The hot path's read trylock: a default rwlock's read lock is taken inline when no writer is
 // about (inline_locks.h), anything else by glibc.
-int HotTryRead(rwlock_t* l) {
+__attribute__((always_inline)) inline int HotTryRead(rwlock_t* l) {
   if (__builtin_expect(rt::InlineRwLock(l), 1) && rt::InlineRwTryRead(l)) return 0;
   return LOCKSCOPE_REAL(pthread_rwlock_tryrdlock)(l);
 }
