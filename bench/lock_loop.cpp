@@ -25,11 +25,15 @@
 //             ratios>". Both sides run on the same core at the same moments, so the ratio is not
 //             skewed by what differs between processes (this VM runs some processes, or parts of
 //             them, ~1.4x slower than others: its host shares the core); natively it is ~1.00.
+//   pair2     the same with two threads on the one mutex (mutex2's contended pair): each burst
+//             of ITERATIONS pairs is split between them and timed from a meeting of the two
+//             before it to one after it, alternately through the preload and through libc.
 // LOCK_LOOP_BURSTS=B: mutex1, rwread1 and nested1 print the fastest of B runs of ITERATIONS.
 #include <dlfcn.h>
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -242,41 +246,77 @@ using MutexFn = int (*)(pthread_mutex_t*);
 pthread_mutex_t g_pair_mu = PTHREAD_MUTEX_INITIALIZER;
 MutexFn volatile g_pair_fn[4];
 
-__attribute__((noinline)) double PairBurst(int side, long n) {
+__attribute__((noinline)) void PairLoop(int side, long n) {
   const MutexFn lock = g_pair_fn[side * 2], unlock = g_pair_fn[side * 2 + 1];
-  auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
     lock(&g_pair_mu);
     g_sink = g_sink + 1;
     unlock(&g_pair_mu);
   }
-  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
-         static_cast<double>(n);
 }
 
-int Paired(long n, long bursts) {
+// pair2's second thread and the main thread meet here before and after each burst: a spinning
+// two-party barrier (not pthread_barrier_wait, which the preloaded runtime intercepts).
+std::atomic<long> g_pair_round{0};
+std::atomic<int> g_pair_arrived{0};
+
+void PairMeet(long round) {
+  if (g_pair_arrived.fetch_add(1) == 1) {
+    g_pair_arrived.store(0);
+    g_pair_round.store(round);
+  } else {
+    while (g_pair_round.load() < round) std::this_thread::yield();
+  }
+}
+
+int Paired(long n, long bursts, int threads) {
   void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
   void* lock = libc ? dlsym(libc, "pthread_mutex_lock") : nullptr;
   void* unlock = libc ? dlsym(libc, "pthread_mutex_unlock") : nullptr;
   if (!lock || !unlock) {
-    fprintf(stderr, "pair1: libc's pthread_mutex_lock/unlock not found: %s\n", dlerror());
+    fprintf(stderr, "pair%d: libc's pthread_mutex_lock/unlock not found: %s\n", threads, dlerror());
     return 1;
   }
   g_pair_fn[0] = pthread_mutex_lock;  // the process's: the preloaded runtime's when there is one
   g_pair_fn[1] = pthread_mutex_unlock;
   g_pair_fn[2] = reinterpret_cast<MutexFn>(lock);
   g_pair_fn[3] = reinterpret_cast<MutexFn>(unlock);
+  // pair2: the other thread runs the same bursts; each burst is timed from the meeting before it
+  // to the one after it (both threads done). Rounds: 2 per burst and side.
+  std::thread other;
+  if (threads == 2) {
+    other = std::thread([n, bursts] {
+      long round = 0;
+      for (long k = 0; k <= bursts; ++k) {
+        for (int side = 0; side < 2; ++side) {
+          PairMeet(++round);
+          PairLoop(side, n / 2);
+          PairMeet(++round);
+        }
+      }
+    });
+  }
+  long round = 0;
+  auto burst = [&](int side) {
+    if (threads == 2) PairMeet(++round);
+    auto t0 = std::chrono::steady_clock::now();
+    PairLoop(side, threads == 2 ? n / 2 : n);
+    if (threads == 2) PairMeet(++round);
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0)
+               .count() / static_cast<double>(n);
+  };
   double best[2] = {0, 0};
   std::vector<double> ratios;
   for (long k = 0; k <= bursts; ++k) {  // burst 0 of each side warms up
-    const double here = PairBurst(0, n), own = PairBurst(1, n);
+    const double here = burst(0), own = burst(1);
     if (k == 0) continue;
     if (k == 1 || here < best[0]) best[0] = here;
     if (k == 1 || own < best[1]) best[1] = own;
     ratios.push_back(here / own);
   }
+  if (other.joinable()) other.join();
   std::sort(ratios.begin(), ratios.end());
-  printf("pair1 %.2f %.2f %.3f\n", best[0], best[1], ratios[ratios.size() / 2]);
+  printf("pair%d %.2f %.2f %.3f\n", threads, best[0], best[1], ratios[ratios.size() / 2]);
   return 0;
 }
 
@@ -285,7 +325,7 @@ int Paired(long n, long bursts) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn|condpp|pair1"
+            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn|condpp|pair1|pair2"
             " [iterations] [n]\n",
             argv[0]);
     return 2;
@@ -297,7 +337,8 @@ int main(int argc, char** argv) {
   // LOCK_LOOP_BURSTS=B with a one-thread lock loop: runs it B + 1 times (the first warms up) and
   // prints the fastest run's ns/op, which a loaded machine hardly moves (a preempted run is just
   // not the fastest): e.g. 200 bursts of 20000 pairs, the minimum over a few processes.
-  if (!strcmp(w, "pair1")) return Paired(n, argc > 3 ? arg : 200);
+  if (!strcmp(w, "pair1")) return Paired(n, argc > 3 ? arg : 200, 1);
+  if (!strcmp(w, "pair2")) return Paired(n, argc > 3 ? arg : 200, 2);
   if (const char* bursts = getenv("LOCK_LOOP_BURSTS")) {
     void (*loop)(long) = !strcmp(w, "mutex1")    ? MutexLoop
                          : !strcmp(w, "rwread1") ? RwReadLoop
