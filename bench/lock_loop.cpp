@@ -325,7 +325,8 @@ int Paired(long n, long bursts, int threads) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn|condpp|pair1|pair2"
+            "usage: %s mutex1|mutex2|rwread1|nested1|threads|depth|wide|pool|poolfn|condpp|pair1"
+            "|pair2"
             " [iterations] [n]\n",
             argv[0]);
     return 2;

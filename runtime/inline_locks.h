@@ -4,10 +4,11 @@
 // Why: the hot path (hot_path.h) used to call glibc's pthread_mutex_trylock and
 // pthread_mutex_unlock through pointers: two indirect calls and ~55 instructions of type dispatch
 // per lock/unlock pair, about a third of what the runtime added to an uncontended pair. For the
-// mutex almost every program uses — std::mutex, PTHREAD_MUTEX_INITIALIZER, a default attribute:
-// private, normal, no elision, i.e. `__kind == 0` — glibc's fast path touches three fields of the
-// ABI-fixed pthread_mutex_t: `__lock` (the futex word: 0 free, 1 locked, > 1 locked with waiters),
-// `__owner` (the holder's tid) and `__nusers`. Neither the layout nor the `__lock` protocol can
+// mutex almost every program uses — std::mutex, PTHREAD_MUTEX_INITIALIZER, no or an untouched
+// attribute: private, normal, no elision, i.e. `__kind == 0` (an explicit PTHREAD_MUTEX_NORMAL
+// adds glibc's no-elision flag and stays with glibc) — glibc's fast path touches three fields of
+// the ABI-fixed pthread_mutex_t: `__lock` (the futex word: 0 free, 1 locked, > 1 locked with
+// waiters), `__owner` (the holder's tid) and `__nusers`. Neither the layout nor the `__lock` protocol can
 // change: process-shared mutexes are used by programs linked against different glibc versions.
 //
 //   trylock: compare-and-swap `__lock` 0 -> 1 (acquire); then `__owner` = tid, `++__nusers`, as

@@ -68,38 +68,58 @@ TEST_F(InlineLocksTest, GlibcAndInlineStepsInterleave) {
   EXPECT_EQ(pthread_mutex_destroy(&m), 0);
 }
 
-TEST_F(InlineLocksTest, OnlyDefaultMutexesAndOnlyWhenOn) {
-  pthread_mutexattr_t a;
-  for (int type : {PTHREAD_MUTEX_ERRORCHECK, PTHREAD_MUTEX_RECURSIVE, PTHREAD_MUTEX_ADAPTIVE_NP}) {
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, type);
-    pthread_mutex_t m;
-    pthread_mutex_init(&m, &a);
-    EXPECT_FALSE(InlineMutex(&m)) << "type " << type;
-    pthread_mutex_destroy(&m);
-    pthread_mutexattr_destroy(&a);
-  }
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-  pthread_mutex_t shared;
-  pthread_mutex_init(&shared, &a);
-  EXPECT_FALSE(InlineMutex(&shared));
-  pthread_mutex_destroy(&shared);
-  pthread_mutexattr_destroy(&a);
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-  pthread_mutex_t robust;
-  pthread_mutex_init(&robust, &a);
-  EXPECT_FALSE(InlineMutex(&robust));
-  pthread_mutex_destroy(&robust);
-  pthread_mutexattr_destroy(&a);
+// Whether a mutex / rwlock made with an attribute that `set` adjusts (nothing: the default)
+// qualifies for the inline path.
+template <typename Lock, typename Attr>
+bool Qualifies(int (*attr_init)(Attr*), int (*attr_destroy)(Attr*),
+               int (*init)(Lock*, const Attr*), int (*destroy)(Lock*),
+               bool (*inline_ok)(const Lock*), void (*set)(Attr*)) {
+  Attr a;
+  attr_init(&a);
+  if (set) set(&a);
+  Lock l;
+  init(&l, &a);
+  const bool ok = inline_ok(&l);
+  destroy(&l);
+  attr_destroy(&a);
+  return ok;
+}
 
-  pthread_mutex_t plain;
-  pthread_mutex_init(&plain, nullptr);
-  EXPECT_TRUE(InlineMutex(&plain));
+bool MutexQualifies(void (*set)(pthread_mutexattr_t*)) {
+  return Qualifies(pthread_mutexattr_init, pthread_mutexattr_destroy, pthread_mutex_init,
+                   pthread_mutex_destroy, InlineMutex, set);
+}
+
+bool RwLockQualifies(void (*set)(pthread_rwlockattr_t*)) {
+  return Qualifies(pthread_rwlockattr_init, pthread_rwlockattr_destroy, pthread_rwlock_init,
+                   pthread_rwlock_destroy, InlineRwLock, set);
+}
+
+TEST_F(InlineLocksTest, OnlyDefaultMutexesAndOnlyWhenOn) {
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_settype(a, PTHREAD_MUTEX_ERRORCHECK);
+  }));
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_settype(a, PTHREAD_MUTEX_RECURSIVE);
+  }));
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_settype(a, PTHREAD_MUTEX_ADAPTIVE_NP);
+  }));
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_setpshared(a, PTHREAD_PROCESS_SHARED);
+  }));
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_setrobust(a, PTHREAD_MUTEX_ROBUST);
+  }));
+  // An explicit PTHREAD_MUTEX_NORMAL (= PTHREAD_MUTEX_DEFAULT) carries glibc's internal
+  // no-elision flag in its kind: not the default bytes, so glibc's (the start-up check covers the
+  // default kind only).
+  EXPECT_FALSE(MutexQualifies([](pthread_mutexattr_t* a) {
+    pthread_mutexattr_settype(a, PTHREAD_MUTEX_NORMAL);
+  }));
+  EXPECT_TRUE(MutexQualifies(nullptr));
   InlineLocksInit(false, kGlibc, kGlibcRw, Tid());  // inline_locks=0
-  EXPECT_FALSE(InlineMutex(&plain));
-  pthread_mutex_destroy(&plain);
+  EXPECT_FALSE(MutexQualifies(nullptr));
 }
 
 // A thread blocked inside glibc's pthread_mutex_lock (the futex word then reads 2) is woken by
@@ -151,25 +171,15 @@ TEST_F(InlineLocksTest, ReadLocksLeaveTheBytesGlibcLeaves) {
 }
 
 TEST_F(InlineLocksTest, OnlyDefaultRwLocks) {
-  pthread_rwlockattr_t a;
-  pthread_rwlockattr_init(&a);
-  pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-  pthread_rwlock_t writer_first;
-  pthread_rwlock_init(&writer_first, &a);
-  EXPECT_FALSE(InlineRwLock(&writer_first));
-  pthread_rwlock_destroy(&writer_first);
-  pthread_rwlockattr_destroy(&a);
-  pthread_rwlockattr_init(&a);
-  pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-  pthread_rwlock_t shared;
-  pthread_rwlock_init(&shared, &a);
-  EXPECT_FALSE(InlineRwLock(&shared));
-  pthread_rwlock_destroy(&shared);
-  pthread_rwlockattr_destroy(&a);
-  pthread_rwlock_t plain;
-  pthread_rwlock_init(&plain, nullptr);
-  EXPECT_TRUE(InlineRwLock(&plain));
-  pthread_rwlock_destroy(&plain);
+  EXPECT_FALSE(RwLockQualifies([](pthread_rwlockattr_t* a) {
+    pthread_rwlockattr_setkind_np(a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  }));
+  EXPECT_FALSE(RwLockQualifies([](pthread_rwlockattr_t* a) {
+    pthread_rwlockattr_setpshared(a, PTHREAD_PROCESS_SHARED);
+  }));
+  EXPECT_TRUE(RwLockQualifies(nullptr));
+  InlineLocksInit(false, kGlibc, kGlibcRw, Tid());  // inline_locks=0
+  EXPECT_FALSE(RwLockQualifies(nullptr));
 }
 
 // A writer that blocked inside glibc while two readers held the lock (it marks the word
