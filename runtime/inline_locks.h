@@ -8,8 +8,9 @@
 // attribute: private, normal, no elision, i.e. `__kind == 0` (an explicit PTHREAD_MUTEX_NORMAL
 // adds glibc's no-elision flag and stays with glibc) — glibc's fast path touches three fields of
 // the ABI-fixed pthread_mutex_t: `__lock` (the futex word: 0 free, 1 locked, > 1 locked with
-// waiters), `__owner` (the holder's tid) and `__nusers`. Neither the layout nor the `__lock` protocol can
-// change: process-shared mutexes are used by programs linked against different glibc versions.
+// waiters), `__owner` (the holder's tid) and `__nusers`. Neither the layout nor the `__lock`
+// protocol can change: process-shared mutexes are used by programs linked against different glibc
+// versions.
 //
 //   trylock: compare-and-swap `__lock` 0 -> 1 (acquire); then `__owner` = tid, `++__nusers`, as
 //            glibc's trylock does for this kind.
