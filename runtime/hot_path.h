@@ -25,6 +25,9 @@
 //           is counted (HotWaitEnd; the edge is already in the trace, as on every hit).
 //   unlock: the innermost held entry was pushed here for this lock (HeldLock::hot_pop): pop it
 //           (the held-set word minus the entry's stored delta, the slot's count).
+// "The real trylock" / "the real unlock" below: glibc's, or for a default mutex and a default
+// rwlock's read lock the same steps done inline with glibc's protocol (inline_locks.h; the
+// interceptors pass it in as `real_try`).
 //
 // The live slot shows the lock from just before the real trylock: for the few nanoseconds of
 // that call a reader (watchdog, thread dump) may see a running thread holding a lock it is about
