@@ -2,6 +2,7 @@
 
 #include "inline_locks.h"
 
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -90,9 +91,25 @@ bool InlineRwLockMatches(const RwLockFns& glibc, uint32_t tid) {
 #endif
 }
 
+bool InGlibc(const void* fn) {
+  Dl_info info;
+  if (!fn || !dladdr(fn, &info) || !info.dli_fname) return false;
+  const char* base = strrchr(info.dli_fname, '/');
+  base = base ? base + 1 : info.dli_fname;
+  return strncmp(base, "libc.so", 7) == 0;
+}
+
 bool InlineLocksInit(bool want, const MutexFns& mutex, const RwLockFns& rwlock, uint32_t tid) {
-  g_inline_mutex_off =
-      want && InlineMutexMatches(mutex, tid) && InlineRwLockMatches(rwlock, tid) ? 0 : 1;
+  const bool glibcs = InGlibc(reinterpret_cast<const void*>(mutex.lock)) &&
+                      InGlibc(reinterpret_cast<const void*>(mutex.trylock)) &&
+                      InGlibc(reinterpret_cast<const void*>(mutex.unlock)) &&
+                      InGlibc(reinterpret_cast<const void*>(rwlock.tryrdlock)) &&
+                      InGlibc(reinterpret_cast<const void*>(rwlock.trywrlock)) &&
+                      InGlibc(reinterpret_cast<const void*>(rwlock.unlock));
+  g_inline_mutex_off = want && glibcs && InlineMutexMatches(mutex, tid) &&
+                               InlineRwLockMatches(rwlock, tid)
+                           ? 0
+                           : 1;
   return g_inline_mutex_off == 0;
 }
 

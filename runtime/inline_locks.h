@@ -151,8 +151,13 @@ struct RwLockFns {
 // crossed, a writer's unlock left to glibc; byte for byte after each step.
 bool InlineRwLockMatches(const RwLockFns& glibc, uint32_t tid);
 
-// Runtime start: turns the path on when `want` (flag inline_locks), on x86-64 glibc, and when
-// both checks pass. Returns whether it is on.
+// Whether `fn` lies in glibc's libc.so (dladdr).
+bool InGlibc(const void* fn);
+
+// Runtime start: turns the path on when `want` (flag inline_locks), on x86-64 glibc, when the
+// functions the hot path would otherwise call are glibc's own (another preloaded library that
+// interposes them after lockscope keeps seeing every call) and when both checks pass. Returns
+// whether it is on.
 bool InlineLocksInit(bool want, const MutexFns& mutex, const RwLockFns& rwlock, uint32_t tid);
 
 }  // namespace rt

@@ -43,8 +43,9 @@ __attribute__((constructor)) void LockscopeInit() {
                   reinterpret_cast<const void*>(&LockscopeInit)) &&
       !InlineLocksInit(g_flags.inline_locks, RealMutexFns(), RealRwLockFns(), GetTid()) &&
       g_flags.verbose && g_flags.inline_locks) {
-    internal::RawLog("inline_locks: this glibc's mutexes or rwlocks differ from what the runtime "
-                     "expects; their lock calls go to glibc");
+    internal::RawLog("inline_locks: off: the lock functions after lockscope are not glibc's own, "
+                     "or glibc's locks differ from what the runtime expects; the hot path calls "
+                     "them");
   }
 }
 

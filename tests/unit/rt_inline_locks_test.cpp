@@ -218,6 +218,10 @@ int LockWithoutOwner(pthread_mutex_t* m) {
 }
 int NeverLocks(pthread_mutex_t*) { return EINVAL; }
 int NeverTryRead(pthread_rwlock_t*) { return EBUSY; }
+// Another library's interposer that forwards to glibc: behaves like glibc, but is not glibc.
+__attribute__((noinline)) int ForwardingTryLock(pthread_mutex_t* m) {
+  return pthread_mutex_trylock(m);
+}
 
 TEST(InlineLocksInitTest, RefusesALockThatDiffers) {
   EXPECT_FALSE(InlineMutexMatches({LockWithoutOwner, pthread_mutex_trylock, pthread_mutex_unlock},
@@ -234,6 +238,13 @@ TEST(InlineLocksInitTest, RefusesALockThatDiffers) {
   EXPECT_FALSE(InlineLocksInit(
       true, kGlibc, {NeverTryRead, pthread_rwlock_trywrlock, pthread_rwlock_unlock}, Tid()));
   EXPECT_FALSE(InlineMutex(&m));
+  // Another preloaded library interposes trylock after lockscope: it must keep seeing the calls.
+  const MutexFns forwarding = {pthread_mutex_lock, ForwardingTryLock, pthread_mutex_unlock};
+  EXPECT_TRUE(InlineMutexMatches(forwarding, Tid()));  // it behaves like glibc ...
+  EXPECT_FALSE(InGlibc(reinterpret_cast<const void*>(&ForwardingTryLock)));
+  EXPECT_FALSE(InlineLocksInit(true, forwarding, kGlibcRw, Tid()));  // ... but is not glibc
+  EXPECT_FALSE(InlineMutex(&m));
+  EXPECT_TRUE(InGlibc(reinterpret_cast<const void*>(&pthread_mutex_trylock)));
   EXPECT_TRUE(InlineLocksInit(true, kGlibc, kGlibcRw, Tid()));
   EXPECT_TRUE(InlineMutex(&m));
   InlineLocksInit(false, kGlibc, kGlibcRw, Tid());
