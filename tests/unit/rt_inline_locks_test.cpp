@@ -4,6 +4,7 @@
 // release left to glibc when a writer waits), glibc's destroy seeing the user count, and the
 // start-up check refusing a "glibc" that behaves differently.
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -25,9 +26,21 @@ namespace {
 
 uint32_t Tid() { return static_cast<uint32_t>(syscall(SYS_gettid)); }
 
-const MutexFns kGlibc = {pthread_mutex_lock, pthread_mutex_trylock, pthread_mutex_unlock};
-const RwLockFns kGlibcRw = {pthread_rwlock_tryrdlock, pthread_rwlock_trywrlock,
-                            pthread_rwlock_unlock};
+// glibc's own functions, as the runtime's dlsym(RTLD_NEXT) finds them: taken from libc.so.6, not
+// by name from this binary, where a sanitizer's interceptor may stand in front of them.
+template <typename Fn>
+Fn Libc(const char* name) {
+  void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+  return reinterpret_cast<Fn>(libc ? dlsym(libc, name) : nullptr);
+}
+using MutexFn = int (*)(pthread_mutex_t*);
+using RwFn = int (*)(pthread_rwlock_t*);
+const MutexFns kGlibc = {Libc<MutexFn>("pthread_mutex_lock"),
+                         Libc<MutexFn>("pthread_mutex_trylock"),
+                         Libc<MutexFn>("pthread_mutex_unlock")};
+const RwLockFns kGlibcRw = {Libc<RwFn>("pthread_rwlock_tryrdlock"),
+                            Libc<RwFn>("pthread_rwlock_trywrlock"),
+                            Libc<RwFn>("pthread_rwlock_unlock")};
 
 class InlineLocksTest : public ::testing::Test {
  protected:
@@ -239,12 +252,12 @@ TEST(InlineLocksInitTest, RefusesALockThatDiffers) {
       true, kGlibc, {NeverTryRead, pthread_rwlock_trywrlock, pthread_rwlock_unlock}, Tid()));
   EXPECT_FALSE(InlineMutex(&m));
   // Another preloaded library interposes trylock after lockscope: it must keep seeing the calls.
-  const MutexFns forwarding = {pthread_mutex_lock, ForwardingTryLock, pthread_mutex_unlock};
+  const MutexFns forwarding = {kGlibc.lock, ForwardingTryLock, kGlibc.unlock};
   EXPECT_TRUE(InlineMutexMatches(forwarding, Tid()));  // it behaves like glibc ...
   EXPECT_FALSE(InGlibc(reinterpret_cast<const void*>(&ForwardingTryLock)));
   EXPECT_FALSE(InlineLocksInit(true, forwarding, kGlibcRw, Tid()));  // ... but is not glibc
   EXPECT_FALSE(InlineMutex(&m));
-  EXPECT_TRUE(InGlibc(reinterpret_cast<const void*>(&pthread_mutex_trylock)));
+  EXPECT_TRUE(InGlibc(reinterpret_cast<const void*>(kGlibc.trylock)));
   EXPECT_TRUE(InlineLocksInit(true, kGlibc, kGlibcRw, Tid()));
   EXPECT_TRUE(InlineMutex(&m));
   InlineLocksInit(false, kGlibc, kGlibcRw, Tid());
