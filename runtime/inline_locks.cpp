@@ -14,7 +14,7 @@
 namespace lockscope {
 namespace rt {
 
-int g_inline_mutex_off = 1;
+int g_inline_locks_off = 1;
 
 void InlineMutexWake(pthread_mutex_t* m) {
   ErrnoSaver es;  // glibc's own wake-up never touches errno
@@ -23,7 +23,8 @@ void InlineMutexWake(pthread_mutex_t* m) {
 
 namespace {
 
-bool Same(const pthread_mutex_t& a, const pthread_mutex_t& b) {
+template <typename Lock>
+bool Same(const Lock& a, const Lock& b) {
   return memcmp(&a, &b, sizeof a) == 0;
 }
 
@@ -64,7 +65,7 @@ bool InlineRwLockMatches(const RwLockFns& glibc, uint32_t tid) {
   if (ours.__data.__flags != 0 || ours.__data.__shared != 0 || ours.__data.__rwelision != 0) {
     return false;
   }
-  auto same = [&] { return memcmp(&ours, &theirs, sizeof ours) == 0; };
+  auto same = [&] { return Same(ours, theirs); };
   // Two readers each side; a writer refused by both.
   bool ok = true;
   for (int k = 0; k < 2 && ok; ++k) {
@@ -106,11 +107,11 @@ bool InlineLocksInit(bool want, const MutexFns& mutex, const RwLockFns& rwlock, 
                       InGlibc(reinterpret_cast<const void*>(rwlock.tryrdlock)) &&
                       InGlibc(reinterpret_cast<const void*>(rwlock.trywrlock)) &&
                       InGlibc(reinterpret_cast<const void*>(rwlock.unlock));
-  g_inline_mutex_off = want && glibcs && InlineMutexMatches(mutex, tid) &&
+  g_inline_locks_off = want && glibcs && InlineMutexMatches(mutex, tid) &&
                                InlineRwLockMatches(rwlock, tid)
                            ? 0
                            : 1;
-  return g_inline_mutex_off == 0;
+  return g_inline_locks_off == 0;
 }
 
 }  // namespace rt

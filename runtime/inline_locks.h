@@ -40,12 +40,12 @@ namespace rt {
 
 // 0 when the inline path is on (InlineLocksInit); or'ed with the lock's kind fields, so one
 // test covers both.
-extern int g_inline_mutex_off __attribute__((visibility("hidden")));
+extern int g_inline_locks_off __attribute__((visibility("hidden")));
 
 // True when the mutex is one this path takes (and the path is on).
 inline bool InlineMutex(const pthread_mutex_t* m) {
 #if defined(__x86_64__) && defined(__GLIBC__)
-  return (m->__data.__kind | g_inline_mutex_off) == 0;
+  return (m->__data.__kind | g_inline_locks_off) == 0;
 #else
   (void)m;
   return false;
@@ -96,7 +96,7 @@ inline bool InlineRwLock(const pthread_rwlock_t* l) {
 #if defined(__x86_64__) && defined(__GLIBC__)
   return (l->__data.__flags | static_cast<unsigned>(l->__data.__shared) |
           static_cast<unsigned char>(l->__data.__rwelision) |
-          static_cast<unsigned>(g_inline_mutex_off)) == 0;
+          static_cast<unsigned>(g_inline_locks_off)) == 0;
 #else
   (void)l;
   return false;
