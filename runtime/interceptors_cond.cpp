@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include "cond_signal.h"
 #include "interception.h"
 #include "scoped_interceptor.h"
 
@@ -68,24 +69,28 @@ LOCKSCOPE_INTERCEPTOR(int, pthread_cond_clockwait, cond_t* c, mutex_t* m, clocki
 }
 
 namespace {
-// A signal the memo cannot settle (thread_waits.cpp, CondSignalFast). The guard ends before the
+// A signal the memo cannot settle (cond_signal.h, CondSignalFast). The guard ends before the
 // real call, which calls nothing intercepted.
-__attribute__((noinline)) void CondSignalSlow(cond_t* c, bool broadcast, uintptr_t fp) {
-  ScopedInterceptor si;
-  if (si.active()) rt::OnCondSignal(si, si.ts(), c, broadcast, fp);
+__attribute__((noinline)) int CondSignalSlow(cond_t* c, bool broadcast, uintptr_t fp) {
+  {
+    ScopedInterceptor si;
+    if (si.active()) rt::OnCondSignal(si, si.ts(), c, broadcast, fp);
+  }
+  return broadcast ? LOCKSCOPE_REAL(pthread_cond_broadcast)(c)
+                   : LOCKSCOPE_REAL(pthread_cond_signal)(c);
 }
 }  // namespace
 
 // A thread pool signals once per job: the usual signal is settled by CondSignalFast alone.
 LOCKSCOPE_INTERCEPTOR(int, pthread_cond_signal, cond_t* c) noexcept {
   const uintptr_t fp = LOCKSCOPE_FRAME();
-  if (!rt::CondSignalFast(c, fp)) CondSignalSlow(c, /*broadcast=*/false, fp);
+  if (__builtin_expect(!rt::CondSignalFast(c, fp), 0)) return CondSignalSlow(c, false, fp);
   return LOCKSCOPE_REAL(pthread_cond_signal)(c);
 }
 
 LOCKSCOPE_INTERCEPTOR(int, pthread_cond_broadcast, cond_t* c) noexcept {
   const uintptr_t fp = LOCKSCOPE_FRAME();
-  if (!rt::CondSignalFast(c, fp)) CondSignalSlow(c, /*broadcast=*/true, fp);
+  if (__builtin_expect(!rt::CondSignalFast(c, fp), 0)) return CondSignalSlow(c, true, fp);
   return LOCKSCOPE_REAL(pthread_cond_broadcast)(c);
 }
 

@@ -155,7 +155,7 @@ struct ThreadState {
   uint32_t lock_cache_next;
   uintptr_t shallow_sites[64];  // CallSiteKey's noisy innermost frames (stack_table.h)
   LockCacheEntry lock_cache[kLockCache];
-  uint64_t wake_stamp;      // the last wake-table stamp this thread wrote (thread_waits.cpp)
+  uint64_t wake_stamp;      // the last wake-table stamp this thread took (cond_signal.h)
   CondMemo cond_memo[kCondMemo];
   WaitMemo wait_memo[kWaitMemo];
   bool via_pthread_exit;
@@ -282,11 +282,7 @@ void AfterCondWait(const ReentryGuard& g, ThreadState* ts, CondWaitOp* op, int r
 // site keeps the first one's time and costs no store after it (CondMemo).
 void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool broadcast,
                   uintptr_t fp = 0);
-// The same for a signal on a condvar this thread signalled before (its CondMemo slot still holds
-// it), without a ScopedInterceptor: the usual signal (a waiter is there, or a repeat of this
-// thread's lost signal from this call site) costs a few loads and the wake stamp. False, having
-// done nothing: take OnCondSignal (no thread state yet, re-entry, runtime off, memo miss).
-bool CondSignalFast(const void* cond, uintptr_t fp);
+// CondSignalFast, for a condvar this thread signalled before: cond_signal.h.
 void OnCondInitOrDestroy(const ReentryGuard& g, const void* cond);
 
 // Waits on other objects (sem, barrier): slot blocked around the real call.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "cond_signal.h"
 #include "lock_stats.h"
 #include "lock_table.h"
 #include "runtime.h"
@@ -59,11 +60,6 @@ bool BarrierIsProcessShared(const void* barrier) {
   return shared == 128;
 }
 
-// FileHeader::wake_epoch and the wake table (trace_format.h): changed by every wake-up (cond
-// signal/broadcast, barrier arrival) and copied into the slot when a cond/barrier wait begins,
-// *before* the wait is published, so a reader (watchdog, analyzer) that sees an equal value knows
-// nothing could have woken the waiter since; a signalled waiter that has not run yet still looks
-// blocked otherwise. The per-object bucket keeps other condvars' traffic from hiding a stuck one.
 uint64_t* WakeEpoch() {
   trace::FileHeader* h = g_writer.header();
   return h ? &h->wake_epoch : nullptr;
@@ -76,29 +72,7 @@ uint64_t* WakeBucketOf(uintptr_t object) {
   return &table[trace::WakeBucket(object)];
 }
 
-// A value no other wake-up in this trace writes: the thread's base (high half, from a process-wide
-// counter, taken once per 2^32 wake-ups) plus its own count. Plain stores of unique values instead
-// of atomic increments: no read-modify-write on lines every signaller and waiter shares. Readers
-// only compare for equality; a late store of an older stamp makes a waiter look possibly woken
-// (a miss), never unwoken, since the snapshot's own value is written once.
-std::atomic<uint64_t> g_wake_bases{0};
-
-__attribute__((noinline)) void NewWakeBase(ThreadState* ts) {
-  ts->wake_stamp = (g_wake_bases.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
-}
-
-inline void BumpWakeEpoch(ThreadState* ts, uintptr_t object) {
-  trace::FileHeader* h = g_writer.header();
-  if (!h) return;
-  if (__builtin_expect(ts->wake_stamp == 0 || (ts->wake_stamp & 0xffffffffu) == 0xffffffffu, 0)) {
-    NewWakeBase(ts);
-  }
-  const uint64_t stamp = ++ts->wake_stamp;
-  auto* table = reinterpret_cast<uint64_t*>(reinterpret_cast<uint8_t*>(h) + trace::kWakeTableOffset);
-  // Release: before the real signal/barrier call, which orders its own wake-up after it.
-  __atomic_store_n(&table[trace::WakeBucket(object)], stamp, __ATOMIC_RELEASE);
-  __atomic_store_n(&h->wake_epoch, stamp, __ATOMIC_RELEASE);
-}
+std::atomic<uint64_t> g_wake_bases{0};  // the wake stamps' bases (cond_signal.h, TakeWakeStamp)
 
 void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
   if (!ts->slot || t_user_wait.ident != 0) return;  // the slot shows the channel's epoch
@@ -109,6 +83,14 @@ void NoteWaitEpoch(ThreadState* ts, uintptr_t object) {
 }
 
 }  // namespace
+
+// The thread's first wake stamp, or the first after its count wrapped: a new base, count 1
+// (TakeWakeStamp). A signal handler that stamps between the two steps takes a base of its own.
+__attribute__((noinline)) uint64_t NewWakeStamp(ThreadState* ts) {
+  const uint64_t stamp = (g_wake_bases.fetch_add(1, std::memory_order_relaxed) + 1) << 32 | 1;
+  __atomic_store_n(&ts->wake_stamp, stamp, __ATOMIC_RELAXED);
+  return stamp;
+}
 
 void ClearWait(ThreadState* ts) {
   trace::ThreadSlot* s = ts->slot;
@@ -154,10 +136,6 @@ __attribute__((noinline)) CondMemo* NewCondMemo(CondMemo* m, uintptr_t caddr, bo
   if (!c) return nullptr;
   *m = CondMemo{caddr, c, 0, 0, 0};
   return m;
-}
-
-inline CondMemo* CondMemoSlot(ThreadState* ts, uintptr_t caddr) {
-  return &ts->cond_memo[(caddr >> 6 ^ caddr >> 12) & (ThreadState::kCondMemo - 1)];
 }
 
 inline CondMemo* CondMemoOf(ThreadState* ts, uintptr_t caddr, bool create) {
@@ -277,39 +255,18 @@ void AfterCondWait(const ReentryGuard&, ThreadState* ts, CondWaitOp* op, int rc)
 
 namespace {
 
-// glibc >= 2.25 keeps the number of waiters in __wrefs >> 3 (nptl/pthread_cond_common.c; its own
-// signal returns at once when it is 0): a signal that finds none wakes nobody, it is lost.
-bool CondHasWaiters(const void* cond) {
-  return (__atomic_load_n(&static_cast<const pthread_cond_t*>(cond)->__data.__wrefs,
-                          __ATOMIC_RELAXED) >> 3) != 0;
-}
-
 // A signal nobody waits for: remember who sent it, from where and when.
 __attribute__((noinline)) void RecordLostSignal(const ReentryGuard& g, ThreadState* ts,
                                                 CondMemo* m, uintptr_t fp) {
   ErrnoSaver es;
   uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
                                   0xc0dd0002);
-  m->who = uint64_t{ts->tid} << 32 | stack_id;
+  const uint64_t who = uint64_t{ts->tid} << 32 | stack_id;
+  m->who = fp ? who : 0;  // without the call site no later signal can match it (SignalSettled)
   m->site_ret = fp ? reinterpret_cast<const uintptr_t*>(fp)[1] : 0;
   m->site_fp = fp;
   m->entry->lost_ns.store(MonotonicNs(), std::memory_order_relaxed);
-  m->entry->lost_who.store(m->who, std::memory_order_release);
-}
-
-// Whether the memo settles a signal on its condvar: a waiter is there (stale lost-signal
-// evidence is cleared), or nobody waits and the evidence already names this thread and call site
-// (a busy pool signals with nobody waiting on every job): it keeps the first signal's time, no
-// clock read, no store. False: a lost signal to record (RecordLostSignal).
-inline bool SignalSettled(const CondMemo* m, bool waiters, uintptr_t fp) {
-  CondEntry* c = m->entry;
-  const uint64_t who = c->lost_who.load(std::memory_order_relaxed);
-  if (waiters) {
-    if (who != 0) c->lost_who.store(0, std::memory_order_relaxed);
-    return true;
-  }
-  return who != 0 && who == m->who && fp != 0 && m->site_fp == fp &&
-         m->site_ret == reinterpret_cast<const uintptr_t*>(fp)[1];
+  m->entry->lost_who.store(who, std::memory_order_release);
 }
 
 }  // namespace
@@ -322,22 +279,6 @@ void OnCondSignal(const ReentryGuard& g, ThreadState* ts, const void* cond, bool
   if (m && !SignalSettled(m, waiters, fp)) RecordLostSignal(g, ts, m, fp);
 }
 
-bool CondSignalFast(const void* cond, uintptr_t fp) {
-  // gate: a thread state and no runtime code below us. The mode is checked too (unlike the lock
-  // hot path): a lost signal writes to the trace.
-  if (__builtin_expect(t_tls.gate != 0 || !RuntimeActive(), 0)) return false;
-  ThreadState* ts = t_tls.state;
-  const auto caddr = reinterpret_cast<uintptr_t>(cond);
-  CondMemo* m = CondMemoSlot(ts, caddr);
-  if (m->cond != caddr) return false;  // first signal here: the general path fills the memo
-  // Raised like the general path's: a signal handler's own calls pass through meanwhile, so
-  // this thread's wake stamp is never taken twice.
-  ReentryGuard g;
-  BumpWakeEpoch(ts, caddr);  // a waiter may be woken: not stuck
-  if (!SignalSettled(m, CondHasWaiters(cond), fp)) RecordLostSignal(g, ts, m, fp);
-  return true;
-}
-
 void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
   ErrnoSaver es;
   ForgetCond(reinterpret_cast<uintptr_t>(cond));
@@ -346,16 +287,16 @@ void OnCondInitOrDestroy(const ReentryGuard&, const void* cond) {
 void BeginObjectWait(const ReentryGuard& g, ThreadState* ts, trace::WaitKind kind,
                      const void* object, bool timed) {
   ErrnoSaver es;
-  uint32_t stack_id =
-      SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
-                  0x0b1e0000u | static_cast<uint8_t>(kind));
+  uint32_t stack_id = SiteStackId(g, ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                  0x0b1e0000u | static_cast<uint8_t>(kind));
   bool shared = kind == trace::WaitKind::kBarrier && BarrierIsProcessShared(object);
   if (kind == trace::WaitKind::kBarrier) {
     BumpWakeEpoch(ts, reinterpret_cast<uintptr_t>(object));  // may release the others
     NoteWaitEpoch(ts, reinterpret_cast<uintptr_t>(object));
   }
-  SetWait(ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
-          static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
+  SetWait(
+      ts, kind, 0, reinterpret_cast<uintptr_t>(object), stack_id, 0,
+      static_cast<uint8_t>((timed ? trace::kWaitTimed : 0) | (shared ? trace::kWaitShared : 0)));
 }
 
 __thread ChannelWait t_user_wait __attribute__((tls_model("initial-exec")));

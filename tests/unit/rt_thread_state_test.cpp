@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cond_signal.h"
 #include "lock_stats.h"
 #include "lock_table.h"
 #include "rt_thread_state_fixture.h"
@@ -325,8 +326,8 @@ TEST_F(RtThreadStateTest, RepeatedLostSignalsFromOneSiteKeepTheFirstOnesTime) {
 
 // The interceptors' fast path (CondSignalFast) settles only the signals the memo knows: a repeat
 // of this thread's lost signal from one call site stores nothing but the wake stamp, a waiter
-// clears the evidence, another site is recorded. A condvar without a memo slot, and a nested
-// call, are left to the general path untouched.
+// clears the evidence. A lost signal from another site, a condvar without a memo slot, and a
+// nested call are left to the general path untouched.
 TEST_F(RtThreadStateTest, FastSignalPathSettlesOnlyWhatTheMemoKnows) {
   Init("max_threads=8");
   pthread_cond_t c = PTHREAD_COND_INITIALIZER;
@@ -359,8 +360,13 @@ TEST_F(RtThreadStateTest, FastSignalPathSettlesOnlyWhatTheMemoKnows) {
   EXPECT_NE(*stamp, seen);      // a waiter may be woken: stamped all the same
   EXPECT_EQ(e->lost_who.load(), who);
   EXPECT_EQ(e->lost_ns.load(), first_ns - 1);
-  EXPECT_TRUE(fast(&c, fp_b));  // another call site: recorded here
+  seen = *stamp;
+  EXPECT_FALSE(fast(&c, fp_b));  // another call site: a lost signal to record, by the general path
+  EXPECT_EQ(*stamp, seen);
+  EXPECT_EQ(e->lost_ns.load(), first_ns - 1);
+  OnCondSignal(g_, ts_, &c, /*broadcast=*/false, fp_b);
   EXPECT_GE(e->lost_ns.load(), first_ns);
+  EXPECT_TRUE(fast(&c, fp_b));  // and its repeat is settled here
   c.__data.__wrefs += 8;  // glibc's waiter count: this signal wakes someone
   EXPECT_TRUE(fast(&c, fp_b));
   c.__data.__wrefs -= 8;
@@ -369,6 +375,31 @@ TEST_F(RtThreadStateTest, FastSignalPathSettlesOnlyWhatTheMemoKnows) {
   EXPECT_FALSE(CondSignalFast(&c, fp_b));  // nested (the fixture's guard): nothing done
   EXPECT_EQ(*stamp, seen);
   EXPECT_EQ(e->lost_who.load(), 0u);
+}
+
+// Wake stamps are unique per trace (cond_signal.h): a thread's first stamp and the one after its
+// count wraps take a new base from the process-wide counter; in between, one count per stamp.
+TEST_F(RtThreadStateTest, WakeStampsTakeANewBaseFirstAndAfterTheCountWraps) {
+  Init("max_threads=8");
+  ThreadState other{};  // another thread's state: only its stamp is used
+  const uint64_t a = TakeWakeStamp(&other);
+  EXPECT_NE(a >> 32, 0u);
+  EXPECT_EQ(a & 0xffffffffu, 1u);
+  EXPECT_EQ(TakeWakeStamp(&other), a + 1);
+  EXPECT_EQ(other.wake_stamp, a + 1);
+  other.wake_stamp = (a | 0xffffffffu) - 1;  // the count's last two values
+  EXPECT_EQ(TakeWakeStamp(&other), a | 0xffffffffu);
+  const uint64_t b = TakeWakeStamp(&other);  // wrapped: not (base + 1) << 32, another base
+  EXPECT_GT(b >> 32, a >> 32);
+  EXPECT_EQ(b & 0xffffffffu, 1u);
+  other.wake_stamp = a | 0xffffffffu;  // the signal fast path leaves a wrap to the general path
+  uint64_t stamp = 0;
+  EXPECT_FALSE(TryTakeWakeStamp(&other, &stamp));
+  EXPECT_EQ(other.wake_stamp, 0u);  // which then takes a new base
+  EXPECT_GT(TakeWakeStamp(&other) >> 32, b >> 32);
+  const uint64_t mine = TakeWakeStamp(ts_);
+  EXPECT_NE(mine >> 32, a >> 32);
+  EXPECT_NE(mine >> 32, b >> 32);
 }
 
 TEST_F(RtThreadStateTest, BinarySemaphoreIsALockUntilANonHolderPostsIt) {
