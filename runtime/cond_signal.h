@@ -89,9 +89,8 @@ inline CondMemo* CondMemoSlot(ThreadState* ts, uintptr_t caddr) {
 // glibc >= 2.25 keeps the number of waiters in __wrefs >> 3 (nptl/pthread_cond_common.c; its own
 // signal returns at once when it is 0): a signal that finds none wakes nobody, it is lost.
 inline bool CondHasWaiters(const void* cond) {
-  return (__atomic_load_n(&static_cast<const pthread_cond_t*>(cond)->__data.__wrefs,
-                          __ATOMIC_RELAXED) >>
-          3) != 0;
+  const auto* c = static_cast<const pthread_cond_t*>(cond);
+  return (__atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) >> 3) != 0;
 }
 
 // Whether the memo settles a signal on its condvar: a waiter is there (stale lost-signal

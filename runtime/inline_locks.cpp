@@ -101,17 +101,15 @@ bool InGlibc(const void* fn) {
 }
 
 bool InlineLocksInit(bool want, const MutexFns& mutex, const RwLockFns& rwlock, uint32_t tid) {
-  const bool glibcs = InGlibc(reinterpret_cast<const void*>(mutex.lock)) &&
-                      InGlibc(reinterpret_cast<const void*>(mutex.trylock)) &&
-                      InGlibc(reinterpret_cast<const void*>(mutex.unlock)) &&
-                      InGlibc(reinterpret_cast<const void*>(rwlock.tryrdlock)) &&
-                      InGlibc(reinterpret_cast<const void*>(rwlock.trywrlock)) &&
-                      InGlibc(reinterpret_cast<const void*>(rwlock.unlock));
-  g_inline_locks_off = want && glibcs && InlineMutexMatches(mutex, tid) &&
-                               InlineRwLockMatches(rwlock, tid)
-                           ? 0
-                           : 1;
-  return g_inline_locks_off == 0;
+  // The six functions the hot path stands in for or calls: all must be glibc's own.
+  using Fn = const void*;
+  const Fn replaced[] = {Fn(mutex.lock),       Fn(mutex.trylock),   Fn(mutex.unlock),
+                         Fn(rwlock.tryrdlock), Fn(rwlock.trywrlock), Fn(rwlock.unlock)};
+  bool on = want;
+  for (Fn fn : replaced) on = on && InGlibc(fn);
+  on = on && InlineMutexMatches(mutex, tid) && InlineRwLockMatches(rwlock, tid);
+  g_inline_locks_off = on ? 0 : 1;
+  return on;
 }
 
 }  // namespace rt
